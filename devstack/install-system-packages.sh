@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the local backends need, only when something is missing.
+# Idempotent and quick when all is there. Java 17, Maven and Go come with the machine image;
+# they are installed from Debian only if absent.
+set -euo pipefail
+
+missing=()
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "[opslens] installing Debian packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's package starts a system Prometheus on :9090; opslens runs its own.
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+$SUDO pkill -x prometheus >/dev/null 2>&1 || true

@@ -1,0 +1,135 @@
+"""The FastAPI app every server is: ``/rpc``, ``/mcp``, ``/healthz``, ``/readyz``, ``/metrics``.
+
+Built by :func:`create_app` from a :class:`ServiceDefinition` and :class:`ServerSettings`;
+nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
+
+from opslens_mcp import __version__
+from opslens_mcp.core.executor import ToolExecutor
+from opslens_mcp.core.jsonrpc import JsonRpcDispatcher
+from opslens_mcp.core.logs import configure_logging
+from opslens_mcp.core.mcp_server import build_mcp_server
+from opslens_mcp.core.metrics import CONTENT_TYPE_LATEST, ServerMetrics
+from opslens_mcp.core.middleware import (
+    BearerAuthMiddleware,
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+)
+from opslens_mcp.core.service import ServiceDefinition
+from opslens_mcp.core.settings import ServerSettings
+from opslens_mcp.core.tools import CallContext
+
+HEALTH_PATHS = ("/healthz", "/readyz")
+READINESS_TIMEOUT_S = 5.0
+
+
+def _transport_security(settings: ServerSettings) -> TransportSecuritySettings:
+    if "*" in settings.allowed_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    origins = [f"http://{host}" for host in settings.allowed_hosts] + [
+        f"https://{host}" for host in settings.allowed_hosts
+    ]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=settings.allowed_hosts,
+        allowed_origins=origins,
+    )
+
+
+def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
+    """Build the HTTP app of one server."""
+    configure_logging(settings.log_level)
+    metrics = ServerMetrics()
+    executor = ToolExecutor(service.registry, timeout_s=settings.call_timeout_s, metrics=metrics)
+    dispatcher = JsonRpcDispatcher(executor, max_batch=settings.max_batch)
+    mcp_server = build_mcp_server(f"opslens-{service.name}", executor, service.instructions)
+    session_manager = StreamableHTTPSessionManager(
+        app=mcp_server,
+        json_response=False,
+        stateless=False,
+        security_settings=_transport_security(settings),
+        max_request_body_size=settings.max_body_bytes,
+    )
+    started_at = time.time()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with service.resources(), session_manager.run():
+            yield
+
+    app = FastAPI(
+        title=f"opslens {service.name} server",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.executor = executor
+    app.state.service = service
+
+    @app.post("/rpc", summary="JSON-RPC 2.0 endpoint (single, batch, notifications)")
+    async def rpc(request: Request) -> Response:
+        body = await request.body()
+        context = CallContext(
+            request_id=request.headers.get("x-request-id", "-"),
+            session_id=request.headers.get("x-opslens-session"),
+        )
+        answer = await dispatcher.handle_text(body, context)
+        if answer is None:
+            return Response(status_code=204)
+        return JSONResponse(answer)
+
+    @app.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "server": service.name,
+            "version": __version__,
+            "uptime_s": round(time.time() - started_at, 1),
+        }
+
+    @app.get("/readyz", summary="The backend answers")
+    async def readyz() -> JSONResponse:
+        if service.readiness is None:
+            return JSONResponse({"status": "ready", "server": service.name})
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_S):
+                detail = await service.readiness()
+        except Exception as exc:  # noqa: BLE001 - reported to the prober, not raised
+            message = getattr(exc, "message", None) or type(exc).__name__
+            return JSONResponse(
+                {"status": "unavailable", "server": service.name, "detail": str(message)},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "server": service.name, **detail})
+
+    @app.get("/metrics", summary="Prometheus metrics of this server")
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    app.router.routes.append(
+        Route(
+            "/mcp",
+            endpoint=StreamableHTTPASGIApp(session_manager),
+            methods=["GET", "POST", "DELETE"],
+        )
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    app.add_middleware(BearerAuthMiddleware, token=token, open_paths=HEALTH_PATHS)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""The Kubernetes MCP server: read-only cluster state and diagnosis."""

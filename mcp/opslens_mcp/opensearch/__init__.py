@@ -1,0 +1,1 @@
+"""The OpenSearch MCP server: container logs, OpenTelemetry logs and Data Prepper traces."""

@@ -1,0 +1,1 @@
+"""The Prometheus MCP server: metrics tools that always show the PromQL they ran."""

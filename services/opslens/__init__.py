@@ -1,0 +1,1 @@
+"""opslens services: agent API, reports, CLI, configuration and the local devstack."""

@@ -1,0 +1,1 @@
+"""The local backends for tests and the demo: Prometheus, OpenSearch, kube-apiserver."""

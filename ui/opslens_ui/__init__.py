@@ -1,0 +1,1 @@
+"""opslens UI: the Streamlit app, talking to the agent service over HTTP only."""
