@@ -1,0 +1,150 @@
+"""A real Prometheus (Debian's package) on loopback, with history backfilled by ``promtool``.
+
+History is written as OpenMetrics text and turned into TSDB blocks with
+``promtool tsdb create-blocks-from openmetrics`` before Prometheus starts (blocks added to a
+running server are only picked up later, so :meth:`PrometheusBackend.backfill` restarts it).
+Recent minutes come from scraping: Prometheus scrapes itself, and any exporter that drops a
+target file into :attr:`PrometheusBackend.targets_dir` (file-based service discovery).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import yaml
+
+from opslens.devstack.process import BackendStartError, ManagedProcess, progress
+
+SCRAPE_INTERVAL = "5s"
+START_TIMEOUT_S = 60.0
+
+
+def prometheus_binaries() -> tuple[str, str]:
+    """Paths of ``prometheus`` and ``promtool``; ``make`` installs them from Debian."""
+    prometheus = shutil.which("prometheus")
+    promtool = shutil.which("promtool")
+    if not prometheus or not promtool:
+        raise BackendStartError(
+            "prometheus and promtool are not installed; run "
+            "'bash devstack/install-system-packages.sh' (Debian package 'prometheus')"
+        )
+    return prometheus, promtool
+
+
+class PrometheusBackend:
+    """One Prometheus server with its config, TSDB and logs under ``workdir``."""
+
+    name = "prometheus"
+
+    def __init__(self, workdir: Path, port: int) -> None:
+        self.workdir = workdir
+        self.port = port
+        self.tsdb_dir = workdir / "tsdb"
+        self.targets_dir = workdir / "targets"
+        self.config_path = workdir / "prometheus.yml"
+        self._binary, self._promtool = prometheus_binaries()
+        self._process = ManagedProcess(
+            "prometheus",
+            [
+                self._binary,
+                f"--config.file={self.config_path}",
+                f"--storage.tsdb.path={self.tsdb_dir}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--web.enable-lifecycle",
+                # Backfilled scenarios and imported datasets can be old: keep everything.
+                "--storage.tsdb.retention.time=100y",
+                "--log.level=warn",
+            ],
+            workdir / "prometheus.log",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def process(self) -> ManagedProcess:
+        return self._process
+
+    def _write_config(self) -> None:
+        self.targets_dir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+            "scrape_configs": [
+                {
+                    "job_name": "prometheus",
+                    "static_configs": [{"targets": [f"127.0.0.1:{self.port}"]}],
+                },
+                {
+                    "job_name": "opslens-exporters",
+                    "honor_labels": True,
+                    "file_sd_configs": [
+                        {"files": [str(self.targets_dir / "*.json")], "refresh_interval": "5s"}
+                    ],
+                },
+            ],
+        }
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    def start(self) -> None:
+        """Start Prometheus and wait until ``/-/ready`` answers."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        self._process.start()
+        self._process.wait_ready(self._ready, START_TIMEOUT_S)
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200
+
+    def alive(self) -> bool:
+        return self._process.alive()
+
+    def stop(self) -> None:
+        self._process.stop()
+
+    def add_scrape_target(
+        self, job: str, address: str, labels: dict[str, str] | None = None
+    ) -> None:
+        """Have Prometheus scrape ``address`` (host:port) under ``job`` from now on."""
+        self.targets_dir.mkdir(parents=True, exist_ok=True)
+        entry = [{"targets": [address], "labels": {"job": job, **(labels or {})}}]
+        path = self.targets_dir / f"{job}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(entry), encoding="utf-8")
+        temporary.replace(path)
+
+    def backfill(self, openmetrics_file: Path) -> None:
+        """Turn OpenMetrics text into blocks in the TSDB; restart so queries see them at once."""
+        was_running = self.alive()
+        if was_running:
+            self.stop()
+        self.tsdb_dir.mkdir(parents=True, exist_ok=True)
+        progress(f"prometheus: backfilling {openmetrics_file.name}")
+        result = subprocess.run(
+            [
+                self._promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                str(openmetrics_file),
+                str(self.tsdb_dir),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BackendStartError(
+                f"promtool could not backfill {openmetrics_file.name}: "
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
+        if was_running:
+            self.start()
