@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from opslens.components import MCP_SERVERS, Component
+from opslens.devstack.cli import app as devstack_app
 
 app = typer.Typer(
     name="opslens",
@@ -14,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(devstack_app, name="devstack")
 
 
 def _component(name: str) -> Component:

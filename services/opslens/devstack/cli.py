@@ -1,0 +1,61 @@
+"""``opslens devstack up|down|status``: the local backends from the command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opslens.devstack.stack import DevStack, StackPorts, recorded_status, stop_recorded
+
+app = typer.Typer(help="Run real Prometheus, OpenSearch and kube-apiserver on loopback.")
+
+
+def devstack_root() -> Path:
+    """``$OPSLENS_DEVSTACK_DIR`` or ``.devstack`` in the current folder."""
+    return Path(os.environ.get("OPSLENS_DEVSTACK_DIR", ".devstack")).resolve()
+
+
+@app.command()
+def up(
+    prometheus_port: Annotated[int, typer.Option(help="Prometheus port.")] = 9090,
+    opensearch_port: Annotated[int, typer.Option(help="OpenSearch HTTP port.")] = 9200,
+    kube_port: Annotated[int, typer.Option(help="kube-apiserver port.")] = 6443,
+) -> None:
+    """Build what is missing, start the three backends detached, print their URLs."""
+    root = devstack_root()
+    status = recorded_status(root / "state.json")
+    if status and all(entry["running"] for entry in status.values()):
+        typer.echo(f"devstack already running ({root}):")
+    else:
+        stop_recorded(root / "state.json")
+        ports = StackPorts(prometheus_port, opensearch_port, kube_port)
+        DevStack(root, ports).up()
+        status = recorded_status(root / "state.json")
+    for name, entry in status.items():
+        typer.echo(f"  {name:<11} {entry['url']}")
+    typer.echo(f"settings for opslens servers: {root / 'env'}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the backends recorded by 'up'."""
+    root = devstack_root()
+    stop_recorded(root / "state.json")
+    typer.echo("devstack stopped")
+
+
+@app.command()
+def status() -> None:
+    """Show each recorded backend and whether it runs; exit 1 if any is down."""
+    entries = recorded_status(devstack_root() / "state.json")
+    if not entries:
+        typer.echo("devstack is not running")
+        raise typer.Exit(1)
+    for name, entry in entries.items():
+        state = "running" if entry["running"] else "DOWN"
+        typer.echo(f"  {name:<11} {state:<8} {entry['url']}")
+    if not all(entry["running"] for entry in entries.values()):
+        raise typer.Exit(1)
