@@ -1,0 +1,102 @@
+"""The plan: what a question asks for, as structured fields every later step reads.
+
+A plan is produced by the offline planner (:mod:`opslens.agent.understanding`) or refined by a
+model, travels in every response, and drives which tools run with which arguments. It holds
+values only, never query syntax: the tools build and escape their own queries.
+
+Example::
+
+    >>> from opslens.agent.understanding import OfflinePlanner
+    >>> planner = OfflinePlanner(["order-service"], timezone="Asia/Seoul")
+    >>> plan = planner.plan("order-service 에러 로그 지난 3시간", datetime(2026, 11, 25, 14, 30))
+    >>> plan.intent, plan.services, plan.level, plan.window
+    ('logs', ['order-service'], 'error', datetime.timedelta(seconds=10800))
+    >>> plan.model_dump(mode="json")["start"]  # ISO-8601 with the configured zone's offset
+    '2026-11-25T11:30:00+09:00'
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, model_validator
+
+Intent = Literal["logs", "traces", "metrics", "k8s", "correlate", "anomaly", "unknown"]
+"""What kind of answer is asked for.
+
+``correlate`` is logs and traces together (root cause, "what happened"); ``anomaly`` is an
+open question about the whole platform ("is anything wrong?")."""
+
+Level = Literal["error", "warn", "info", "debug"]
+"""Log severity, least to most severe: debug, info, warn, error."""
+
+Metric = Literal[
+    "cpu",
+    "memory",
+    "network",
+    "request_rate",
+    "error_rate",
+    "latency_p50",
+    "latency_p90",
+    "latency_p95",
+    "latency_p99",
+    "latency_avg",
+    "restarts",
+]
+"""The metric asked for. A latency without a percentile means ``latency_p95``; a success rate
+is answered as ``error_rate``; ``network`` is bytes received and sent."""
+
+Language = Literal["en", "ko"]
+
+INTENTS: tuple[Intent, ...] = get_args(Intent)
+LEVELS: tuple[Level, ...] = get_args(Level)
+METRICS: tuple[Metric, ...] = get_args(Metric)
+
+
+class Plan(BaseModel):
+    """One question understood: intent, scope, time window and filters.
+
+    ``start``/``end`` are timezone-aware and serialize as ISO-8601 with an offset
+    (``2026-11-25T10:00:00+09:00``). ``window_defaulted`` says the question gave no time and
+    the window is the intent's default; ``slow`` says "slow" was asked without a number, so the
+    threshold is the service's own p95 (computed by whoever runs the plan).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Intent = "unknown"
+    services: list[str] = Field(default_factory=list, description="Known services asked about.")
+    namespace: str | None = None
+    pod: str | None = None
+    level: Level | None = None
+    start: AwareDatetime
+    end: AwareDatetime
+    window_defaulted: bool = False
+    text: str | None = Field(default=None, description="Text to search for, verbatim.")
+    trace_id: str | None = None
+    min_duration_ms: float | None = Field(default=None, ge=0)
+    slow: bool = False
+    metric: Metric | None = None
+    language: Language = "en"
+    follow_up: bool = Field(default=False, description="Context came from the previous plan.")
+    confidence: float = Field(default=0.5, ge=0, le=1)
+    unknown_services: list[str] = Field(
+        default_factory=list, description="Names that look like services but match none known."
+    )
+    notes: list[str] = Field(default_factory=list, description="For the user, in their language.")
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Plan:
+        if self.end.astimezone(UTC) < self.start.astimezone(UTC):
+            raise ValueError("end is before start")
+        return self
+
+    @field_serializer("start", "end", when_used="json")
+    def _iso_with_offset(self, value: datetime) -> str:
+        return value.isoformat()
+
+    @property
+    def window(self) -> timedelta:
+        """``end - start`` as elapsed time (correct across daylight-saving changes)."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)

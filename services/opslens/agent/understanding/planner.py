@@ -1,0 +1,268 @@
+"""The offline planner: a question in English or Korean in, a :class:`Plan` out, no model.
+
+Example::
+
+    >>> planner = OfflinePlanner(["order-service", "payment-service"], ["shop"], "Asia/Seoul")
+    >>> plan = planner.plan("지난 3시간 동안 order-service에서 발생한 에러 로그 보여줘")
+    >>> plan.intent, plan.services, plan.level, plan.window, plan.language
+    ('logs', ['order-service'], 'error', datetime.timedelta(seconds=10800), 'ko')
+
+Extractors read the question in a fixed order, each consuming what it understood: trace id,
+quoted or "containing" text, latency threshold, time window, pod, namespace, services, metric,
+then intent keywords. The planner only extracts values; it never writes query syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import tzlocal
+
+from opslens.agent.plan import Intent, Language, Plan
+from opslens.agent.understanding import notes
+from opslens.agent.understanding.followup import is_follow_up
+from opslens.agent.understanding.intent import Evidence, decide_intent, read_signals
+from opslens.agent.understanding.language import detect_language
+from opslens.agent.understanding.measures import find_levels, find_metric, least_severe
+from opslens.agent.understanding.namespaces import find_namespace
+from opslens.agent.understanding.normalize import MAX_QUESTION_CHARS, Scan, prepare
+from opslens.agent.understanding.pods import find_pod
+from opslens.agent.understanding.services import ServiceCatalog
+from opslens.agent.understanding.text import find_text
+from opslens.agent.understanding.thresholds import find_min_duration_ms
+from opslens.agent.understanding.timewords import find_window
+from opslens.agent.understanding.trace_id import find_trace_id
+
+# Why these defaults: an hour of logs, traces and metrics is recent enough to be about "now"
+# and small enough to return quickly; pod restarts and events that explain the state of a
+# cluster usually happened earlier in the shift, so Kubernetes questions look back 6 hours.
+DEFAULT_WINDOWS: dict[Intent, timedelta] = {
+    "logs": timedelta(hours=1),
+    "traces": timedelta(hours=1),
+    "metrics": timedelta(hours=1),
+    "k8s": timedelta(hours=6),
+    "correlate": timedelta(hours=1),
+    "anomaly": timedelta(hours=1),
+    "unknown": timedelta(hours=1),
+}
+_CONFIDENCE_BY_FAMILIES = {0: 0.3, 1: 0.9, 2: 0.8}
+
+
+@dataclass
+class _Reading:
+    """Everything read from one question, before follow-up merging."""
+
+    language: Language
+    intent: Intent
+    families: int
+    fields: dict[str, Any]
+    window: tuple[datetime | None, datetime] | None
+    unknown: list[str]
+    corrected: bool
+    notes: list[str] = field(default_factory=list)
+
+
+class OfflinePlanner:
+    """Deterministic question understanding against the services and namespaces that exist.
+
+    ``known_services`` and ``namespaces`` come from the backends; ``timezone`` is an IANA name
+    used for "today", "10시" and ISO times without an offset (default: the system's zone).
+    """
+
+    def __init__(
+        self,
+        known_services: Sequence[str] = (),
+        namespaces: Sequence[str] = (),
+        timezone: str | None = None,
+    ) -> None:
+        self.catalog = ServiceCatalog(list(known_services))
+        self.namespaces = list(namespaces)
+        self.timezone: tzinfo = ZoneInfo(timezone) if timezone else tzlocal.get_localzone()
+
+    def plan(
+        self, question: str, now: datetime | None = None, previous: Plan | None = None
+    ) -> Plan:
+        """Understand ``question`` asked at ``now`` (default: the current time), after
+        ``previous`` when it is a follow-up in a conversation."""
+        now = self._local(now)
+        text, truncated = prepare(question)
+        reading = self._read(text, now)
+        if truncated:
+            reading.notes.append(
+                notes.note("truncated", reading.language, limit=str(MAX_QUESTION_CHARS))
+            )
+        follow_up = previous is not None and is_follow_up(Scan(text).text)
+        inherited = self._inherit(reading, previous) if previous and follow_up else []
+        if inherited:
+            names = notes.field_names(inherited, reading.language)
+            reading.notes.append(notes.note("inherited", reading.language, fields=names))
+        if reading.intent == "unknown":
+            reading.notes.append(notes.note("unknown_intent", reading.language))
+        carried = previous if previous and "window" in inherited else None
+        start, end, defaulted = self._window(reading, now, carried)
+        if defaulted:
+            reading.notes.append(
+                notes.note(
+                    "default_window",
+                    reading.language,
+                    window=notes.describe_window(
+                        end.astimezone(UTC) - start.astimezone(UTC), reading.language
+                    ),
+                    intent=notes.describe_intent(reading.intent, reading.language),
+                )
+            )
+        return Plan(
+            intent=reading.intent,
+            start=start,
+            end=end,
+            window_defaulted=defaulted,
+            language=reading.language,
+            follow_up=bool(inherited),
+            confidence=self._confidence(reading, truncated, bool(inherited)),
+            unknown_services=reading.unknown,
+            notes=reading.notes,
+            **reading.fields,
+        )
+
+    def _local(self, now: datetime | None) -> datetime:
+        if now is None:
+            return datetime.now(self.timezone)
+        if now.tzinfo is None:
+            return now.replace(tzinfo=self.timezone)
+        return now.astimezone(self.timezone)
+
+    def _read(self, text: str, now: datetime) -> _Reading:
+        language = detect_language(text)
+        scan = Scan(text)
+        found: list[str] = []
+        trace_id = find_trace_id(scan)
+        search_text = find_text(scan, self.catalog.names)
+        min_duration_ms = find_min_duration_ms(scan)
+        window = find_window(scan, now)
+        pod, pod_service = find_pod(scan, self.catalog)
+        namespace, namespace_known = find_namespace(scan, self.namespaces)
+        matches = self.catalog.find(scan)
+        services = ([pod_service] if pod_service else []) + [
+            s for s in matches.services if s != pod_service
+        ]
+        metric = find_metric(scan)
+        level = least_severe(find_levels(scan))
+        signals = read_signals(scan)
+        evidence = Evidence(
+            level=level is not None,
+            text=search_text is not None,
+            trace_id=trace_id is not None,
+            threshold=min_duration_ms is not None,
+            metric=metric.metric not in (None, "restarts"),
+            restarts="restarts" in metric.named,
+            bare_latency=metric.bare_latency,
+        )
+        intent, families = decide_intent(signals, evidence)
+        chosen = metric.metric
+        if chosen is None and metric.bare_latency and intent == "metrics":
+            chosen = "latency_p95"
+        if intent == "k8s" and "restarts" in metric.named:
+            chosen = "restarts"
+        for mention, service in matches.corrected.items():
+            found.append(notes.note("corrected", language, mention=mention, service=service))
+        if matches.unknown:
+            found.append(self._unknown_note(matches.unknown, language))
+        if namespace and not namespace_known and self.namespaces:
+            known = ", ".join(self.namespaces)
+            found.append(
+                notes.note("unknown_namespace", language, namespace=namespace, known=known)
+            )
+        if len(metric.named) > 1 and intent == "metrics":
+            listed = ", ".join(metric.named)
+            found.append(
+                notes.note("several_metrics", language, metrics=listed, metric=str(chosen))
+            )
+        slow = "slow" in signals and min_duration_ms is None and intent in ("traces", "correlate")
+        return _Reading(
+            language=language,
+            intent=intent,
+            families=families,
+            fields={
+                "services": services,
+                "namespace": namespace,
+                "pod": pod,
+                "level": level,
+                "text": search_text,
+                "trace_id": trace_id,
+                "min_duration_ms": min_duration_ms,
+                "slow": slow,
+                "metric": chosen,
+            },
+            window=(window.start, window.end) if window else None,
+            unknown=matches.unknown,
+            corrected=bool(matches.corrected),
+            notes=found,
+        )
+
+    def _unknown_note(self, unknown: list[str], language: Language) -> str:
+        names = ", ".join(unknown)
+        if not self.catalog.services:
+            return notes.note("no_known_services", language, names=names)
+        known = ", ".join(self.catalog.services)
+        return notes.note("unknown_services", language, names=names, known=known)
+
+    @staticmethod
+    def _inherit(reading: _Reading, previous: Plan) -> list[str]:
+        """Fill what the follow-up leaves out from ``previous``; the names of what was taken."""
+        fields, taken = reading.fields, []
+        if not fields["services"] and not reading.unknown and previous.services:
+            fields["services"] = list(previous.services)
+            fields["pod"] = fields["pod"] or previous.pod
+            taken.append("services")
+        if fields["namespace"] is None and previous.namespace:
+            fields["namespace"] = previous.namespace
+            taken.append("namespace")
+        if fields["trace_id"] is None and previous.trace_id:
+            fields["trace_id"] = previous.trace_id
+            taken.append("trace_id")
+        if reading.window is None and not previous.window_defaulted:
+            taken.append("window")
+        if reading.intent == "unknown" and previous.intent != "unknown":
+            reading.intent = previous.intent
+            for name in ("metric", "level", "text", "min_duration_ms"):
+                if fields[name] is None:
+                    fields[name] = getattr(previous, name)
+            fields["slow"] = fields["slow"] or previous.slow
+            taken.append("intent")
+        return taken
+
+    @staticmethod
+    def _window(
+        reading: _Reading, now: datetime, previous: Plan | None
+    ) -> tuple[datetime, datetime, bool]:
+        """The stated window, else ``previous``'s (a follow-up), else the intent's default."""
+        if reading.window is not None:
+            start, end = reading.window
+            if start is None:
+                start = (end.astimezone(UTC) - DEFAULT_WINDOWS[reading.intent]).astimezone(
+                    end.tzinfo
+                )
+            return start, end, False
+        if previous is not None:
+            return previous.start, previous.end, False
+        start = (now.astimezone(UTC) - DEFAULT_WINDOWS[reading.intent]).astimezone(now.tzinfo)
+        return start, now, True
+
+    @staticmethod
+    def _confidence(reading: _Reading, truncated: bool, inherited: bool) -> float:
+        if reading.intent == "unknown":
+            return 0.2
+        confidence = _CONFIDENCE_BY_FAMILIES.get(reading.families, 0.65)
+        if reading.corrected:
+            confidence *= 0.9
+        if reading.unknown:
+            confidence *= 0.7
+        if truncated:
+            confidence *= 0.8
+        if inherited:
+            confidence *= 0.9
+        return round(confidence, 2)

@@ -1,0 +1,71 @@
+"""Names that match no known service are reported back with the known ones, never guessed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opslens.agent.understanding import OfflinePlanner
+from tests.agent_understanding.conftest import Catalog
+
+NOW = datetime(2026, 11, 25, 14, 30, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+@pytest.mark.parametrize(
+    ("question", "mention"),
+    [
+        ("show error logs for shipping-service", "shipping-service"),
+        ("checkout-service p95 latency in the last hour", "checkout-service"),
+        ("billing service CPU", "billing service"),
+        ("cart 서비스 에러 로그 보여줘", "cart 서비스"),
+        ("auth-svc에서 에러 났어?", "auth-svc"),
+        ("traces of Recommendation_Service over 1s", "Recommendation_Service"),
+        ("logs from cart in the last 2 hours", "cart"),
+    ],
+)
+def test_unknown_service_is_reported_with_the_known_ones(
+    catalogs: dict[str, Catalog], question: str, mention: str
+) -> None:
+    demo = catalogs["demo"]
+    plan = OfflinePlanner(demo.services, demo.namespaces, "Asia/Seoul").plan(question, NOW)
+    assert plan.services == []
+    assert plan.unknown_services == [mention]
+    reply = next(note for note in plan.notes if mention in note)
+    assert all(service in reply for service in demo.services)
+    assert plan.confidence < 0.9
+
+
+def test_korean_question_gets_a_korean_reply(catalogs: dict[str, Catalog]) -> None:
+    demo = catalogs["demo"]
+    plan = OfflinePlanner(demo.services, [], "UTC").plan("shipping-service 로그 보여줘", NOW)
+    assert plan.language == "ko"
+    assert any("알려진 서비스" in note for note in plan.notes)
+
+
+def test_typos_are_corrected_not_reported(catalogs: dict[str, Catalog]) -> None:
+    demo = catalogs["demo"]
+    plan = OfflinePlanner(demo.services, [], "UTC").plan("ordr-service error logs", NOW)
+    assert plan.services == ["order-service"]
+    assert plan.unknown_services == []
+    assert any("ordr-service" in note and "order-service" in note for note in plan.notes)
+
+
+def test_without_known_services_every_name_is_unknown() -> None:
+    plan = OfflinePlanner([], [], "UTC").plan("order-service error logs", NOW)
+    assert plan.services == []
+    assert plan.unknown_services == ["order-service"]
+    assert plan.intent == "logs"
+
+
+def test_ordinary_words_before_service_are_not_names(catalogs: dict[str, Catalog]) -> None:
+    demo = catalogs["demo"]
+    planner = OfflinePlanner(demo.services, [], "UTC")
+    for question in (
+        "which service has the most errors?",
+        "어떤 서비스가 제일 느려?",
+        "show the slowest service in the last hour",
+        "is every service healthy?",
+    ):
+        assert planner.plan(question, NOW).unknown_services == [], question
