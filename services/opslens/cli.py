@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from opslens.components import MCP_SERVERS, Component
+from opslens.ask_cli import ask
+from opslens.components import SERVICES, Component
 from opslens.devstack.cli import app as devstack_app
 
 app = typer.Typer(
@@ -16,30 +17,28 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(devstack_app, name="devstack")
+app.command()(ask)
 
 
 def _component(name: str) -> Component:
-    component = MCP_SERVERS.get(name)
+    component = SERVICES.get(name)
     if component is None:
-        known = ", ".join(MCP_SERVERS)
+        known = ", ".join(SERVICES)
         raise typer.BadParameter(f"unknown server {name!r}; choose one of: {known}")
     return component
 
 
 @app.command()
 def serve(
-    server: Annotated[str, typer.Argument(help=f"One of: {', '.join(MCP_SERVERS)}.")],
+    server: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (default: the server's own).")] = None,
 ) -> None:
     """Serve one server over HTTP: JSON-RPC at /rpc, MCP at /mcp, /healthz, /readyz, /metrics."""
     import uvicorn
 
-    from opslens_mcp.core.app import create_app
-    from opslens_mcp.core.settings import ServerSettings
-
     component = _component(server)
-    application = create_app(component.create_service(), ServerSettings())
+    application = component.create_http_app()
     uvicorn.run(
         application,
         host=host,
@@ -51,7 +50,7 @@ def serve(
 
 @app.command()
 def mcp(
-    server: Annotated[str, typer.Argument(help=f"One of: {', '.join(MCP_SERVERS)}.")],
+    server: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")],
     stdio: Annotated[bool, typer.Option("--stdio", help="Speak MCP over stdin/stdout.")] = False,
 ) -> None:
     """Run one server as an MCP server over stdio (for Claude Desktop, MCP Inspector, ...)."""
@@ -66,7 +65,8 @@ def mcp(
     configure_logging(settings.log_level)  # logs go to stderr; stdout is the protocol
     service = _component(server).create_service()
     executor = ToolExecutor(service.registry, timeout_s=settings.call_timeout_s)
-    run_stdio(build_mcp_server(f"opslens-{service.name}", executor, service.instructions))
+    server_ = build_mcp_server(f"opslens-{service.name}", executor, service.instructions)
+    run_stdio(server_, service.resources)
 
 
 def main() -> None:

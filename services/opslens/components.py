@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+
 from opslens_mcp.core.service import ServiceDefinition
 
 
@@ -25,6 +27,17 @@ class Component:
         service: ServiceDefinition = factory()
         return service
 
+    def create_http_app(self) -> FastAPI:
+        """The HTTP app: the module's own ``create_http_app`` or the protocol core's app."""
+        module = importlib.import_module(self.module)
+        if hasattr(module, "create_http_app"):
+            app: FastAPI = module.create_http_app()
+            return app
+        from opslens_mcp.core.app import create_app
+        from opslens_mcp.core.settings import ServerSettings
+
+        return create_app(self.create_service(), ServerSettings())
+
 
 MCP_SERVERS: dict[str, Component] = {
     component.name: component
@@ -37,4 +50,9 @@ MCP_SERVERS: dict[str, Component] = {
             "kubernetes", "opslens_mcp.kubernetes.server", 8103, "cluster state (Kubernetes API)"
         ),
     )
+}
+
+SERVICES: dict[str, Component] = {
+    **MCP_SERVERS,
+    "agent": Component("agent", "opslens.agent.service", 8100, "questions in English and Korean"),
 }

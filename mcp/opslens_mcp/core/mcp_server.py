@@ -9,6 +9,8 @@ a protocol error.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 import anyio
@@ -106,11 +108,19 @@ def build_mcp_server(name: str, executor: ToolExecutor, instructions: str | None
     )
 
 
-def run_stdio(server: Server) -> None:
-    """Serve ``server`` over stdin/stdout until the client closes the pipe."""
+def run_stdio(
+    server: Server, resources: Callable[[], AbstractAsyncContextManager[None]] | None = None
+) -> None:
+    """Serve ``server`` over stdin/stdout until the client closes the pipe.
+
+    ``resources`` (the service's clients) are opened first and closed at the end.
+    """
 
     async def main() -> None:
-        async with stdio_server() as (read_stream, write_stream):
+        async with AsyncExitStack() as stack:
+            if resources is not None:
+                await stack.enter_async_context(resources())
+            read_stream, write_stream = await stack.enter_async_context(stdio_server())
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     anyio.run(main)

@@ -1,0 +1,92 @@
+"""The agent facade: one question in, an :class:`AskResponse` out (or a stream of steps)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+
+from opslens.agent.response import AskRequest, AskResponse, Timings
+
+STEP_NAMES = ("understand", "plan", "execute", "correlate", "answer")
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+class Agent:
+    """Runs the compiled graph; sessions are LangGraph threads in the checkpointer."""
+
+    def __init__(self, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
+        self.graph = graph
+
+    def _input(self, request: AskRequest) -> tuple[dict[str, Any], RunnableConfig]:
+        session_id = request.session_id or uuid.uuid4().hex
+        now = request.now or _local_now()
+        filters = (
+            request.filters.model_dump(mode="json", exclude_none=True) if request.filters else None
+        )
+        state = {
+            "question": request.question,
+            "now": now.isoformat(),
+            "session_id": session_id,
+            "filters": filters,
+        }
+        config: RunnableConfig = {"configurable": {"thread_id": session_id}}
+        return state, config
+
+    async def ask(self, request: AskRequest) -> AskResponse:
+        state, config = self._input(request)
+        started = time.perf_counter()
+        final: dict[str, Any] = await self.graph.ainvoke(state, config)
+        return to_response(final, (time.perf_counter() - started) * 1000)
+
+    async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """``("step", {...})`` as each node finishes, then ``("result", response)``."""
+        state, config = self._input(request)
+        started = time.perf_counter()
+        yield "step", {"step": "understand", "status": "started", "detail": request.question}
+        async for update in self.graph.astream(state, config, stream_mode="updates"):
+            for node, values in update.items():
+                yield "step", {"step": node, "status": "done", "detail": _detail(node, values)}
+        snapshot = await self.graph.aget_state(config)
+        total_ms = (time.perf_counter() - started) * 1000
+        yield "result", to_response(snapshot.values, total_ms).model_dump(mode="json")
+
+
+def _detail(node: str, values: dict[str, Any] | None) -> str:
+    values = values or {}
+    if node == "understand" and values.get("plan"):
+        plan = values["plan"]
+        return f"intent {plan['intent']}, services {plan['services'] or 'all'}"
+    if node in ("execute", "correlate"):
+        queries = values.get("queries") or []
+        return f"{len(queries)} queries so far"
+    return ""
+
+
+def to_response(state: dict[str, Any], total_ms: float) -> AskResponse:
+    """The final graph state as the wire response."""
+    timings = dict(state.get("timings") or {})
+    timings["backend_ms"] = state.get("backend_ms", 0.0)
+    timings["total_ms"] = round(total_ms, 2)
+    plan = state["plan"]
+    return AskResponse(
+        session_id=state["session_id"],
+        question=state["question"],
+        language=plan.get("language", "en"),
+        plan=plan,
+        queries=state.get("queries") or [],
+        evidence=state.get("evidence") or {},
+        correlation=state.get("correlation") or {},
+        answer=state.get("answer", ""),
+        missing=state.get("missing") or [],
+        timings=Timings(**{k: v for k, v in timings.items() if k in Timings.model_fields}),
+        llm={k: v for k, v in (state.get("llm") or {}).items()},
+    )

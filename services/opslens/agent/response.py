@@ -1,0 +1,243 @@
+"""The wire models of the agent service: what a question sends and what an answer carries.
+
+The UI, the JSON-RPC/MCP ``ask`` tool and ``opslens ask --json`` all return
+:class:`AskResponse`, so every caller sees the plan, the queries with their native text, the
+evidence, the correlation and the timings, not only the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Level = Literal["error", "warn", "info", "debug"]
+
+
+class Filters(BaseModel):
+    """Sidebar filters that override what the question said."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    services: list[str] | None = Field(default=None, max_length=50)
+    level: Level | None = None
+    namespace: str | None = Field(default=None, max_length=253)
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=2000, description="In English or Korean.")
+    session_id: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Conversation id: follow-ups reuse the previous question's services and time.",
+    )
+    now: AwareDatetime | None = Field(
+        default=None, description="Pin 'the current time' for reproducible answers."
+    )
+    filters: Filters | None = None
+
+
+class QueryRecord(BaseModel):
+    backend: str
+    tool: str
+    params: dict[str, Any]
+    native: str = Field(description="The exact query: OpenSearch request, PromQL or API call.")
+    ok: bool
+    ms: float
+    error: str | None = None
+
+
+class LogRecord(BaseModel):
+    timestamp: str
+    service: str | None = None
+    level: str | None = None
+    message: str
+    pod: str | None = None
+    namespace: str | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+
+
+class ServiceCount(BaseModel):
+    service: str
+    count: int
+
+
+class PatternRecord(BaseModel):
+    template: str
+    count: int
+    example: str | None = None
+
+
+class LogEvidence(BaseModel):
+    records: list[LogRecord] = Field(default_factory=list)
+    total: int = 0
+    truncated: bool = False
+    by_service: list[ServiceCount] = Field(default_factory=list)
+    patterns: list[PatternRecord] = Field(default_factory=list)
+
+
+class TraceSummaryRecord(BaseModel):
+    trace_id: str
+    root_service: str | None = None
+    root_operation: str | None = None
+    start: str | None = None
+    duration_ms: float
+    span_count: int
+    error_count: int
+    services: list[str] = Field(default_factory=list)
+
+
+class SpanRecord(BaseModel):
+    span_id: str
+    parent_id: str | None = None
+    service: str
+    name: str
+    start: str
+    duration_ms: float
+    self_ms: float
+    error: bool
+    status_message: str | None = None
+    peer: str | None = Field(default=None, description="The remote side of a client span.")
+
+
+class TraceTreeRecord(BaseModel):
+    trace_id: str
+    spans: list[SpanRecord]
+    critical_path: list[str] = Field(default_factory=list, description="Span ids, root first.")
+
+    @property
+    def error_spans(self) -> list[SpanRecord]:
+        return [span for span in self.spans if span.error]
+
+
+class TraceEvidence(BaseModel):
+    summaries: list[TraceSummaryRecord] = Field(default_factory=list)
+    trees: list[TraceTreeRecord] = Field(default_factory=list)
+    truncated: bool = False
+    threshold_ms: float | None = None
+
+
+class SeriesRecord(BaseModel):
+    name: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    points: list[tuple[float, float]] = Field(default_factory=list)
+    promql: str
+    unit: str = ""
+
+
+class WindowMark(BaseModel):
+    start: str
+    end: str
+    label: str
+
+
+class MetricEvidence(BaseModel):
+    series: list[SeriesRecord] = Field(default_factory=list)
+    anomaly_windows: list[WindowMark] = Field(default_factory=list)
+
+
+class PodRecord(BaseModel):
+    namespace: str
+    name: str
+    status: str
+    restarts: int
+    last_termination_reason: str | None = None
+    node: str | None = None
+    service: str | None = None
+
+
+class EventRecord(BaseModel):
+    namespace: str
+    object: str
+    reason: str
+    message: str
+    type: str
+    count: int
+    last_seen: str | None = None
+
+
+class FindingRecord(BaseModel):
+    object: str
+    kind: str
+    severity: str
+    title: str
+    explanation: str
+
+
+class KubeEvidence(BaseModel):
+    pods: list[PodRecord] = Field(default_factory=list)
+    events: list[EventRecord] = Field(default_factory=list)
+    findings: list[FindingRecord] = Field(default_factory=list)
+
+
+class Evidence(BaseModel):
+    logs: LogEvidence | None = None
+    traces: TraceEvidence | None = None
+    metrics: MetricEvidence | None = None
+    k8s: KubeEvidence | None = None
+
+
+class OriginRecord(BaseModel):
+    service: str
+    traces: int
+    operation: str
+    message: str | None = None
+    dependency: str | None = None
+
+
+class SlowServiceRecord(BaseModel):
+    service: str
+    self_ms: float
+    share: float
+
+
+class LinkRecord(BaseModel):
+    source: str
+    target: str
+    relation: str
+
+
+class CorrelationRecord(BaseModel):
+    trace_ids_from_logs: list[str] = Field(default_factory=list)
+    traces_found: int = 0
+    traces_missing: list[str] = Field(default_factory=list)
+    origins: list[OriginRecord] = Field(default_factory=list)
+    root_cause: str | None = None
+    slow_services: list[SlowServiceRecord] = Field(default_factory=list)
+    links: list[LinkRecord] = Field(default_factory=list)
+
+
+class Timings(BaseModel):
+    understand_ms: float = 0.0
+    execute_ms: float = 0.0
+    correlate_ms: float = 0.0
+    answer_ms: float = 0.0
+    backend_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class LlmRecord(BaseModel):
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    fallbacks: list[str] = Field(default_factory=list)
+
+
+class AskResponse(BaseModel):
+    session_id: str
+    question: str
+    language: Literal["en", "ko"]
+    plan: dict[str, Any]
+    queries: list[QueryRecord] = Field(default_factory=list)
+    evidence: Evidence = Field(default_factory=Evidence)
+    correlation: CorrelationRecord = Field(default_factory=CorrelationRecord)
+    answer: str
+    missing: list[str] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    llm: LlmRecord = Field(default_factory=LlmRecord)

@@ -1,0 +1,233 @@
+"""The agent service: ``/v1/ask`` (JSON and SSE), ``/v1/services``, ``/v1/status`` and reports,
+plus the protocol core's ``/rpc`` and ``/mcp`` with an ``ask`` tool for other tools and MCP clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from langchain_core.language_models import BaseChatModel
+
+from opslens.agent.agent import Agent
+from opslens.agent.catalog import CatalogCache
+from opslens.agent.checkpoints import open_checkpointer
+from opslens.agent.graph import AgentDeps, build_graph
+from opslens.agent.llm import build_gemini
+from opslens.agent.response import AskRequest, AskResponse
+from opslens.agent.settings import AgentSettings
+from opslens.agent.toolbox import Toolbox
+from opslens.rpc_client import RpcClient, RpcError
+from opslens_mcp.core.app import create_app
+from opslens_mcp.core.service import ServiceDefinition
+from opslens_mcp.core.settings import ServerSettings
+from opslens_mcp.core.tools import ToolRegistry
+
+INSTRUCTIONS = (
+    "Ask opslens a question about the platform in English or Korean. The answer carries its "
+    "plan, the exact queries it ran, the evidence and the correlation."
+)
+
+
+def server_urls(settings: AgentSettings) -> dict[str, str]:
+    return {
+        "opensearch": settings.opensearch_url,
+        "prometheus": settings.prometheus_url,
+        "kubernetes": settings.kubernetes_url,
+        "reports": settings.reports_url,
+    }
+
+
+def build_toolbox(
+    settings: AgentSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> Toolbox:
+    token = settings.servers_token.get_secret_value() if settings.servers_token else None
+    clients = {
+        name: RpcClient(
+            url, name=name, token=token, timeout_s=settings.tool_timeout_s, transport=transport
+        )
+        for name, url in server_urls(settings).items()
+    }
+    return Toolbox(clients, timeout_s=settings.tool_timeout_s)
+
+
+def chat_model(settings: AgentSettings) -> BaseChatModel | None:
+    if settings.llm_mode == "off" or settings.google_api_key is None:
+        return None
+    return build_gemini(settings.google_api_key.get_secret_value(), settings.gemini_model)
+
+
+class AgentRuntime:
+    """What the service opens at start and closes at stop: clients, checkpointer, graph."""
+
+    def __init__(self, settings: AgentSettings, model: BaseChatModel | None) -> None:
+        self.settings = settings
+        self.model = model
+        self.toolbox = build_toolbox(settings)
+        self.agent: Agent | None = None
+        self._stack = AsyncExitStack()
+
+    async def open(self) -> None:
+        checkpointer = await self._stack.enter_async_context(
+            open_checkpointer(self.settings.checkpoint_url)
+        )
+        deps = AgentDeps(
+            toolbox=self.toolbox,
+            catalog=CatalogCache(self.toolbox),
+            timezone=self.settings.timezone,
+            model=self.model,
+            llm_mode=self.settings.llm_mode,
+            llm_min_confidence=self.settings.llm_min_confidence,
+        )
+        self.agent = Agent(build_graph(deps, checkpointer))
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        await self.toolbox.aclose()
+
+    def require(self) -> Agent:
+        if self.agent is None:
+            raise HTTPException(503, "the agent is starting")
+        return self.agent
+
+    async def status(self) -> dict[str, Any]:
+        async def probe(name: str, url: str) -> tuple[str, dict[str, Any]]:
+            try:
+                async with httpx.AsyncClient(timeout=3.0) as http:
+                    response = await http.get(f"{url.rstrip('/')}/readyz")
+                body = response.json()
+                state = "ready" if response.status_code == 200 else "unavailable"
+                return name, {"status": state, "url": url, "detail": body.get("detail")}
+            except (httpx.HTTPError, ValueError) as exc:
+                return name, {"status": "unavailable", "url": url, "detail": type(exc).__name__}
+
+        results = await asyncio.gather(
+            *(probe(n, u) for n, u in server_urls(self.settings).items())
+        )
+        return dict(results)
+
+
+def agent_service(
+    settings: AgentSettings | None = None, model: BaseChatModel | None = None
+) -> tuple[ServiceDefinition, AgentRuntime]:
+    """The agent as a protocol-core service (its ``ask`` tool) and the runtime behind it."""
+    settings = settings or AgentSettings()
+    runtime = AgentRuntime(settings, model if model is not None else chat_model(settings))
+    registry = ToolRegistry()
+
+    @registry.tool(
+        description="Answer a question about the platform (logs, traces, metrics, Kubernetes) "
+        "in English or Korean. Returns the answer with its plan, the queries it ran and the "
+        "evidence. Pass session_id to ask follow-ups; pass now to pin the current time."
+    )
+    async def ask(params: AskRequest) -> AskResponse:
+        return await runtime.require().ask(params)
+
+    async def readiness() -> dict[str, Any]:
+        backends = await runtime.status()
+        down = [
+            name
+            for name, entry in backends.items()
+            if entry["status"] != "ready" and name != "reports"
+        ]
+        if down:
+            raise RuntimeError(f"servers unavailable: {', '.join(down)}")
+        return {"backends": backends}
+
+    @asynccontextmanager
+    async def resources() -> AsyncIterator[None]:
+        await runtime.open()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    service = ServiceDefinition(
+        name="agent",
+        registry=registry,
+        instructions=INSTRUCTIONS,
+        readiness=readiness,
+        resources=resources,
+    )
+    return service, runtime
+
+
+def create_service() -> ServiceDefinition:
+    """The agent service from ``OPSLENS_AGENT_*`` settings (for ``opslens mcp agent``)."""
+    return agent_service()[0]
+
+
+def create_http_app() -> FastAPI:
+    """The agent's HTTP app from settings (for ``opslens serve agent``)."""
+    return create_agent_app()
+
+
+def create_agent_app(
+    settings: AgentSettings | None = None,
+    server_settings: ServerSettings | None = None,
+    model: BaseChatModel | None = None,
+) -> FastAPI:
+    """The agent service; ``model`` overrides the chat model (tests pass a scripted fake)."""
+    service, runtime = agent_service(settings, model)
+    app = create_app(service, server_settings or ServerSettings())
+
+    @app.post("/v1/ask", response_model=AskResponse, summary="Ask a question")
+    async def ask_route(request: AskRequest) -> AskResponse:
+        return await runtime.require().ask(request)
+
+    @app.post("/v1/ask/stream", summary="Ask a question; progress as Server-Sent Events")
+    async def ask_stream(request: AskRequest) -> StreamingResponse:
+        agent = runtime.require()
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                async for kind, data in agent.stream(request):
+                    yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            except Exception as exc:  # noqa: BLE001 - reported to the client as an event
+                message = json.dumps({"message": f"the agent failed: {type(exc).__name__}"})
+                yield f"event: error\ndata: {message}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.get("/v1/services", summary="Services and namespaces the backends know")
+    async def services() -> dict[str, list[str]]:
+        catalog = await CatalogCache(runtime.toolbox).get(datetime.now().astimezone())
+        return {"services": catalog.services, "namespaces": catalog.namespaces}
+
+    @app.get("/v1/status", summary="Connection status of the agent and each server")
+    async def status() -> dict[str, Any]:
+        return {"agent": "ok", "backends": await runtime.status()}
+
+    @app.get("/v1/reports", summary="Reports the scheduler produced")
+    async def reports() -> dict[str, Any]:
+        return await _reports_call(runtime, "list_reports", {})
+
+    @app.get("/v1/reports/{report_id}", summary="One report, as html, md or json")
+    async def report(report_id: str, format: str = "html") -> Any:
+        if format not in ("html", "md", "json"):
+            raise HTTPException(422, "format must be html, md or json")
+        result = await _reports_call(
+            runtime, "get_report", {"report_id": report_id, "format": format}
+        )
+        if format == "html":
+            return HTMLResponse(str(result.get("content", "")))
+        if format == "md":
+            return PlainTextResponse(str(result.get("content", "")), media_type="text/markdown")
+        return result
+
+    return app
+
+
+async def _reports_call(runtime: AgentRuntime, tool: str, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return await runtime.toolbox.clients["reports"].call(tool, params)
+    except RpcError as exc:
+        status = 503 if exc.unreachable else 502
+        raise HTTPException(status, f"reports server: {exc.message}") from exc

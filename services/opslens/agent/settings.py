@@ -1,0 +1,50 @@
+"""Settings of the agent service (``OPSLENS_AGENT_*``, plus ``GOOGLE_API_KEY``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AgentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSLENS_AGENT_", extra="ignore")
+
+    opensearch_url: str = Field(
+        default="http://127.0.0.1:8101", description="The opslens OpenSearch server."
+    )
+    prometheus_url: str = Field(
+        default="http://127.0.0.1:8102", description="The opslens Prometheus server."
+    )
+    kubernetes_url: str = Field(
+        default="http://127.0.0.1:8103", description="The opslens Kubernetes server."
+    )
+    reports_url: str = Field(
+        default="http://127.0.0.1:8104", description="The opslens reports server."
+    )
+    servers_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the MCP servers (their OPSLENS_API_TOKEN)."
+    )
+    tool_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one tool call.")
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone for 'today', '오늘', '10시'; default the system's.",
+    )
+    checkpoint_url: str = Field(
+        default="sqlite:///.opslens/sessions.sqlite",
+        description="Conversation store: sqlite:///PATH, or postgresql://... for several replicas.",
+    )
+    google_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GOOGLE_API_KEY", "OPSLENS_AGENT_GOOGLE_API_KEY"),
+        description="Enables the Gemini planner and summaries.",
+    )
+    gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model name.")
+    llm_mode: Literal["fallback", "always", "off"] = Field(
+        default="fallback",
+        description="When Gemini plans: only when the offline planner is unsure, always, or never.",
+    )
+    llm_min_confidence: float = Field(
+        default=0.6, ge=0, le=1, description="Offline plans below this confidence go to Gemini."
+    )

@@ -1,0 +1,142 @@
+"""Correlated questions: error logs -> their traces -> where errors start -> metrics and pods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opslens.agent.correlate import Correlation, correlate, trace_ids_of
+from opslens.agent.response import (
+    CorrelationRecord,
+    KubeEvidence,
+    LinkRecord,
+    LogEvidence,
+    MetricEvidence,
+    OriginRecord,
+    SlowServiceRecord,
+    TraceEvidence,
+    WindowMark,
+)
+from opslens.agent.steps import adapters
+from opslens.agent.steps.logs import log_filters
+from opslens.agent.steps.run import Run
+from opslens.agent.toolbox import ToolCall
+
+ERROR_LOGS_READ = 500
+TRACES_FETCHED = 50
+
+
+async def gather_correlation(run: Run) -> Correlation:
+    """Follow error logs to their traces and the services, metrics and pods around them."""
+    filters = log_filters(run, level=run.plan.level or "error")
+    logs = await run.call(
+        "opensearch",
+        "search_logs",
+        {**filters, "limit": ERROR_LOGS_READ, "max_message_chars": 500},
+        "error logs",
+    )
+    records = adapters.log_records(logs.result) if logs.ok else []
+    total = int(logs.result.get("total", len(records))) if logs.ok else 0
+    run.evidence.logs = LogEvidence(
+        records=records[:50], total=total, truncated=total > len(records[:50])
+    )
+    ids = trace_ids_of(records, TRACES_FETCHED)
+    trees = []
+    traces = TraceEvidence()
+    if ids:
+        fetched = await run.call(
+            "opensearch", "get_traces", {"trace_ids": ids}, "traces of the error logs"
+        )
+        if fetched.ok:
+            trees = adapters.trace_trees(fetched.result)
+            traces.summaries = adapters.trace_summaries(fetched.result)
+            traces.trees = trees[:5]
+    run.evidence.traces = traces
+    result = correlate(records, trees, [], ids)
+    run.say("logs.count", count=total, services=run.plan.services, level=run.plan.level or "error")
+    if ids:
+        run.say("correlate.trace_ids", logs=total, ids=len(ids), found=result.traces_found)
+    origin = result.root_cause
+    if origin is not None:
+        run.say(
+            "correlate.origin",
+            service=origin.service,
+            dependency=origin.dependency or "",
+            traces=origin.traces,
+            operation=origin.operation,
+            message=origin.message or "",
+        )
+    elif trees:
+        run.say("correlate.no_origin")
+    await _context_around(run, result)
+    run_correlation = result
+    return run_correlation
+
+
+async def _context_around(run: Run, result: Correlation) -> None:
+    """Error ratio of the services involved and the pods and events of the origin."""
+    involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
+    if not involved:
+        return
+    calls = [
+        ToolCall(
+            "prometheus",
+            "red_summary",
+            {"service": service, **run.prometheus_window(), "include_series": True},
+            f"error ratio of {service}",
+        )
+        for service in involved
+    ]
+    calls += [
+        ToolCall("kubernetes", "workload_for_service", {"service": service}, f"pods of {service}")
+        for service in involved[:1]
+    ]
+    outcomes = await run.call_all(calls)
+    metrics = MetricEvidence()
+    for service, outcome in zip(involved, outcomes, strict=False):
+        if outcome.ok:
+            window_series = outcome.result.get("series") or {}
+            promql = (window_series.get("queries") or {}).get("error_ratio", "")
+            series_set = (window_series.get("measures") or {}).get("error_ratio", {})
+            for record in adapters.series_records(series_set, f"error ratio {service}", promql):
+                metrics.series.append(record)
+    if run.evidence.logs and run.evidence.logs.records:
+        times = sorted(record.timestamp for record in run.evidence.logs.records if record.timestamp)
+        if times:
+            metrics.anomaly_windows.append(
+                WindowMark(start=times[0], end=times[-1], label="error logs")
+            )
+    run.evidence.metrics = metrics
+    pods_outcome = outcomes[len(involved)] if len(outcomes) > len(involved) else None
+    if pods_outcome is not None and pods_outcome.ok:
+        pods: list[dict[str, Any]] = []
+        for workload in pods_outcome.result.get("workloads", []):
+            pods.extend(workload.get("pods", []))
+        run.evidence.k8s = KubeEvidence(pods=adapters.pod_records({"pods": pods}))
+
+
+def correlation_record(result: Correlation) -> CorrelationRecord:
+    """The correlation as it goes on the wire."""
+    return CorrelationRecord(
+        trace_ids_from_logs=result.trace_ids_from_logs,
+        traces_found=result.traces_found,
+        traces_missing=result.traces_missing,
+        origins=[
+            OriginRecord(
+                service=o.service,
+                traces=o.traces,
+                operation=o.operation,
+                message=o.message,
+                dependency=o.dependency,
+            )
+            for o in result.origins
+        ],
+        root_cause=result.root_cause.service if result.root_cause else None,
+        slow_services=[
+            SlowServiceRecord(service=s.service, self_ms=s.self_ms, share=s.share)
+            for s in result.slow_services
+        ],
+        links=[
+            LinkRecord(source=link.source, target=link.target, relation=link.relation)
+            for link in result.links
+        ],
+    )

@@ -1,0 +1,80 @@
+"""Logs questions: the matching lines, their count, which services dominate, top templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opslens.agent.response import LogEvidence, PatternRecord, ServiceCount
+from opslens.agent.steps import adapters
+from opslens.agent.steps.run import Run
+from opslens.agent.toolbox import ToolCall
+
+RECORDS_SHOWN = 50
+
+
+def log_filters(run: Run, *, level: str | None = None) -> dict[str, Any]:
+    """The plan's log filters as ``search_logs`` arguments (values only; the tool escapes)."""
+    plan = run.plan
+    params: dict[str, Any] = {**run.window()}
+    if plan.services:
+        params["service"] = plan.services
+    if plan.namespace:
+        params["namespace"] = [plan.namespace]
+    if plan.pod:
+        params["pod"] = [plan.pod]
+    chosen = level or plan.level
+    if chosen:
+        params["level"] = [chosen]
+    if plan.text:
+        params["text"] = plan.text
+    if plan.trace_id:
+        params["trace_id"] = [plan.trace_id]
+    return params
+
+
+async def gather_logs(run: Run) -> None:
+    """Lines, per-service counts (when no service was named) and the top message templates."""
+    filters = log_filters(run)
+    calls = [
+        ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),
+        ToolCall("opensearch", "log_patterns", {**filters}, "log message templates"),
+    ]
+    if not run.plan.services:
+        calls.append(
+            ToolCall(
+                "opensearch",
+                "top_values",
+                {**filters, "field": "service", "limit": 20},
+                "log lines per service",
+            )
+        )
+    outcomes = await run.call_all(calls)
+    search, patterns = outcomes[0], outcomes[1]
+    evidence = LogEvidence()
+    if search.ok:
+        evidence.records = adapters.log_records(search.result)
+        evidence.total = int(search.result.get("total", len(evidence.records)))
+        evidence.truncated = bool(search.result.get("has_more"))
+        key = "logs.count" if evidence.total else "logs.none"
+        run.say(key, count=evidence.total, services=run.plan.services, level=run.plan.level)
+    if len(outcomes) > 2 and outcomes[2].ok:
+        evidence.by_service = [
+            ServiceCount(service=item["value"], count=int(item["count"]))
+            for item in outcomes[2].result.get("values", [])
+        ]
+        if evidence.by_service:
+            ranking = ", ".join(f"{item.service} {item.count}" for item in evidence.by_service[:5])
+            run.say("logs.by_service", ranking=ranking)
+    if patterns.ok:
+        evidence.patterns = [
+            PatternRecord(
+                template=item.get("template", ""),
+                count=int(item.get("count", 0)),
+                example=item.get("example"),
+            )
+            for item in patterns.result.get("patterns", [])[:10]
+        ]
+        if evidence.patterns and evidence.total:
+            top = evidence.patterns[0]
+            run.say("logs.top_pattern", count=top.count, template=top.template)
+    run.evidence.logs = evidence

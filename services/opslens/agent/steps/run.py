@@ -1,0 +1,109 @@
+"""One question being answered: the plan, the calls made, the evidence and facts gathered."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from opslens.agent.answer import Fact
+from opslens.agent.plan import Plan
+from opslens.agent.response import Evidence, QueryRecord
+from opslens.agent.toolbox import CallOutcome, Toolbox, ToolCall
+
+
+def native_query(server: str, result: dict[str, Any]) -> str:
+    """The exact backend query a tool result reports, as text a person can rerun."""
+    if server == "opensearch":
+        requests = result.get("requests") or []
+        return "\n\n".join(
+            f"{request['method']} {request['path']}\n"
+            + json.dumps(request["body"], ensure_ascii=False, indent=1)
+            for request in requests
+        )
+    if server == "prometheus":
+        if result.get("promql"):
+            return str(result["promql"])
+        queries = result.get("queries") or {}
+        if isinstance(queries, dict):
+            return "\n".join(f"# {name}\n{promql}" for name, promql in queries.items())
+    if server == "kubernetes":
+        calls = result.get("queries") or []
+        return "\n".join(
+            str(call.get("kubectl") or f"GET {call.get('path', '')}")
+            for call in calls
+            if isinstance(call, dict)
+        )
+    return ""
+
+
+@dataclass
+class Run:
+    """Everything one question accumulates while its steps run."""
+
+    question: str
+    plan: Plan
+    now: datetime
+    toolbox: Toolbox
+    session_id: str | None = None
+    outcomes: list[CallOutcome] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence)
+    missing: list[str] = field(default_factory=list)
+    backend_wall_ms: float = 0.0
+
+    @property
+    def language(self) -> str:
+        return self.plan.language
+
+    def window(self) -> dict[str, str]:
+        """The plan's window as absolute ISO times (OpenSearch and Kubernetes tools)."""
+        return {"start": self.plan.start.isoformat(), "end": self.plan.end.isoformat()}
+
+    def prometheus_window(self) -> dict[str, str]:
+        """The plan's window as a Prometheus duration ending at an absolute time."""
+        seconds = max(int(self.plan.window.total_seconds()), 60)
+        return {"window": f"{seconds}s", "at": self.plan.end.isoformat()}
+
+    async def call(
+        self, server: str, tool: str, params: dict[str, Any], purpose: str
+    ) -> CallOutcome:
+        [outcome] = await self.call_all([ToolCall(server, tool, params, purpose)])
+        return outcome
+
+    async def call_all(self, calls: list[ToolCall]) -> list[CallOutcome]:
+        """Run calls concurrently and record each; failures are noted as missing evidence."""
+        started = time.perf_counter()
+        outcomes = await self.toolbox.run_all(calls, self.session_id)
+        self.backend_wall_ms += (time.perf_counter() - started) * 1000
+        for outcome in outcomes:
+            self.outcomes.append(outcome)
+            if not outcome.ok:
+                reason = (outcome.error or {}).get("message", "failed")
+                what = f"{outcome.call.purpose} ({outcome.call.server})"
+                self.missing.append(what)
+                self.facts.append(Fact("missing", {"what": what, "reason": reason}))
+        return outcomes
+
+    def say(self, key: str, **values: Any) -> None:
+        self.facts.append(Fact(key, values))
+
+    def queries(self) -> list[QueryRecord]:
+        return [
+            QueryRecord(
+                backend=outcome.call.server,
+                tool=outcome.call.tool,
+                params=outcome.call.params,
+                native=native_query(outcome.call.server, outcome.result) if outcome.ok else "",
+                ok=outcome.ok,
+                ms=round(outcome.ms, 1),
+                error=None if outcome.ok else str((outcome.error or {}).get("message")),
+            )
+            for outcome in self.outcomes
+        ]
+
+    def backend_ms(self) -> float:
+        """Wall time spent waiting for tool calls (parallel calls count once)."""
+        return round(self.backend_wall_ms, 1)

@@ -1,0 +1,115 @@
+"""Traces questions: traces over a threshold (given, or the service's normal p95), their trees."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+from typing import Any
+
+from opslens.agent.correlate import slow_services
+from opslens.agent.response import TraceEvidence
+from opslens.agent.steps import adapters
+from opslens.agent.steps.run import Run
+
+TRACES_LISTED = 20
+TREES_FETCHED = 5
+BASELINE = timedelta(hours=24)
+
+
+def median_of_series(result: dict[str, Any], measure: str) -> float | None:
+    """Median over time of a summary tool's ``measure`` series: 'normal', robust to bursts."""
+    series = (result.get("series") or {}).get("measures", {}).get(measure, {})
+    values = [
+        value
+        for item in series.get("series", [])
+        for value in (item.get("values") or [])
+        if value is not None
+    ]
+    return statistics.median(values) if values else None
+
+
+async def normal_p95_ms(run: Run, service: str) -> float | None:
+    """The service's usual p95: median of its p95 over the last day (Prometheus), else spans."""
+    red = await run.call(
+        "prometheus",
+        "red_summary",
+        {
+            "service": service,
+            "window": f"{int(BASELINE.total_seconds())}s",
+            "at": run.plan.end.isoformat(),
+            "include_series": True,
+            "points": 96,
+        },
+        f"normal p95 latency of {service}",
+    )
+    if red.ok:
+        p95 = median_of_series(red.result, "p95_ms")
+        if p95 is not None:
+            return round(p95, 1)
+    stats = await run.call(
+        "opensearch",
+        "latency_stats",
+        {
+            "service": [service],
+            "group_by": "service",
+            "start": (run.plan.end - BASELINE).isoformat(),
+            "end": run.plan.end.isoformat(),
+        },
+        f"p95 latency of {service} from spans",
+    )
+    groups = stats.result.get("groups", []) if stats.ok else []
+    return groups[0].get("p95_ms") if groups else None
+
+
+async def threshold_ms(run: Run) -> tuple[float | None, str | None]:
+    """The latency threshold and, when it is a p95, whose."""
+    plan = run.plan
+    if plan.min_duration_ms is not None:
+        return plan.min_duration_ms, None
+    if plan.slow and plan.services:
+        service = plan.services[0]
+        return await normal_p95_ms(run, service), service
+    return None, None
+
+
+async def gather_traces(run: Run) -> None:
+    """The slowest matching traces, and the trees of the slowest few."""
+    plan = run.plan
+    threshold, p95_of = await threshold_ms(run)
+    params: dict[str, Any] = {**run.window(), "order": "slowest", "limit": TRACES_LISTED}
+    if plan.services:
+        params["service"] = plan.services
+    if threshold is not None:
+        params["min_duration_ms"] = threshold
+    if plan.level == "error":
+        params["errors_only"] = True
+    search = await run.call("opensearch", "search_traces", params, "matching traces")
+    evidence = TraceEvidence(threshold_ms=threshold)
+    run.evidence.traces = evidence
+    if not search.ok:
+        return
+    evidence.summaries = adapters.trace_summaries(search.result)
+    evidence.truncated = bool(search.result.get("has_more"))
+    total = int(search.result.get("total", len(evidence.summaries)))
+    key = "traces.found" if total else "traces.none"
+    run.say(key, count=total, services=plan.services, threshold_ms=threshold, p95_of=p95_of)
+    if not evidence.summaries:
+        return
+    slowest = evidence.summaries[0]
+    run.say(
+        "traces.slowest",
+        trace_id=slowest.trace_id,
+        operation=slowest.root_operation or "?",
+        ms=round(slowest.duration_ms),
+    )
+    ids = [summary.trace_id for summary in evidence.summaries[:TREES_FETCHED]]
+    trees = await run.call("opensearch", "get_traces", {"trace_ids": ids}, "trace trees")
+    if trees.ok:
+        evidence.trees = adapters.trace_trees(trees.result)
+        ranked = slow_services(evidence.trees)
+        if ranked:
+            run.say(
+                "traces.slow_service",
+                service=ranked[0].service,
+                share=round(ranked[0].share * 100),
+            )
