@@ -8,6 +8,7 @@ import typer
 
 from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
+from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(devstack_app, name="devstack")
 app.command()(ask)
+app.command()(demo)
 
 
 def _component(name: str) -> Component:

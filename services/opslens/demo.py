@@ -1,0 +1,122 @@
+"""``opslens demo``: the whole product on one machine, on embedded defaults.
+
+Starts the real backends (devstack), seeds the default incident scenario, starts the three MCP
+servers, the agent, the reports service and the UI as child processes, prints where each is,
+and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import typer
+
+from opslens.devstack.process import ManagedProcess, progress
+from opslens.devstack.stack import DevStack, StackPorts
+
+
+@dataclass(frozen=True)
+class DemoService:
+    name: str
+    argv: list[str]
+    port: int
+    health_path: str = "/healthz"
+
+
+def demo_services(python: str) -> list[DemoService]:
+    """What the demo runs besides the backends, with the usual ports."""
+    serve = [python, "-m", "opslens.cli", "serve"]
+    ui = Path(__file__).resolve().parents[2] / "ui" / "opslens_ui" / "app.py"
+    services = [
+        DemoService("opensearch server", [*serve, "opensearch", "--port", "8101"], 8101),
+        DemoService("prometheus server", [*serve, "prometheus", "--port", "8102"], 8102),
+        DemoService("kubernetes server", [*serve, "kubernetes", "--port", "8103"], 8103),
+        DemoService("agent", [*serve, "agent", "--port", "8100"], 8100),
+    ]
+    try:
+        import opslens.reports.server  # noqa: F401
+
+        services.append(DemoService("reports", [*serve, "reports", "--port", "8104"], 8104))
+    except ImportError:
+        progress("reports service not available yet: skipped")
+    if ui.is_file():
+        streamlit = [python, "-m", "streamlit", "run", str(ui), "--server.headless=true"]
+        services.append(
+            DemoService("ui", [*streamlit, "--server.port=8501"], 8501, "/_stcore/health")
+        )
+    else:
+        progress("UI not available yet: skipped")
+    return services
+
+
+def _wait_http(url: str, timeout: float, process: ManagedProcess) -> None:
+    def ready() -> bool:
+        return httpx.get(url, timeout=2).status_code == 200
+
+    process.wait_ready(ready, timeout)
+
+
+def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
+    """Bring everything up; block until Ctrl-C when ``keep_running``."""
+    from opslens.scenarios.seed import scenario_path, seed_scenario
+
+    stack = DevStack(root, StackPorts())
+    processes: list[ManagedProcess] = []
+    try:
+        progress("starting the backends (first run builds OpenSearch and kube-apiserver)")
+        stack.up()
+        progress(f"seeding scenario {scenario}")
+        started = time.monotonic()
+        report = seed_scenario(
+            scenario_path(scenario),
+            opensearch_url=stack.opensearch.url,
+            kubeconfig=stack.kubernetes.kubeconfig_path,
+            metrics=stack.prometheus,
+        )
+        progress(f"seeded in {time.monotonic() - started:.1f}s (now = {report.truth.now})")
+        env = {
+            **os.environ,
+            **stack.env(),
+            "OPSLENS_AGENT_CHECKPOINT_URL": f"sqlite:///{root}/sessions.sqlite",
+        }
+        for service in demo_services(sys.executable):
+            process = ManagedProcess(
+                service.name,
+                service.argv,
+                root / "logs" / f"{service.name.replace(' ', '-')}.log",
+                env=env,
+            )
+            process.start()
+            processes.append(process)
+            _wait_http(f"http://127.0.0.1:{service.port}{service.health_path}", 90, process)
+            progress(f"{service.name:<18} http://127.0.0.1:{service.port}")
+        typer.echo("\nopslens is running. Open the UI: http://127.0.0.1:8501")
+        typer.echo(
+            "Or ask from a terminal: "
+            'opslens ask "order-service의 에러 로그와 관련된 트레이스를 찾아서 분석해줘"'
+        )
+        typer.echo("Ctrl-C stops everything.")
+        while keep_running:
+            time.sleep(1)
+            for process in processes:
+                if not process.alive():
+                    raise RuntimeError(f"{process.name} stopped; its log: {process.log_path}")
+    except KeyboardInterrupt:
+        typer.echo("\nstopping ...")
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        stack.down()
+
+
+def demo(
+    scenario: str = typer.Option("checkout-incident", help="Scenario from scenarios/ to seed."),
+) -> None:
+    """Run the whole product on embedded defaults: backends, demo data, servers, agent, UI."""
+    root = Path(os.environ.get("OPSLENS_DEVSTACK_DIR", ".devstack")).resolve()
+    run_demo(root, scenario)
