@@ -1,24 +1,34 @@
 """The Kubernetes API client of the server (official client, run off the event loop).
 
-The official client is synchronous; every call runs in a worker thread with the configured
-request timeout, and its exceptions are translated once, here.
+Every request is an :class:`~opslens_mcp.kubernetes.api_requests.ApiRequest` sent with the
+official client's ``ApiClient`` (its kubeconfig, TLS and token handling) in a worker thread,
+with the configured timeout. Objects come back as the API's own JSON (camelCase dicts, as
+``kubectl get -o json`` prints them). Failures are translated once, here; messages never carry
+the token or the kubeconfig.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import kubernetes.client as k8s
+import kubernetes.config as k8s_config
 import urllib3
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
+from opslens_mcp.kubernetes.api_requests import ApiRequest
+from opslens_mcp.kubernetes.models import KubeQuery
 from opslens_mcp.kubernetes.settings import KubernetesSettings
 
 BACKEND = "kubernetes"
+RBAC_FILE = "deploy/kubernetes/rbac.yaml"
+_MESSAGE_LIMIT = 400
+Json = dict[str, Any]
 T = TypeVar("T")
 
 
@@ -42,14 +52,55 @@ def load_api_client(settings: KubernetesSettings) -> k8s.ApiClient:
     return k8s.ApiClient(configuration)
 
 
-def _explain(exc: ApiException) -> str:
-    if exc.status == 403:
-        return f"forbidden: {exc.reason}; the server's service account lacks get/list permission"
-    return f"{exc.reason}"
+@dataclass
+class Listing:
+    """Objects read by one or more list requests, and whether every page was read."""
+
+    items: list[Json] = field(default_factory=list)
+    requests: list[tuple[ApiRequest, int]] = field(default_factory=list)
+    complete: bool = True
+
+    def queries(self) -> list[KubeQuery]:
+        """The requests as a tool result shows them (first page, pages read)."""
+        return [KubeQuery.of(request, pages) for request, pages in self.requests]
+
+
+def _status_message(body: bytes) -> str:
+    """The ``message`` of a ``metav1.Status`` body, else the start of the body."""
+    try:
+        message = json.loads(body).get("message", "")
+    except (ValueError, AttributeError):
+        message = body.decode("utf-8", "replace")
+    return str(message).strip()[:_MESSAGE_LIMIT]
+
+
+def api_error(request: ApiRequest, status: int, message: str) -> BackendError:
+    """The error a tool reports for an HTTP error answer of the API server."""
+    what = f"GET {request.url}"
+    if status == 401:
+        detail = "unauthorized: the API server rejected the configured credentials"
+        return BackendError(BACKEND, f"{detail} (expired or revoked token?) on {what}", status)
+    if status == 403:
+        detail = (
+            f"forbidden: the server's credentials may not {request.permission()}; "
+            f"grant it in the read-only ClusterRole ({RBAC_FILE}). API server: {message}"
+        )
+        return BackendError(BACKEND, detail, status)
+    if request.resource == "pods/log" and status >= 500:
+        detail = (
+            "the node's kubelet did not answer the API server's log request "
+            f"(node down, unreachable or no kubelet) on {what}: {message}"
+        )
+        return BackendUnavailable(BACKEND, detail, status)
+    if status == 404:
+        return BackendError(BACKEND, f"not found: {message}", status)
+    if status in (429, 503):
+        return BackendUnavailable(BACKEND, f"API server overloaded ({status}): {message}", status)
+    return BackendError(BACKEND, f"{what} failed ({status}): {message}", status)
 
 
 class KubernetesClient:
-    """Typed access to the API groups the tools read; never writes.
+    """Read-only access to the API server; never writes.
 
     The kubeconfig is loaded on first use, so a server without one still starts and says why
     in ``/readyz`` and in each tool's error.
@@ -71,14 +122,6 @@ class KubernetesClient:
         return self._api_client
 
     @property
-    def core(self) -> k8s.CoreV1Api:
-        return k8s.CoreV1Api(self.api_client)
-
-    @property
-    def apps(self) -> k8s.AppsV1Api:
-        return k8s.AppsV1Api(self.api_client)
-
-    @property
     def host(self) -> str:
         if self.settings.kubeconfig is None and self._api_client is None:
             return "in-cluster or ~/.kube/config"
@@ -91,18 +134,95 @@ class KubernetesClient:
         if self._api_client is not None:
             self._api_client.close()
 
-    async def call(self, what: str, operation: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run ``operation`` in a thread with the request timeout; translate failures."""
-        kwargs.setdefault("_request_timeout", self.settings.timeout_s)
+    def _send(self, request: ApiRequest, max_bytes: int | None) -> bytes:
+        """Blocking GET of ``request``; the body, or the first ``max_bytes`` of it."""
+        api = self.api_client
+        method, url, headers, _, _ = api.param_serialize(
+            method="GET",
+            resource_path=request.url,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(
+            method, url, header_params=headers, _request_timeout=self.settings.timeout_s
+        )
+        raw = response.response
         try:
-            return await asyncio.to_thread(operation, *args, **kwargs)
-        except ApiException as exc:
-            raise BackendError(BACKEND, f"{what}: {_explain(exc)}", exc.status) from exc
-        except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError) as exc:
+            body: bytes = raw.read(max_bytes) if max_bytes is not None else raw.read()
+        finally:
+            raw.release_conn()
+        if not 200 <= response.status < 300:
+            raise api_error(request, response.status, _status_message(body))
+        return body
+
+    def _send_json(self, request: ApiRequest) -> Json:
+        """Blocking GET and JSON decoding (both off the event loop)."""
+        body = self._send(request, None)
+        try:
+            document: Json = json.loads(body)
+        except ValueError as exc:
+            raise BackendError(BACKEND, f"GET {request.url}: the answer is not JSON") from exc
+        return document
+
+    async def _in_thread(self, request: ApiRequest, blocking: Callable[[], T]) -> T:
+        """Run ``blocking`` in a worker thread; translate transport failures."""
+        what = f"GET {request.url}"
+        self.api_client  # noqa: B018 - load the kubeconfig once, here, not in racing threads
+        try:
+            return await asyncio.to_thread(blocking)
+        except ApiException as exc:  # TLS failures (status 0) and Retry-After answers
+            if exc.status:
+                raise api_error(request, exc.status, str(exc.reason)) from exc
+            reason = str(exc.reason).splitlines()[0]
+            detail = f"{what}: cannot talk to {self.host} ({reason})"
+            raise BackendUnavailable(BACKEND, detail) from exc
+        except urllib3.exceptions.MaxRetryError as exc:
+            refused = isinstance(exc.reason, urllib3.exceptions.NewConnectionError)
+            if not refused and isinstance(exc.reason, urllib3.exceptions.TimeoutError):
+                raise BackendTimeout(BACKEND, f"{what}: no answer in time") from exc
+            reason = type(exc.reason).__name__ if exc.reason else "connection failed"
+            detail = f"{what}: cannot connect to {self.host} ({reason})"
+            raise BackendUnavailable(BACKEND, detail) from exc
+        except urllib3.exceptions.TimeoutError as exc:
             raise BackendTimeout(BACKEND, f"{what}: no answer in time") from exc
         except urllib3.exceptions.HTTPError as exc:
             raise BackendUnavailable(BACKEND, f"{what}: {type(exc).__name__}") from exc
 
+    async def get_json(self, request: ApiRequest) -> Json:
+        """One object (or one page of a list) as the API's JSON."""
+        return await self._in_thread(request, lambda: self._send_json(request))
+
+    async def get_text(self, request: ApiRequest, max_bytes: int) -> bytes:
+        """A plain-text answer (a log), read up to ``max_bytes`` bytes."""
+        return await self._in_thread(request, lambda: self._send(request, max_bytes))
+
+    async def list_items(self, request: ApiRequest) -> Listing:
+        """All objects of a list request, page by page, up to the configured bound."""
+        listing = Listing()
+        token, pages = "", 0
+        while True:
+            page_request = request.with_params(limit=self.settings.page_size)
+            if token:
+                page_request = page_request.with_params(**{"continue": token})
+            page = await self.get_json(page_request)
+            pages += 1
+            listing.items.extend(page.get("items") or [])
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token or len(listing.items) >= self.settings.max_list_objects:
+                listing.complete = not token
+                listing.requests.append((request, pages))
+                return listing
+
+    async def list_many(self, requests: Iterable[ApiRequest]) -> Listing:
+        """Several list requests at once (e.g. one per allowed namespace), merged."""
+        parts = await asyncio.gather(*(self.list_items(r) for r in requests))
+        merged = Listing()
+        for part in parts:
+            merged.items.extend(part.items)
+            merged.requests.extend(part.requests)
+            merged.complete = merged.complete and part.complete
+        return merged
+
     async def ready(self) -> dict[str, Any]:
-        info = await self.call("version", k8s.VersionApi(self.api_client).get_code)
-        return {"backend": BACKEND, "url": self.host, "version": info.git_version}
+        version = await self.get_json(ApiRequest(path="/version", verb="get", resource="version"))
+        return {"backend": BACKEND, "url": self.host, "version": version.get("gitVersion")}

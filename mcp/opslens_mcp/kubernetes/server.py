@@ -10,14 +10,20 @@ from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.kubernetes.client import KubernetesClient
 from opslens_mcp.kubernetes.settings import KubernetesSettings
+from opslens_mcp.kubernetes.tools import ToolDeps, register_tools
 
-INSTRUCTIONS = "Read-only Kubernetes cluster state: pods, events, deployments, nodes, diagnosis."
+INSTRUCTIONS = (
+    "Read-only Kubernetes cluster state: diagnose, pods, logs, events, deployments, nodes, and "
+    "the workload behind a service name. Every result carries the API requests it made "
+    "(kubectl get --raw lines); show them so the user can rerun them."
+)
 
 
 def create_service(settings: KubernetesSettings | None = None) -> ServiceDefinition:
     settings = settings or KubernetesSettings()
     client = KubernetesClient(settings)
     registry = ToolRegistry()
+    register_tools(registry, ToolDeps.build(client))
     add_server_info(registry, "kubernetes", client.host)
 
     @asynccontextmanager

@@ -307,7 +307,9 @@ class OpenSearchBackend:
         for sub in ("home", "data", "logs", "tmp"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         argv = self._argv(lib, jvm_extra)
-        self._proc = ManagedProcess("opensearch", argv, self.log_path, cwd=self.workdir)
+        self._proc = ManagedProcess(
+            "opensearch", argv, self.log_path, cwd=self.workdir, ports=(self.port,)
+        )
         self._proc.start()
         try:
             self._proc.wait_ready(self._healthy, timeout)

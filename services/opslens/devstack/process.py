@@ -22,6 +22,7 @@ __all__ = [
     "ManagedProcess",
     "cache_dir",
     "free_port",
+    "port_in_use",
     "progress",
 ]
 
@@ -49,6 +50,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_in_use(port: int) -> bool:
+    """True when something already listens on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def progress(message: str) -> None:
     """Print one progress line for a long step (builds, starts) to stderr."""
     print(f"[opslens devstack] {message}", file=sys.stderr, flush=True)
@@ -72,8 +80,10 @@ class ManagedProcess:
         log_path: Path,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        ports: tuple[int, ...] = (),
     ) -> None:
         self.name = name
+        self.ports = ports
         self.argv = argv
         self.log_path = log_path
         self.env = env
@@ -88,6 +98,12 @@ class ManagedProcess:
         """Start the process (a no-op when it is already running)."""
         if self.alive():
             return
+        taken = [port for port in self.ports if port_in_use(port)]
+        if taken:
+            # Otherwise the readiness probe would talk to whatever holds the port.
+            raise BackendStartError(
+                f"{self.name}: port {taken[0]} on 127.0.0.1 is already in use by another process"
+            )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **(self.env or {})}
         with self.log_path.open("ab") as log:

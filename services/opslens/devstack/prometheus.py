@@ -60,6 +60,7 @@ class PrometheusBackend:
                 "--log.level=warn",
             ],
             workdir / "prometheus.log",
+            ports=(port,),
         )
 
     @property
