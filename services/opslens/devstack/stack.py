@@ -8,6 +8,7 @@ folder (``.devstack/`` by default), detached, and records their URLs and process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -178,18 +179,14 @@ def stop_recorded(state_path: Path, timeout: float = 20.0) -> None:
     pids = [pid for record in state.backends.values() for pid in record.pids]
     for pid in pids:
         for signum in (signal.SIGCONT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signum)
-            except (ProcessLookupError, PermissionError):
-                pass
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(_pid_alive(pid) for pid in pids):
         time.sleep(0.2)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     state_path.unlink(missing_ok=True)
 
 
