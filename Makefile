@@ -7,9 +7,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit integration setup system-deps devstack-up devstack-down clean
+.PHONY: demo test lint typecheck setup system-deps backends devstack-up devstack-down clean
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) system-deps backends
+
+# Build (or find in ~/.cache/opslens) OpenSearch's launcher and kube-apiserver + etcd, before
+# any test runs: a cold build takes minutes and must not count against a test's timeout.
+backends: $(STAMP) system-deps
+	$(BIN)/python -m opslens.devstack.opensearch build
+	$(BIN)/python -m opslens.devstack.kubeapi build
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

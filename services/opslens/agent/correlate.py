@@ -88,18 +88,19 @@ def deepest_failing_span(trace: TraceTreeRecord) -> SpanRecord | None:
     return min(leaves, key=lambda span: (-depths.get(span.span_id, 0), span.start))
 
 
-def error_origins(traces: Iterable[TraceTreeRecord]) -> list[ErrorOrigin]:
-    """Services where errors start, ranked by how many failing traces start there."""
+def rank_origins(origins: Iterable[SpanRecord]) -> list[ErrorOrigin]:
+    """Services where errors start, ranked by how many failing traces start there.
+
+    ``origins`` holds one span per failing trace: the span its errors start at.
+    """
     grouped: dict[tuple[str, str | None], list[SpanRecord]] = defaultdict(list)
-    for trace in traces:
-        span = deepest_failing_span(trace)
-        if span is not None:
-            grouped[(span.service, span.peer)].append(span)
-    origins = []
+    for span in origins:
+        grouped[(span.service, span.peer)].append(span)
+    ranked = []
     for (service, dependency), spans in grouped.items():
         operations = Counter(span.name for span in spans)
         messages = Counter(span.status_message for span in spans if span.status_message)
-        origins.append(
+        ranked.append(
             ErrorOrigin(
                 service=service,
                 traces=len(spans),
@@ -108,7 +109,13 @@ def error_origins(traces: Iterable[TraceTreeRecord]) -> list[ErrorOrigin]:
                 dependency=dependency,
             )
         )
-    return sorted(origins, key=lambda origin: (-origin.traces, origin.service))
+    return sorted(ranked, key=lambda origin: (-origin.traces, origin.service))
+
+
+def error_origins(traces: Iterable[TraceTreeRecord]) -> list[ErrorOrigin]:
+    """:func:`rank_origins` of whole traces (their deepest failing spans)."""
+    spans = (deepest_failing_span(trace) for trace in traces)
+    return rank_origins(span for span in spans if span is not None)
 
 
 def slow_services(traces: Iterable[TraceTreeRecord]) -> list[SlowService]:
@@ -159,17 +166,22 @@ def evidence_links(
 
 def correlate(
     logs: list[LogRecord],
-    traces: list[TraceTreeRecord],
+    trees: list[TraceTreeRecord],
     pods: list[PodRecord],
     requested_ids: list[str],
+    found_ids: set[str],
+    origin_spans: list[SpanRecord],
 ) -> Correlation:
-    """Everything the answer needs from logs, the traces they point to, and the pods."""
-    found = {trace.trace_id for trace in traces}
+    """Everything the answer needs from logs, the traces they point to, and the pods.
+
+    ``origin_spans`` holds, per failing trace, the span its errors start at; ``trees`` the
+    traces fetched whole (for critical paths and links).
+    """
     return Correlation(
         trace_ids_from_logs=requested_ids,
-        traces_found=len(found & set(requested_ids)) if requested_ids else len(found),
-        traces_missing=[trace_id for trace_id in requested_ids if trace_id not in found],
-        origins=error_origins(traces),
-        slow_services=slow_services(traces),
-        links=evidence_links(logs, traces, pods),
+        traces_found=len(found_ids & set(requested_ids)),
+        traces_missing=[trace_id for trace_id in requested_ids if trace_id not in found_ids],
+        origins=rank_origins(origin_spans),
+        slow_services=slow_services(trees),
+        links=evidence_links(logs, trees, pods),
     )

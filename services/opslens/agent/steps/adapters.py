@@ -73,6 +73,29 @@ def trace_trees(result: dict[str, Any]) -> list[TraceTreeRecord]:
     return trees
 
 
+def origin_spans(result: dict[str, Any]) -> list[SpanRecord]:
+    """Per trace of a ``get_traces`` result, the error span(s) where its failure starts."""
+    spans = []
+    for trace in result.get("traces", []):
+        for error in trace.get("errors", []):
+            if error.get("origin"):
+                spans.append(
+                    SpanRecord(
+                        span_id=error["span_id"],
+                        service=error.get("service") or "?",
+                        name=error.get("operation") or "",
+                        start=trace.get("start") or "",
+                        duration_ms=0.0,
+                        self_ms=0.0,
+                        error=True,
+                        status_message=error.get("message"),
+                        peer=error.get("peer"),
+                    )
+                )
+                break
+    return spans
+
+
 def series_records(
     series_set: dict[str, Any], name: str, promql: str, unit: str = ""
 ) -> list[SeriesRecord]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opslens.agent.correlate import Correlation, correlate, trace_ids_of
+from opslens.agent.correlate import Correlation, correlate, evidence_links, trace_ids_of
 from opslens.agent.response import (
     CorrelationRecord,
     KubeEvidence,
@@ -12,22 +12,25 @@ from opslens.agent.response import (
     LogEvidence,
     MetricEvidence,
     OriginRecord,
+    PodRecord,
     SlowServiceRecord,
     TraceEvidence,
     WindowMark,
 )
 from opslens.agent.steps import adapters
-from opslens.agent.steps.logs import log_filters
+from opslens.agent.steps.logs import log_filters, log_source
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
 ERROR_LOGS_READ = 500
 TRACES_FETCHED = 50
+TREES_SHOWN = 5
 
 
 async def gather_correlation(run: Run) -> Correlation:
     """Follow error logs to their traces and the services, metrics and pods around them."""
-    filters = log_filters(run, level=run.plan.level or "error")
+    level = run.plan.level or "error"
+    filters = log_filters(run, level=level, source=await log_source(run, level))
     logs = await run.call(
         "opensearch",
         "search_logs",
@@ -40,18 +43,33 @@ async def gather_correlation(run: Run) -> Correlation:
         records=records[:50], total=total, truncated=total > len(records[:50])
     )
     ids = trace_ids_of(records, TRACES_FETCHED)
-    trees = []
     traces = TraceEvidence()
-    if ids:
-        fetched = await run.call(
-            "opensearch", "get_traces", {"trace_ids": ids}, "traces of the error logs"
-        )
-        if fetched.ok:
-            trees = adapters.trace_trees(fetched.result)
-            traces.summaries = adapters.trace_summaries(fetched.result)
-            traces.trees = trees[:5]
     run.evidence.traces = traces
-    result = correlate(records, trees, [], ids)
+    found: set[str] = set()
+    origins = []
+    trees = []
+    if ids:
+        summary, whole = await run.call_all(
+            [
+                ToolCall(
+                    "opensearch", "get_traces", {"trace_ids": ids}, "traces of the error logs"
+                ),
+                ToolCall(
+                    "opensearch",
+                    "get_traces",
+                    {"trace_ids": ids[:TREES_SHOWN], "include_spans": True},
+                    "trace trees",
+                ),
+            ]
+        )
+        if summary.ok:
+            found = {trace["trace_id"] for trace in summary.result.get("traces", [])}
+            origins = adapters.origin_spans(summary.result)
+            traces.summaries = adapters.trace_summaries(summary.result)
+        if whole.ok:
+            trees = adapters.trace_trees(whole.result)
+            traces.trees = trees
+    result = correlate(records, trees, [], ids, found, origins)
     run.say("logs.count", count=total, services=run.plan.services, level=run.plan.level or "error")
     if ids:
         run.say("correlate.trace_ids", logs=total, ids=len(ids), found=result.traces_found)
@@ -60,23 +78,23 @@ async def gather_correlation(run: Run) -> Correlation:
         run.say(
             "correlate.origin",
             service=origin.service,
-            dependency=origin.dependency or "",
+            peer=origin.dependency,
             traces=origin.traces,
             operation=origin.operation,
             message=origin.message or "",
         )
     elif trees:
         run.say("correlate.no_origin")
-    await _context_around(run, result)
-    run_correlation = result
-    return run_correlation
+    pods = await _context_around(run, result)
+    result.links = evidence_links(records, trees, pods)
+    return result
 
 
-async def _context_around(run: Run, result: Correlation) -> None:
+async def _context_around(run: Run, result: Correlation) -> list[PodRecord]:
     """Error ratio of the services involved and the pods and events of the origin."""
     involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
     if not involved:
-        return
+        return []
     calls = [
         ToolCall(
             "prometheus",
@@ -107,11 +125,14 @@ async def _context_around(run: Run, result: Correlation) -> None:
             )
     run.evidence.metrics = metrics
     pods_outcome = outcomes[len(involved)] if len(outcomes) > len(involved) else None
-    if pods_outcome is not None and pods_outcome.ok:
-        pods: list[dict[str, Any]] = []
-        for workload in pods_outcome.result.get("workloads", []):
-            pods.extend(workload.get("pods", []))
-        run.evidence.k8s = KubeEvidence(pods=adapters.pod_records({"pods": pods}))
+    if pods_outcome is None or not pods_outcome.ok:
+        return []
+    found: list[dict[str, Any]] = []
+    for workload in pods_outcome.result.get("workloads", []):
+        found.extend(workload.get("pods", []))
+    pods = adapters.pod_records({"pods": found})
+    run.evidence.k8s = KubeEvidence(pods=pods)
+    return pods
 
 
 def correlation_record(result: Correlation) -> CorrelationRecord:

@@ -131,5 +131,6 @@ def _say_events(run: Run, evidence: KubeEvidence) -> None:
             "k8s.finding",
             severity=finding.severity,
             title=f"{finding.title} {finding.object}",
+            problem=finding.title,
             explanation=finding.explanation,
         )

@@ -10,12 +10,17 @@ from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
 RECORDS_SHOWN = 50
+# The same application lines usually reach both pipelines (Vector and the OTel collector):
+# counting both would double every number, so one source answers and the other is the fallback.
+LOG_SOURCES = ("containers", "otel")
 
 
-def log_filters(run: Run, *, level: str | None = None) -> dict[str, Any]:
+def log_filters(
+    run: Run, *, level: str | None = None, source: str = LOG_SOURCES[0]
+) -> dict[str, Any]:
     """The plan's log filters as ``search_logs`` arguments (values only; the tool escapes)."""
     plan = run.plan
-    params: dict[str, Any] = {**run.window()}
+    params: dict[str, Any] = {**run.window(), "sources": [source]}
     if plan.services:
         params["service"] = plan.services
     if plan.namespace:
@@ -32,9 +37,23 @@ def log_filters(run: Run, *, level: str | None = None) -> dict[str, Any]:
     return params
 
 
+async def log_source(run: Run, level: str | None = None) -> str:
+    """The first source that has matching lines (``containers`` unless only OTel logs do)."""
+    for source in LOG_SOURCES[:-1]:
+        count = await run.call(
+            "opensearch",
+            "count_logs",
+            log_filters(run, level=level, source=source),
+            f"{source} log lines",
+        )
+        if count.ok and count.result.get("total"):
+            return source
+    return LOG_SOURCES[-1]
+
+
 async def gather_logs(run: Run) -> None:
     """Lines, per-service counts (when no service was named) and the top message templates."""
-    filters = log_filters(run)
+    filters = log_filters(run, source=await log_source(run))
     calls = [
         ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),
         ToolCall("opensearch", "log_patterns", {**filters}, "log message templates"),
