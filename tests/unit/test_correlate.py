@@ -99,7 +99,10 @@ def test_correlation_links_logs_traces_services_pods() -> None:
             service="payment-service",
         )
     ]
-    result = correlate(logs, [checkout_failure("t1")], pods, ["t1", "t404"])
+    trace = checkout_failure("t1")
+    origin = deepest_failing_span(trace)
+    assert origin is not None
+    result = correlate(logs, [trace], pods, ["t1", "t404"], {"t1"}, [origin])
     assert result.traces_found == 1
     assert result.traces_missing == ["t404"]
     assert result.root_cause is not None and result.root_cause.service == "payment-service"
