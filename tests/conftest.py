@@ -15,6 +15,7 @@ import pytest
 
 from opslens.agent.service import create_agent_app
 from opslens.agent.settings import AgentSettings
+from opslens.devstack.asgi import serve
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
 from opslens.devstack.process import free_port, progress
@@ -30,7 +31,6 @@ from opslens_mcp.opensearch.server import create_service as create_service_opens
 from opslens_mcp.opensearch.settings import OpenSearchSettings
 from opslens_mcp.prometheus.server import create_service as create_service_prometheus
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from tests.http_server import serve
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

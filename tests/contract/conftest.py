@@ -12,13 +12,13 @@ from collections.abc import Iterator
 import pytest
 from pydantic import BaseModel, Field
 
+from opslens.devstack.asgi import serve
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.errors import BackendUnavailable
 from opslens_mcp.core.server_info import add_server_info
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.core.tools import ToolRegistry, current_call
-from tests.http_server import serve
 
 TOKEN = "s3cret-test-token-value"
 

@@ -1,4 +1,4 @@
-"""Serving an ASGI app on a free loopback port for the duration of a test (real HTTP)."""
+"""Serving an ASGI app on a free loopback port in a thread (tests, benchmarks): real HTTP."""
 
 from __future__ import annotations
 

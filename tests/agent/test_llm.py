@@ -1,0 +1,81 @@
+"""The Gemini planner and summarizer with a scripted fake chat model (no network)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from opslens.agent.llm import LlmPlanner, LlmSummarizer, LlmUsage
+from opslens.agent.understanding import OfflinePlanner
+from tests.agent.fake_models import ScriptedChatModel, gemini_message
+
+KNOWN = ["frontend", "order-service", "payment-service", "product-service"]
+NOW = datetime(2026, 11, 26, 2, 3, tzinfo=UTC)
+
+
+def offline(question: str):  # type: ignore[no-untyped-def]
+    return OfflinePlanner(KNOWN, ["shop"], "UTC").plan(question, now=NOW)
+
+
+async def test_a_valid_model_plan_is_merged() -> None:
+    question = "checkout is flaky since lunch, who is to blame?"
+    draft = {
+        "intent": "correlate",
+        "services": ["payment-service"],
+        "level": "error",
+        "start": "2026-11-26T00:30:00+00:00",
+        "end": "2026-11-26T02:03:00+00:00",
+    }
+    model = ScriptedChatModel.scripted(gemini_message(json.dumps(draft)))
+    usage = LlmUsage()
+    plan = await LlmPlanner(model).refine(question, offline(question), KNOWN, NOW, usage)
+    assert plan.intent == "correlate"
+    assert plan.services == ["payment-service"]
+    assert plan.start.isoformat() == "2026-11-26T00:30:00+00:00"
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (1, 850, 60)
+    assert not usage.fallbacks
+
+
+async def test_malformed_model_output_falls_back_to_the_offline_plan() -> None:
+    question = "show error logs from order-service"
+    model = ScriptedChatModel.scripted(gemini_message('```json\n{"intent": "logs", "services": '))
+    usage = LlmUsage()
+    base = offline(question)
+    plan = await LlmPlanner(model).refine(question, base, KNOWN, NOW, usage)
+    assert plan == base
+    assert usage.calls == 1 and usage.fallbacks
+
+
+async def test_a_plan_naming_unknown_services_is_refused() -> None:
+    question = "what broke?"
+    draft = {"intent": "logs", "services": ["billing-service"]}
+    model = ScriptedChatModel.scripted(gemini_message(json.dumps(draft)))
+    usage = LlmUsage()
+    base = offline(question)
+    plan = await LlmPlanner(model).refine(question, base, KNOWN, NOW, usage)
+    assert plan == base
+    assert "unknown services" in usage.fallbacks[0]
+
+
+async def test_an_invalid_intent_is_refused() -> None:
+    question = "drop the index please"
+    draft = {"intent": "delete_everything", "services": []}
+    model = ScriptedChatModel.scripted(gemini_message(json.dumps(draft)))
+    usage = LlmUsage()
+    base = offline(question)
+    assert await LlmPlanner(model).refine(question, base, KNOWN, NOW, usage) == base
+
+
+async def test_summary_keeps_only_numbers_from_the_evidence() -> None:
+    evidence = {"facts": ["Found 1159 error log lines for order-service."]}
+    grounded = ScriptedChatModel.scripted(
+        gemini_message("order-service logged 1159 errors; payment-service is where they start.")
+    )
+    usage = LlmUsage()
+    text = await LlmSummarizer(grounded).summarize("q", "en", evidence, usage)
+    assert text is not None and "1159" in text
+
+    invented = ScriptedChatModel.scripted(gemini_message("order-service logged 2000 errors."))
+    usage = LlmUsage()
+    assert await LlmSummarizer(invented).summarize("q", "en", evidence, usage) is None
+    assert "2000" in usage.fallbacks[0]
