@@ -117,9 +117,8 @@ def main() -> None:
         f"total      p50 {percentile(totals, 0.5):7.1f} ms   p95 {percentile(totals, 0.95):7.1f} ms"
     )
     for key, values in parts.items():
-        print(
-            f"{key:<10} p50 {percentile(values, 0.5):7.1f} ms   p95 {percentile(values, 0.95):7.1f} ms"
-        )
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        print(f"{key:<10} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     share = statistics.fmean(parts["backend_ms"]) / statistics.fmean(totals)
     print(f"backend share of total time: {share:.0%}")
     print("\nper question (p50 ms):")
