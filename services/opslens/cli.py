@@ -10,6 +10,7 @@ from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
+from opslens.scenarios.cli import seed
 
 app = typer.Typer(
     name="opslens",
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(devstack_app, name="devstack")
 app.command()(ask)
 app.command()(demo)
+app.command()(seed)
 
 
 def _component(name: str) -> Component:
