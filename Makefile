@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml
 
 system-deps:
 	@bash devstack/install-system-packages.sh
+	@bash devstack/install-browser-packages.sh
+	@bash devstack/install-compose.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check mcp services ui tests bench
