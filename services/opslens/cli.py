@@ -10,6 +10,7 @@ from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
+from opslens.reports.cli import app as report_app
 from opslens.scenarios.cli import seed
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(devstack_app, name="devstack")
+app.add_typer(report_app, name="report")
 app.command()(ask)
 app.command()(demo)
 app.command()(seed)

@@ -38,19 +38,9 @@ def demo_services(python: str) -> list[DemoService]:
         DemoService("kubernetes server", [*serve, "kubernetes", "--port", "8103"], 8103),
         DemoService("agent", [*serve, "agent", "--port", "8100"], 8100),
     ]
-    try:
-        import opslens.reports.server  # noqa: F401
-
-        services.append(DemoService("reports", [*serve, "reports", "--port", "8104"], 8104))
-    except ImportError:
-        progress("reports service not available yet: skipped")
-    if ui.is_file():
-        streamlit = [python, "-m", "streamlit", "run", str(ui), "--server.headless=true"]
-        services.append(
-            DemoService("ui", [*streamlit, "--server.port=8501"], 8501, "/_stcore/health")
-        )
-    else:
-        progress("UI not available yet: skipped")
+    services.append(DemoService("reports", [*serve, "reports", "--port", "8104"], 8104))
+    streamlit = [python, "-m", "streamlit", "run", str(ui), "--server.headless=true"]
+    services.append(DemoService("ui", [*streamlit, "--server.port=8501"], 8501, "/_stcore/health"))
     return services
 
 

@@ -214,7 +214,9 @@ def create_agent_app(
         if format not in ("html", "md", "json"):
             raise HTTPException(422, "format must be html, md or json")
         result = await _reports_call(
-            runtime, "get_report", {"report_id": report_id, "format": format}
+            runtime,
+            "get_report",
+            {"report_id": report_id, "format": format, "max_chars": 2_000_000},
         )
         if format == "html":
             return HTMLResponse(str(result.get("content", "")))
