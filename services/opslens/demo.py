@@ -39,7 +39,11 @@ def demo_services(python: str) -> list[DemoService]:
         DemoService("agent", [*serve, "agent", "--port", "8100"], 8100),
     ]
     services.append(DemoService("reports", [*serve, "reports", "--port", "8104"], 8104))
-    streamlit = [python, "-m", "streamlit", "run", str(ui), "--server.headless=true"]
+    streamlit = [
+        *(python, "-m", "streamlit", "run", str(ui), "--server.headless=true"),
+        *("--server.address=127.0.0.1", "--browser.gatherUsageStats=false"),
+        "--client.toolbarMode=viewer",
+    ]
     services.append(DemoService("ui", [*streamlit, "--server.port=8501"], 8501, "/_stcore/health"))
     return services
 

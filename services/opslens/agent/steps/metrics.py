@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from opslens.agent.response import MetricEvidence, SeriesRecord
+from opslens.agent.response import MetricEvidence, SeriesRecord, WindowMark
 from opslens.agent.steps import adapters
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
@@ -37,6 +38,35 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value / 1_048_576:.1f} MiB"
     number = f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
     return f"{number} {unit}"
+
+
+def unusual_windows(series: SeriesRecord, factor: float = 2.0) -> list[WindowMark]:
+    """Stretches where a series runs above ``factor`` times its own median (for the chart)."""
+    values = sorted(value for _, value in series.points)
+    if len(values) < 4:
+        return []
+    median = values[len(values) // 2]
+    floor = max(median * factor, 0.01 if series.unit == "ratio" else 0.0)
+    windows: list[WindowMark] = []
+    start: float | None = None
+    previous = 0.0
+    for ts, value in series.points:
+        if value > floor and start is None:
+            start = ts
+        elif value <= floor and start is not None:
+            windows.append(_mark(start, previous))
+            start = None
+        previous = ts
+    if start is not None:
+        windows.append(_mark(start, previous))
+    return windows
+
+
+def _mark(start: float, end: float) -> WindowMark:
+    def iso(ts: float) -> str:
+        return datetime.fromtimestamp(ts, UTC).isoformat()
+
+    return WindowMark(start=iso(start), end=iso(end), label="above normal")
 
 
 def describe(run: Run, measure: str, unit: str, series: list[SeriesRecord], service: str) -> None:
@@ -81,5 +111,7 @@ async def gather_metrics(run: Run) -> None:
         series_set = (window_series.get("measures") or {}).get(measure, {})
         series = adapters.series_records(series_set, measure, promql, unit)
         evidence.series.extend(series)
+        for record in series:
+            evidence.anomaly_windows.extend(unusual_windows(record))
         describe(run, measure, unit, series, service or "")
     run.evidence.metrics = evidence

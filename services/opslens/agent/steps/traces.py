@@ -72,9 +72,26 @@ async def threshold_ms(run: Run) -> tuple[float | None, str | None]:
     return None, None
 
 
+async def gather_trace(run: Run, trace_id: str) -> None:
+    """One trace asked for by id: its tree."""
+    outcome = await run.call(
+        "opensearch", "get_traces", {"trace_ids": [trace_id], "include_spans": True}, "the trace"
+    )
+    evidence = TraceEvidence()
+    run.evidence.traces = evidence
+    if outcome.ok:
+        evidence.summaries = adapters.trace_summaries(outcome.result)
+        evidence.trees = adapters.trace_trees(outcome.result)
+    found = len(evidence.trees)
+    run.say("traces.found" if found else "traces.none", count=found, services=[])
+
+
 async def gather_traces(run: Run) -> None:
-    """The slowest matching traces, and the trees of the slowest few."""
+    """The slowest matching traces, and the trees of the slowest few (or the trace asked for)."""
     plan = run.plan
+    if plan.trace_id:
+        await gather_trace(run, plan.trace_id)
+        return
     threshold, p95_of = await threshold_ms(run)
     params: dict[str, Any] = {**run.window(), "order": "slowest", "limit": TRACES_LISTED}
     if plan.services:
@@ -103,7 +120,9 @@ async def gather_traces(run: Run) -> None:
         ms=round(slowest.duration_ms),
     )
     ids = [summary.trace_id for summary in evidence.summaries[:TREES_FETCHED]]
-    trees = await run.call("opensearch", "get_traces", {"trace_ids": ids}, "trace trees")
+    trees = await run.call(
+        "opensearch", "get_traces", {"trace_ids": ids, "include_spans": True}, "trace trees"
+    )
     if trees.ok:
         evidence.trees = adapters.trace_trees(trees.result)
         ranked = slow_services(evidence.trees)

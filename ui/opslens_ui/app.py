@@ -1,0 +1,25 @@
+"""The opslens UI: ``streamlit run ui/opslens_ui/app.py`` (agent URL from OPSLENS_UI_AGENT_URL).
+
+This entry only sets the page up and routes: the pages live in ``pages/``, their logic in the
+``opslens_ui`` modules, and the agent is reached over HTTP only.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from opslens_ui.runtime import shared_client
+from opslens_ui.settings import UiSettings
+from opslens_ui.status import render_status
+
+st.set_page_config(page_title="opslens", page_icon=":material/troubleshoot:", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page("pages/ask.py", title="Ask", icon=":material/forum:", default=True),
+        st.Page(
+            "pages/reports.py", title="Reports", icon=":material/summarize:", url_path="reports"
+        ),
+    ]
+)
+render_status(shared_client(UiSettings()))
+navigation.run()

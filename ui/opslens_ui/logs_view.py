@@ -1,0 +1,109 @@
+"""The logs tab: matching lines as a table, counts per service, frequent patterns, CSV export.
+
+Selecting a row opens it: the whole message (stack trace included) and, when the line carries
+a trace id, a link that opens that trace. Messages are shown as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+from streamlit.typing import DataframeState
+
+from opslens_ui.contract import LogEvidence, LogRecord
+from opslens_ui.formatting import escape_markdown, first_line, format_time
+
+TRACE_QUERY_PARAM = "trace"
+TABLE_COLUMNS = ["timestamp", "service", "level", "trace", "message", "pod"]
+
+
+def trace_link(base_url: str, trace_id: str) -> str:
+    """The UI's own address that opens ``trace_id`` (see the chat page's ``?trace=`` handling)."""
+    return f"{base_url.split('?', 1)[0]}?{urlencode({TRACE_QUERY_PARAM: trace_id})}"
+
+
+def logs_frame(records: list[LogRecord], base_url: str) -> pd.DataFrame:
+    """One row per log line with the first line of its message and a link to its trace."""
+    rows = [
+        {
+            "timestamp": format_time(record.timestamp),
+            "service": record.service or "",
+            "level": (record.level or "").upper(),
+            "message": first_line(record.message),
+            "pod": record.pod or "",
+            "trace": trace_link(base_url, record.trace_id) if record.trace_id else None,
+        }
+        for record in records
+    ]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def export_frame(records: list[LogRecord]) -> pd.DataFrame:
+    """Every field of every line, whole messages included (what the CSV download holds)."""
+    return pd.DataFrame(
+        [record.model_dump() for record in records], columns=list(LogRecord.model_fields)
+    )
+
+
+def render_logs(evidence: LogEvidence, key: str) -> None:
+    """The table of lines, its summary, the selected line in full, and the CSV download."""
+    shown = len(evidence.records)
+    note = f"{evidence.total} matching lines"
+    if shown < evidence.total or evidence.truncated:
+        note += f"; the {shown} newest are shown (narrow the question or the filters to see more)"
+    st.caption(escape_markdown(note))
+    by_service = pd.DataFrame([item.model_dump() for item in evidence.by_service])
+    patterns = pd.DataFrame([item.model_dump() for item in evidence.patterns])
+    summaries = [frame for frame in (by_service, patterns) if not frame.empty]
+    slots = st.columns([1, 2]) if len(summaries) == 2 else [st.container()]
+    for slot, frame in zip(slots, summaries, strict=False):
+        slot.dataframe(
+            frame,
+            hide_index=True,
+            key=f"{key}-{'patterns' if 'template' in frame else 'by-service'}",
+            column_config={"template": st.column_config.TextColumn("message pattern")},
+        )
+    if not evidence.records:
+        st.info("No log line matched.")
+        return
+    table = st.dataframe(
+        logs_frame(evidence.records, st.context.url or ""),
+        hide_index=True,
+        key=f"{key}-table",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "message": st.column_config.TextColumn("message", width="large"),
+            "trace": st.column_config.LinkColumn(
+                "trace", display_text=rf"{TRACE_QUERY_PARAM}=([0-9a-fA-F]{{1,16}})"
+            ),
+        },
+    )
+    selected = table.selection.rows if isinstance(table, DataframeState) else []
+    if selected:
+        _render_record(evidence.records[selected[0]])
+    else:
+        st.caption("Select a row to read the whole line; trace links open the trace.")
+    st.download_button(
+        "Download log lines (CSV)",
+        export_frame(evidence.records).to_csv(index=False).encode("utf-8-sig"),
+        file_name="opslens-logs.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+    )
+
+
+def _render_record(record: LogRecord) -> None:
+    where = " · ".join(
+        part
+        for part in (format_time(record.timestamp), record.service, record.pod, record.namespace)
+        if part
+    )
+    st.caption(escape_markdown(where))
+    st.code(record.message, language=None, wrap_lines=True)
+    if record.trace_id:
+        st.link_button(
+            f"Open trace {record.trace_id}", trace_link(st.context.url or "", record.trace_id)
+        )
