@@ -16,12 +16,12 @@ import kubernetes.client as client
 import kubernetes.config as config
 import pytest
 
+from opslens.devstack.asgi import serve
 from opslens.devstack.kubeapi import KubeApiBackend
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.kubernetes.server import create_service
 from opslens_mcp.kubernetes.settings import KubernetesSettings
-from tests.http_server import serve
 from tests.kubernetes.admin import Admin
 from tests.kubernetes.shop import Shop
 from tests.kubernetes.shop_plans import faulty_shop, healthy_shop
