@@ -36,7 +36,16 @@ def configure_logging(level: str = "INFO") -> None:
     )
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
     # Client libraries log request URLs and sometimes headers at DEBUG: keep them quiet.
-    for noisy in ("httpx", "httpcore", "opensearch", "urllib3", "kubernetes", "mcp"):
+    noisy_loggers = (
+        "httpx",
+        "httpcore",
+        "opensearch",
+        "opensearchpy.trace",
+        "urllib3",
+        "kubernetes",
+        "mcp",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
     _configured = True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from opensearchpy import AsyncOpenSearch
 from opensearchpy import exceptions as os_errors
@@ -23,6 +24,12 @@ def _reason(exc: os_errors.TransportError) -> str:
         root = (error.get("root_cause") or [{}])[0]
         return str(root.get("reason") or error.get("reason") or exc.error)
     return str(exc.error)
+
+
+def _without_credentials(url: str) -> str:
+    """The URL to show (``server_info``, readiness): any ``user:password@`` removed."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
 @asynccontextmanager
@@ -48,10 +55,11 @@ class OpenSearchClient:
         auth = None
         if settings.username and settings.password:
             auth = (settings.username, settings.password.get_secret_value())
-        self.url = settings.url.rstrip("/")
+        url = settings.url.rstrip("/")
+        self.url = _without_credentials(url)
         self.timeout_s = settings.timeout_s
         self.raw = AsyncOpenSearch(
-            hosts=[self.url],
+            hosts=[url],
             http_auth=auth,
             verify_certs=settings.verify_tls,
             ca_certs=settings.ca_file,

@@ -1,0 +1,97 @@
+"""Wire models every OpenSearch tool shares: common params and the result envelope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from opslens_mcp.opensearch.timerange import TimeRange
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+def as_list(value: Any) -> Any:
+    """Accept ``"x"`` where a list is expected (models often send one value bare)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+Names = Annotated[list[Name], BeforeValidator(as_list), Field(max_length=100)]
+
+
+class OpenSearchRequest(BaseModel):
+    """A request exactly as sent; paste ``method path`` and ``body`` into Dev Tools to rerun."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | list[dict[str, Any]] = Field(
+        description="The JSON body; for _msearch the header/body lines in order."
+    )
+    cached: bool = Field(description="Answered from the server's cache, not OpenSearch.")
+
+
+class TimeWindow(BaseModel):
+    """The resolved time range a result covers (ISO-8601, UTC offsets)."""
+
+    start: str
+    end: str
+
+    @classmethod
+    def of(cls, window: TimeRange) -> TimeWindow:
+        start, end = window.iso()
+        return cls(start=start, end=end)
+
+
+class TimeParams(BaseModel):
+    """A time range; relative times resolve against ``now``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Start: ISO-8601 (2026-11-26T01:00:00Z, +09:00 offsets welcome) or relative "
+        "(now-3h, now-1d/d, now/d for today's midnight, or just 3h). Default: end minus the "
+        "server's default window (1 hour), recent enough to matter and cheap to search.",
+    )
+    end: str | None = Field(
+        default=None, max_length=64, description="End (excluded), same forms; default now."
+    )
+    now: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Pin 'now' (ISO-8601) so a question and its follow-ups use the same window; "
+        "default: the server clock.",
+    )
+
+
+class WindowParams(TimeParams):
+    """A time range plus the session a call belongs to."""
+
+    session_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Session for follow-ups (else the X-Opslens-Session header).",
+    )
+    inherit: bool = Field(
+        default=False,
+        description="Fill the filters this call leaves out from the session's previous call of "
+        "the same kind (e.g. 'and the warnings?' right after an error search).",
+    )
+
+
+class Envelope(BaseModel):
+    """What every result carries besides its data."""
+
+    requests: list[OpenSearchRequest] = Field(
+        default_factory=list, description="The exact OpenSearch requests this answer came from."
+    )
+    time_range: TimeWindow | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="Sources skipped, fields unmapped, results cut short."
+    )
+    session_id: str | None = None

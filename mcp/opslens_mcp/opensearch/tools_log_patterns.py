@@ -1,0 +1,139 @@
+"""``log_patterns``: the kinds of messages among matching log lines, from the drain3 miner."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field
+
+from opslens_mcp.core.tools import ToolRegistry
+from opslens_mcp.opensearch.context import ToolContext
+from opslens_mcp.opensearch.log_filters import LogFilters, LogSource, open_sources, source_query
+from opslens_mcp.opensearch.models import Envelope, TimeWindow
+from opslens_mcp.opensearch.normalize import log_line
+from opslens_mcp.opensearch.patterns import LogPattern, LogPatternMiner, LogPatternSummary
+
+Hit = dict[str, Any]
+
+
+class LogPatternsParams(LogFilters):
+    max_messages: int = Field(
+        default=1000,
+        ge=10,
+        le=10_000,
+        description="Newest matching messages to analyse (server cap 5,000 by default). A "
+        "thousand show every frequent template in about a second; raise it to find rare ones.",
+    )
+    max_patterns: int = Field(default=20, ge=1, le=200, description="Templates to return.")
+    baseline_start: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Also mine this earlier window and mark templates not seen in it new=true "
+        "(e.g. now-1d for 'what is new since yesterday').",
+    )
+    baseline_end: str | None = Field(
+        default=None,
+        max_length=64,
+        description="End of the baseline; default: start of the window.",
+    )
+
+
+class LogPatternsResult(Envelope):
+    patterns: list[LogPattern]
+    pattern_count: int = Field(description="Templates found, before max_patterns.")
+    truncated: bool = Field(description="More templates than returned.")
+    messages_analysed: int
+    matching_total: int = Field(description="All matching lines in the window.")
+    sample_truncated: bool = Field(description="Only the newest max_messages lines were mined.")
+    baseline_range: TimeWindow | None = None
+    baseline_messages: int = 0
+
+
+def _page(source: LogSource, query: dict[str, Any], size: int) -> dict[str, Any]:
+    profile = source.profile
+    paths = [profile.time_field, profile.message_field, profile.trace_id_field]
+    return {
+        "query": query,
+        "size": size,
+        "sort": [{profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}}],
+        "track_total_hits": True,
+        "_source": {"includes": paths},
+    }
+
+
+def _newest(pages: Sequence[tuple[LogSource, list[Hit]]], size: int) -> list[tuple[LogSource, Hit]]:
+    tagged = [(source, hit) for source, hits in pages for hit in hits]
+    tagged.sort(key=lambda item: -int((item[1].get("sort") or [0])[0] or 0))
+    return tagged[:size]
+
+
+def _mine(
+    current: list[tuple[LogSource, Hit]], baseline: list[tuple[LogSource, Hit]], limit: int
+) -> LogPatternSummary:
+    miner = LogPatternMiner()
+    for is_baseline, items in ((True, baseline), (False, current)):
+        for source, hit in items:
+            line = log_line(hit, source.name, source.profile)
+            if line.message:
+                miner.add(line.timestamp, line.message, line.trace_id, baseline=is_baseline)
+    return miner.summary(max_patterns=limit)
+
+
+def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
+    """Add ``log_patterns`` to ``registry``."""
+    cap = ctx.settings.pattern_max_messages
+
+    @registry.tool(
+        description="""
+        Group matching log lines into templates (drain3, parameters such as ids, numbers and
+        IPs masked) with counts, first/last seen, an example and sample trace ids, most
+        frequent first. The fastest way to see what a service is saying without reading
+        thousands of lines. With baseline_start, templates absent from the baseline window
+        are marked new=true: the usual first sign of a new failure mode.
+        """
+    )
+    async def log_patterns(params: LogPatternsParams) -> LogPatternsResult:
+        params, session_id = ctx.begin("logs", params)
+        window = ctx.window(params)
+        baseline = ctx.baseline(params, window, params.baseline_start, params.baseline_end)
+        size = min(params.max_messages, cap)
+        warnings = [] if size == params.max_messages else [f"max_messages lowered to {cap}"]
+        sources, skipped = await open_sources(ctx.searcher, ctx.profiles, params.sources)
+        searches = [
+            (s.profile.index, _page(s, source_query(s, params, window), size)) for s in sources
+        ]
+        if baseline:
+            searches += [
+                (s.profile.index, _page(s, source_query(s, params, baseline), size))
+                for s in sources
+            ]
+        answers, request = await ctx.searcher.msearch(searches)
+        current = answers[: len(sources)]
+        before = answers[len(sources) :]
+        picked = _newest(
+            [(s, a["hits"]["hits"]) for s, a in zip(sources, current, strict=True)], size
+        )
+        picked_before = (
+            _newest([(s, a["hits"]["hits"]) for s, a in zip(sources, before, strict=True)], size)
+            if baseline
+            else []
+        )
+        summary = await asyncio.to_thread(_mine, picked, picked_before, params.max_patterns)
+        total = sum(int(a["hits"]["total"]["value"]) for a in current)
+        ctx.finish("log_patterns", "logs", params, session_id)
+        return LogPatternsResult(
+            patterns=summary.patterns,
+            pattern_count=summary.pattern_count,
+            truncated=summary.truncated,
+            messages_analysed=summary.total_messages,
+            matching_total=total,
+            sample_truncated=len(picked) < total,
+            baseline_range=TimeWindow.of(baseline) if baseline else None,
+            baseline_messages=summary.baseline_messages,
+            requests=[request],
+            time_range=TimeWindow.of(window),
+            warnings=warnings + skipped,
+            session_id=session_id,
+        )
