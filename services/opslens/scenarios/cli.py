@@ -1,0 +1,120 @@
+"""``opslens seed`` and ``opslens scenario generate``: typer commands for the scenario engine.
+
+The backends come from the environment, like every opslens server's settings:
+``OPSLENS_OPENSEARCH_URL``, ``OPSLENS_KUBE_KUBECONFIG`` and, for metrics,
+``OPSLENS_PROMETHEUS_TSDB`` (a TSDB directory promtool writes blocks into; a running
+Prometheus loads them within about a minute). The devstack's ``env`` file works as is. A
+backend that is not configured is skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from opslens.scenarios.clock import resolve_now
+from opslens.scenarios.loaders.prometheus import PromtoolBackfill
+from opslens.scenarios.model import load_scenario
+from opslens.scenarios.seed import seed_scenario
+from opslens.scenarios.writer import IndexLayout, generate
+
+
+class SeedSettings(BaseSettings):
+    """Where seeding writes to (``OPSLENS_*``); a devstack's ``env`` file sets them all."""
+
+    model_config = SettingsConfigDict(env_prefix="OPSLENS_", extra="ignore")
+
+    opensearch_url: str | None = Field(default=None, description="OpenSearch base URL.")
+    kube_kubeconfig: Path | None = Field(default=None, description="Kubeconfig that may write.")
+    devstack_admin_kubeconfig: Path | None = Field(
+        default=None, description="The devstack's admin kubeconfig (preferred: seeding writes)."
+    )
+    prometheus_tsdb: Path | None = Field(
+        default=None, description="Prometheus TSDB directory for promtool's blocks."
+    )
+    devstack_prometheus_dir: Path | None = Field(
+        default=None, description="The devstack's Prometheus folder (its TSDB is in 'tsdb')."
+    )
+
+    @property
+    def kubeconfig(self) -> Path | None:
+        return self.devstack_admin_kubeconfig or self.kube_kubeconfig
+
+    @property
+    def tsdb(self) -> Path | None:
+        """Blocks written here reach a running Prometheus within about a minute."""
+        if self.prometheus_tsdb is None and self.devstack_prometheus_dir is not None:
+            return self.devstack_prometheus_dir / "tsdb"
+        return self.prometheus_tsdb
+
+
+ScenarioFile = Annotated[
+    Path,
+    typer.Option(
+        "--scenario",
+        exists=True,
+        dir_okay=False,
+        help="Scenario YAML, e.g. scenarios/checkout-incident.yaml.",
+    ),
+]
+NowOption = Annotated[str | None, typer.Option(help="End of history, ISO-8601 (default: now).")]
+SeedOption = Annotated[int | None, typer.Option(help="Random seed (default: the file's).")]
+PrefixOption = Annotated[str, typer.Option(help="Prefix for every index name.")]
+
+
+def seed(
+    scenario: ScenarioFile,
+    now: NowOption = None,
+    seed: SeedOption = None,
+    out: Annotated[Path | None, typer.Option(help="Keep the generated files here.")] = None,
+    index_prefix: PrefixOption = "",
+) -> None:
+    """Load a scenario into the running backends; re-seeding replaces what it wrote before."""
+    settings = SeedSettings()
+    if not (settings.opensearch_url or settings.kubeconfig or settings.tsdb):
+        raise typer.BadParameter(
+            "no backend configured: set OPSLENS_OPENSEARCH_URL, OPSLENS_KUBE_KUBECONFIG "
+            "and/or OPSLENS_PROMETHEUS_TSDB (or source a devstack's env file)"
+        )
+    metrics = PromtoolBackfill(settings.tsdb) if settings.tsdb else None
+    report = seed_scenario(
+        scenario,
+        now=now,
+        seed=seed,
+        opensearch_url=settings.opensearch_url,
+        kubeconfig=settings.kubeconfig,
+        metrics=metrics,
+        out_dir=out,
+        layout=IndexLayout(prefix=index_prefix),
+    )
+    truth = report.truth
+    typer.echo(
+        f"seeded {truth.scenario} (namespace {truth.namespace}) "
+        f"from {truth.start:%Y-%m-%dT%H:%MZ} to {truth.now:%Y-%m-%dT%H:%MZ}"
+    )
+    typer.echo(
+        f"documents: {sum(truth.documents.values())}, "
+        f"kubernetes objects: {report.kubernetes_objects}"
+    )
+    if report.opensearch is not None:
+        typer.echo(f"opensearch: {report.opensearch.docs_per_second:,.0f} docs/s")
+    typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
+
+
+def generate_files(
+    scenario: ScenarioFile,
+    out: Annotated[Path, typer.Option(help="Output directory (replaced).")],
+    now: NowOption = None,
+    seed: SeedOption = None,
+    index_prefix: PrefixOption = "",
+) -> None:
+    """Write a scenario's files (bulk NDJSON, metrics.om, kubernetes.json, truth.json)."""
+    spec = load_scenario(scenario)
+    if seed is not None:
+        spec = spec.model_copy(update={"seed": seed})
+    truth = generate(spec, resolve_now(now), out, IndexLayout(prefix=index_prefix))
+    typer.echo(f"wrote {sum(truth.documents.values())} documents and truth.json to {out}")

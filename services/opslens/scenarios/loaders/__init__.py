@@ -1,0 +1,1 @@
+"""Loading generated scenario files into OpenSearch, Prometheus and the Kubernetes API."""
