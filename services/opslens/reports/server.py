@@ -1,0 +1,126 @@
+"""The reports server: tools ``run_report``, ``list_reports``, ``get_report``; the scheduler
+runs inside the server's lifetime (``resources``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from opslens.reports.models import Report
+from opslens.reports.pipeline import RunRequest
+from opslens.reports.reporter import Reporter
+from opslens.reports.scheduler import ReportScheduler
+from opslens.reports.settings import ReportSettings
+from opslens.reports.wire import (
+    GetReportParams,
+    ListReportsParams,
+    ListReportsResult,
+    ReportResult,
+    RunReportParams,
+    listing,
+    report_result,
+)
+from opslens_mcp.core.errors import InvalidParams
+from opslens_mcp.core.server_info import add_server_info
+from opslens_mcp.core.service import ServiceDefinition
+from opslens_mcp.core.tools import ToolRegistry
+from opslens_mcp.prometheus.times import parse_duration
+
+INSTRUCTIONS = (
+    "Anomaly reports over logs, traces, metrics and cluster state: run_report finds what is "
+    "abnormal in a window, groups it into incidents and ranks likely root causes; list_reports "
+    "and get_report read earlier (scheduled) reports. Every finding carries the query that "
+    "reproduces it."
+)
+
+
+def register_tools(registry: ToolRegistry, reporter: Reporter) -> None:
+    @registry.tool(
+        description="Look at every signal (metrics, logs, traces, cluster state) over a window, "
+        "find what is abnormal against its baseline, group it into incidents and rank the likely "
+        "root cause of each (the deepest failing service in the call graph, earliest first). "
+        "Read-only towards every backend; the report is kept in the history unless save=false."
+    )
+    async def run_report(params: RunReportParams) -> ReportResult:
+        try:
+            parse_duration(params.window)
+        except ValueError as exc:
+            raise InvalidParams(str(exc)) from exc
+        request = RunRequest(
+            window=params.window,
+            end=params.end,
+            language=params.language,
+            namespaces=params.namespaces,
+        )
+        report = await reporter.run(request, save=params.save)
+        return report_result(report, params.format, params.max_chars)
+
+    @registry.tool(description="Earlier reports (scheduled and on demand), newest first.")
+    async def list_reports(params: ListReportsParams) -> ListReportsResult:
+        rows, total = await asyncio.to_thread(
+            reporter.store.recent, params.limit, params.offset, params.schedule
+        )
+        return ListReportsResult(
+            reports=[listing(row) for row in rows],
+            total=total,
+            has_more=params.offset + len(rows) < total,
+        )
+
+    @registry.tool(
+        description="One stored report by id, as markdown (default), html, json or its summary."
+    )
+    async def get_report(params: GetReportParams) -> ReportResult:
+        report = await asyncio.to_thread(reporter.store.get, params.report_id)
+        if report is None:
+            raise InvalidParams(f"no report {params.report_id!r}; list_reports shows the ids")
+        return report_result(report, params.format, params.max_chars)
+
+
+def create_service(
+    settings: ReportSettings | None = None, *, scheduler: bool = True
+) -> ServiceDefinition:
+    """The reports server; ``scheduler=False`` serves the tools without running schedules."""
+    settings = settings or ReportSettings()
+    reporter = Reporter.from_settings(settings)
+    registry = ToolRegistry()
+    register_tools(registry, reporter)
+    add_server_info(registry, "reports", settings.store_path)
+
+    @asynccontextmanager
+    async def resources() -> AsyncIterator[None]:
+        cron = ReportScheduler(
+            settings.schedules,
+            reporter.store,
+            reporter.run_schedule,
+            deliver=_deliver(reporter),
+            timezone=settings.timezone,
+            misfire_grace_s=settings.misfire_grace_s,
+        )
+        try:
+            if scheduler and settings.schedules:
+                await cron.start()
+            yield
+        finally:
+            await cron.stop()
+            await reporter.aclose()
+
+    async def readiness() -> dict[str, Any]:
+        _, total = await asyncio.to_thread(reporter.store.recent, 1, 0, None)
+        return {"reports": total, "schedules": [s.name for s in settings.schedules]}
+
+    return ServiceDefinition(
+        name="reports",
+        registry=registry,
+        instructions=INSTRUCTIONS,
+        readiness=readiness,
+        resources=resources,
+    )
+
+
+def _deliver(reporter: Reporter) -> Any:
+    async def deliver(report: Report) -> None:
+        await reporter.deliver(report)
+
+    return deliver

@@ -1,0 +1,107 @@
+"""Incident grouping and root-cause ranking over the dependency graph (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from opslens.reports.incidents import build_incident, group_anomalies
+from opslens.reports.ranking import depths, descendants, rank_candidates
+from tests.reports.factories import anomaly
+
+SHOP = {
+    ("frontend", "product-service"),
+    ("frontend", "user-service"),
+    ("frontend", "order-service"),
+    ("product-service", "inventory-service"),
+    ("order-service", "inventory-service"),
+    ("order-service", "payment-service"),
+    ("order-service", "notification-service"),
+    ("payment-service", "postgres"),
+}
+
+
+def test_graph_depth_and_descendants() -> None:
+    depth = depths(SHOP)
+    assert depth["frontend"] == 0
+    assert depth["payment-service"] == 2 and depth["postgres"] == 3
+    assert descendants(SHOP)["order-service"] == {
+        "inventory-service",
+        "payment-service",
+        "notification-service",
+        "postgres",
+    }
+    assert depths({("a", "b"), ("b", "a")}) == {}  # a cycle has no entry: no depth, no hang
+
+
+def test_failing_callee_explains_its_callers() -> None:
+    members = [
+        anomaly("frontend", "error_ratio", 1, 25),
+        anomaly("order-service", "error_ratio", 1, 25),
+        anomaly("payment-service", "error_ratio", 1, 25),
+        anomaly("payment-service", "new_log_template", 0, 25, signal="logs"),
+        # postgres sees less traffic because its caller fails: that explains nothing.
+        anomaly("postgres", "request_rate", 0, 25),
+        anomaly("notification-service", "request_rate", 2, 25),
+    ]
+    ranked = rank_candidates(members, SHOP)
+    assert ranked[0].service == "payment-service"
+    assert "no_anomalous_callee" in ranked[0].reasons
+    by_service = {c.service: c for c in ranked}
+    assert by_service["order-service"].explained_by == ["payment-service"]
+    assert by_service["frontend"].explained_by == ["order-service", "payment-service"]
+    assert by_service["postgres"].reasons[0] == "traffic_only"
+    assert [c.rank for c in ranked] == list(range(1, len(ranked) + 1))
+
+
+def test_deepest_on_a_path_then_strength_onset_and_depth_across_paths() -> None:
+    latency = [
+        anomaly("frontend", "latency_p95", 0, 30),
+        anomaly("product-service", "latency_p95", 1, 30),
+        anomaly("product-service", "trace_p95", 1, 30, signal="traces"),
+    ]
+    assert rank_candidates(latency, SHOP)[0].service == "product-service"  # deepest on its path
+    independent = [
+        anomaly("user-service", "error_ratio", 10, 20),
+        anomaly("user-service", "error_logs", 10, 20, signal="logs"),
+        anomaly("inventory-service", "memory", 0, 20),
+    ]
+    ranked = rank_candidates(independent, SHOP)
+    assert [c.service for c in ranked] == ["user-service", "inventory-service"]  # more evidence
+    same_strength = [
+        anomaly("user-service", "error_ratio", 10, 20),
+        anomaly("product-service", "latency_p95", 2, 20),
+    ]
+    assert rank_candidates(same_strength, SHOP)[0].service == "product-service"  # earlier onset
+    same_onset = [
+        anomaly("user-service", "error_ratio", 2, 20),
+        anomaly("inventory-service", "cpu", 2, 20),
+    ]
+    assert rank_candidates(same_onset, SHOP)[0].service == "inventory-service"  # deeper
+
+
+def test_weak_single_signal_evidence_ranks_after_strong() -> None:
+    members = [
+        anomaly("order-service", "error_ratio", 0, 20, score=8.0),
+        anomaly("order-service", "error_logs", 0, 20, signal="logs", score=4.0),
+        anomaly("inventory-service", "latency_p50", 3, 6, score=1.1),  # a blip, deeper
+    ]
+    ranked = rank_candidates(members, SHOP)
+    assert ranked[0].service == "order-service"
+    assert "weak_evidence" in ranked[1].reasons
+
+
+def test_overlapping_anomalies_form_one_incident() -> None:
+    members = [
+        anomaly("payment-service", "error_ratio", 0, 25),
+        anomaly("order-service", "error_ratio", 2, 27),
+        anomaly("frontend", "slo_burn", 26, 30),  # starts before the group ends + slack
+        anomaly("inventory-service", "memory", 100, 160),
+        anomaly("inventory-service", "restarts", 150, 162),
+    ]
+    groups = group_anomalies(members, slack=timedelta(minutes=5))
+    assert [len(g) for g in groups] == [3, 2]
+    incident = build_incident(groups[0])
+    assert incident.services == ["frontend", "order-service", "payment-service"]
+    assert incident.start == members[0].start and incident.end == members[2].end
+    apart = group_anomalies([anomaly("a", "cpu", 0, 5), anomaly("b", "cpu", 11, 12)])
+    assert len(apart) == 2
