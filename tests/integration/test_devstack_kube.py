@@ -8,7 +8,6 @@ binaries in the cache directory.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from kubernetes.client.rest import ApiException
 
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.process import free_port
+from tests.integration.processes import pid_exists, processes_mentioning
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
@@ -27,28 +27,6 @@ def _api(kubeconfig: Path) -> client.ApiClient:
     configuration = client.Configuration()
     config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
     return client.ApiClient(configuration)
-
-
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if text.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -68,8 +46,8 @@ def backend(tmp_path: Path) -> Iterator[KubeApiBackend]:
 def _assert_stopped(kube: KubeApiBackend, pids: list[int]) -> None:
     kube.stop()
     assert not kube.alive()
-    assert pids and not [pid for pid in pids if _pid_exists(pid)]
-    assert _processes_mentioning(str(kube.workdir)) == []
+    assert pids and not [pid for pid in pids if pid_exists(pid)]
+    assert processes_mentioning(str(kube.workdir)) == []
 
 
 def test_round_trip_with_official_client_and_readonly_rbac(backend: KubeApiBackend) -> None:

@@ -24,33 +24,12 @@ from opslens.devstack.opensearch import (
     opensearch_version,
 )
 from opslens.devstack.process import free_port
+from tests.integration.processes import pid_exists, processes_mentioning
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 SPANS = "opensearch-dataprepper-sample-app-traces"
 SPAN_INDEX = "otel-v1-apm-span-000001"
-
-
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if text.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def _client(backend: OpenSearchBackend) -> OpenSearch:
@@ -89,8 +68,8 @@ def backend(tmp_path: Path) -> Iterator[OpenSearchBackend]:
 def _assert_stopped(node: OpenSearchBackend, pids: list[int]) -> None:
     node.stop()
     assert not node.alive()
-    assert pids and not [pid for pid in pids if _pid_exists(pid)]
-    assert _processes_mentioning(str(node.workdir)) == []
+    assert pids and not [pid for pid in pids if pid_exists(pid)]
+    assert processes_mentioning(str(node.workdir)) == []
 
 
 def test_dataprepper_spans_with_real_mapping(backend: OpenSearchBackend, shared_data: Path) -> None:
@@ -329,7 +308,7 @@ def test_crash_and_restart_keeps_the_index(backend: OpenSearchBackend) -> None:
     while backend.alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not backend.alive()
-    assert not _pid_exists(first)
+    assert not pid_exists(first)
 
     backend.start()
     assert backend.alive() and backend.pid not in (None, first)
