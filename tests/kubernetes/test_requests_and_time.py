@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from opslens_mcp.kubernetes.api_requests import (
@@ -25,7 +24,19 @@ from opslens_mcp.kubernetes.scope import NamespaceScope
 from opslens_mcp.kubernetes.timeparse import parse_instant, resolve_time
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
-_UNESCAPED_COMMA = re.compile(r"(?<!\\)(?:\\\\)*,")
+
+
+def split_terms(selector: str) -> list[str]:
+    """Split a field selector at its unescaped commas, as apimachinery's ``splitTerms`` does."""
+    terms, current, escaped = [], "", False
+    for char in selector:
+        if char == "," and not escaped:
+            terms.append(current)
+            current = ""
+            continue
+        current += char
+        escaped = char == "\\" and not escaped
+    return [*terms, current]
 
 
 def test_paths_of_namespaced_cluster_and_grouped_resources() -> None:
@@ -57,11 +68,13 @@ def test_log_request_carries_every_option() -> None:
     assert request.resource == "pods/log" and request.verb == "get"
 
 
+@example("\\")
+@example("a\\,b=c")
 @given(st.text(max_size=40))
 def test_field_selector_values_stay_one_term(value: str) -> None:
     selector = field_selector({"involvedObject.name": value, "type": "Warning"})
     assert selector is not None
-    terms = _UNESCAPED_COMMA.split(selector)
+    terms = split_terms(selector)
     assert len(terms) == (2 if value else 1)
     if value:
         assert terms[0] == f"involvedObject.name={escape_field_value(value)}"
