@@ -5,6 +5,8 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
+import pytest
+
 from opslens.scenarios.clock import resolve_now
 from opslens.scenarios.cluster import build_cluster
 from opslens.scenarios.faults import FaultPlan
@@ -69,3 +71,12 @@ def test_a_minute_is_the_same_whatever_was_generated_before() -> None:
     assert {k: v.count for k, v in mesh.edges.items()} == {
         k: v.count for k, v in mesh_alone.edges.items()
     }
+
+
+def test_an_unrelated_non_empty_directory_is_never_replaced(tmp_path: Path) -> None:
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine")
+    scenario = load_scenario(scenario_path("travel-healthy"))
+    with pytest.raises(FileExistsError):
+        generate(scenario, resolve_now(NOW), tmp_path)
+    assert keep.read_text() == "mine"

@@ -195,3 +195,10 @@ def test_now_is_truncated_to_the_minute_and_naive_times_are_utc() -> None:
     assert resolve_now("2026-11-26T01:02:03.456Z") == resolve_now("2026-11-26T01:02:00")
     assert resolve_now("2026-11-26T10:02:59+09:00") % 60_000 == 0
     assert resolve_now("2026-11-26T10:02:59+09:00") == resolve_now("2026-11-26T01:02:00Z")
+
+
+def test_the_format_example_in_the_readme_is_a_valid_scenario() -> None:
+    text = (SCENARIOS_DIR / "README.md").read_text(encoding="utf-8")
+    example = text.split("```yaml", 1)[1].split("```", 1)[0]
+    scenario = Scenario.model_validate(yaml.safe_load(example))
+    assert compile_topology(scenario).edges() == [("web", "api"), ("web", "mailer"), ("api", "db")]

@@ -107,7 +107,7 @@ def seed(
 
 def generate_files(
     scenario: ScenarioFile,
-    out: Annotated[Path, typer.Option(help="Output directory (replaced).")],
+    out: Annotated[Path, typer.Option(help="Output directory: empty, new, or an earlier output.")],
     now: NowOption = None,
     seed: SeedOption = None,
     index_prefix: PrefixOption = "",

@@ -1,4 +1,5 @@
-"""Seed a scenario into running backends: generate its files, then load all three at once.
+"""Seed a scenario into running backends: generate its files and load them (OpenSearch chunk
+by chunk while the rest is generated, then Prometheus and Kubernetes side by side).
 
 Idempotent: what an earlier seeding of the same scenario wrote is removed first (documents of
 its namespace, objects with its label). Prometheus cannot forget backfilled samples without its

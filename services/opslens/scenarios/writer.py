@@ -127,15 +127,19 @@ def generate(
     layout: IndexLayout | None = None,
     on_chunk: Callable[[list[Path]], None] | None = None,
 ) -> GroundTruth:
-    """Write the scenario's files into ``out_dir`` (replaced) and return its ground truth.
+    """Write the scenario's files into ``out_dir`` and return its ground truth.
+
+    ``out_dir`` must be empty, missing, or an earlier output (which is replaced).
 
     ``on_chunk`` receives each finished set of bulk files (every ``CHUNK_MINUTES`` of history),
     so loading can start while the rest is generated.
     """
     layout = layout or IndexLayout()
-    if out_dir.exists():
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / TRUTH_FILE).exists():
+            raise FileExistsError(f"{out_dir} is not empty and holds no earlier scenario output")
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     start_ms = now_ms - scenario.history_ms
     cluster = build_cluster(scenario, now_ms)
     plan = FaultPlan(scenario, now_ms)

@@ -29,13 +29,15 @@ NAMESPACE_FIELDS = {
     "container_logs": "kubernetes.namespace_name",
     "otel_logs": "resource.attributes.k8s.namespace.name",
 }
-# While loading: no refreshes, no fsync per request, fewer flushes and one merge thread;
-# reset to the defaults afterwards.
+# While loading: no refreshes, no fsync per request, fewer flushes and merges; reset to the
+# defaults afterwards.
 _LOADING = {
     "refresh_interval": "-1",
     "translog.durability": "async",
     "translog.flush_threshold_size": "2gb",
     "merge.scheduler.max_thread_count": "1",
+    "merge.policy.segments_per_tier": "100",
+    "merge.policy.max_merge_at_once": "100",
 }
 _TEMPLATE_FILES = {
     "spans": "spans.json",
