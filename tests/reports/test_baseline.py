@@ -17,7 +17,7 @@ from opslens.reports.baseline import (
     robust_baseline,
     seasonal_baseline,
 )
-from opslens.reports.burnrate import RULES, burn_rates, rule_scores
+from opslens.reports.burnrate import RULES, burn_rates, covered_from, rule_scores
 
 
 def noisy(n: int, mean: float, sd: float, seed: int) -> list[float | None]:
@@ -105,3 +105,11 @@ def test_burn_rate_rules_fire_when_both_windows_burn() -> None:
     assert abs(scores[0] - 2.0) < 1e-9
     assert burn_rates([None], slo) == [None]
     assert MAD_TO_SIGMA > 1
+
+
+def test_a_burn_rule_waits_until_its_long_window_holds_data() -> None:
+    # Data begins at t=600 (the points before are empty): the 1h window is full from 4200 on.
+    stamps = [float(t) for t in range(0, 7200, 60)]
+    values = [None if t < 600 else 0.01 for t in stamps]
+    assert covered_from(stamps, values, "1h", 60.0) == 600 + 3600 - 60
+    assert covered_from(stamps, [None] * len(stamps), "1h", 60.0) is None

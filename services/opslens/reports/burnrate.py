@@ -10,12 +10,18 @@ long        short         factor  meaning (30-day SLO)
 1h          5m            14.4    2% of the month's budget in one hour: page
 6h          30m           6       5% of the month's budget in six hours: page
 ==========  ============  ======  ===================================================
+
+A rule judges a moment only when its long window is full of data: over a service's first
+minutes the "6h" ratio is just the ratio of those minutes, so the two windows would collapse
+into one short, noisy window (a fresh deployment or the start of the retained history).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from opslens_mcp.prometheus.times import parse_duration
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class BurnRule:
 
 RULES: tuple[BurnRule, ...] = (BurnRule("1h", "5m", 14.4), BurnRule("6h", "30m", 6.0))
 WINDOWS: tuple[str, ...] = tuple(dict.fromkeys(w for r in RULES for w in (r.long, r.short)))
+LONGEST_S = max(parse_duration(r.long) for r in RULES)
+"""How far before a report's window the burn series are read, to see where their data begins."""
 
 
 def burn_rates(error_ratios: Sequence[float | None], slo: float) -> list[float | None]:
@@ -43,3 +51,12 @@ def rule_scores(
     for long, short in zip(long_burn, short_burn, strict=False):
         scores.append(0.0 if long is None or short is None else min(long, short) / factor)
     return scores
+
+
+def covered_from(
+    timestamps: Sequence[float], values: Sequence[float | None], long: str, step_s: float
+) -> float | None:
+    """The first moment whose ``long`` window is full of data (one step of slack): the
+    series' first value plus the window; None when the series holds no value."""
+    first = next((t for t, v in zip(timestamps, values, strict=True) if v is not None), None)
+    return None if first is None else first + parse_duration(long) - step_s

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from opslens.reports.baseline import MIN_BASELINE_POINTS
-from opslens.reports.burnrate import WINDOWS
+from opslens.reports.burnrate import LONGEST_S, WINDOWS
 from opslens.reports.naming import service_of_pod
 from opslens.reports.settings import ReportSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, Window
@@ -28,6 +28,8 @@ MIN_SEASONAL_DAYS = 2
 SEASONAL_KINDS = ("request_rate", "error_ratio", "latency_p95", "cpu")
 MAX_SERIES = 1000
 DAY = timedelta(days=1)
+BURN_LOOKBACK = timedelta(seconds=LONGEST_S)
+"""Burn series start a long window early: a rule needs to know where their data begins."""
 
 
 def rate_window(step_s: int) -> str:
@@ -124,7 +126,7 @@ class MetricCollector:
             ).items():
                 jobs.append(("metric", kind, text, window.baseline_start))
             for burn_window, text in burn_queries(self.settings, namespace).items():
-                jobs.append(("burn", burn_window, text, window.start))
+                jobs.append(("burn", burn_window, text, window.start - BURN_LOOKBACK))
         answers = await asyncio.gather(
             *(self._range(text, start, window.end, telemetry) for _, _, text, start in jobs)
         )

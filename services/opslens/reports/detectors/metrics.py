@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from opslens.reports.baseline import Floor, anomalous_runs
-from opslens.reports.burnrate import RULES, burn_rates, rule_scores
+from opslens.reports.burnrate import RULES, burn_rates, covered_from, rule_scores
 from opslens.reports.detectors.series import MeasureSpec, detect_series
 from opslens.reports.models import Anomaly, Chart
 from opslens.reports.telemetry import SeriesData, Telemetry, Window
@@ -95,7 +95,12 @@ def detect_burn(
         long, short = by_window.get(rule.long), by_window.get(rule.short)
         if long is None or short is None:
             continue
-        first = next((i for i, t in enumerate(long.timestamps) if t >= start), len(long.timestamps))
+        step = _step(long.timestamps)
+        full = covered_from(long.timestamps, long.values, rule.long, step)
+        if full is None:
+            continue
+        begin = max(start, full)
+        first = next((i for i, t in enumerate(long.timestamps) if t >= begin), len(long.timestamps))
         stamps = long.timestamps[first:]
         long_burn = burn_rates(long.values[first:], slo)
         short_burn = burn_rates(_aligned(short, stamps), slo)
@@ -133,6 +138,10 @@ def detect_burn(
                 )
             )
     return found
+
+
+def _step(timestamps: list[float]) -> float:
+    return timestamps[1] - timestamps[0] if len(timestamps) > 1 else 0.0
 
 
 def _aligned(series: SeriesData, stamps: list[float]) -> list[float | None]:
