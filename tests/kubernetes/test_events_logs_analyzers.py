@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from opslens_mcp.core.times import parse_instant
 from opslens_mcp.kubernetes.analyzers import Context, Snapshot, analyze
 from opslens_mcp.kubernetes.events import group_events
-from opslens_mcp.kubernetes.timeparse import parse_instant
 from opslens_mcp.kubernetes.tools.pods import keep_newest, parse_log
 from tests.kubernetes.openshift_data import DATASET, expected_findings, load
 

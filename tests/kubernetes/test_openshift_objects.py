@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from opslens.devstack.kubeapi import KubeApiBackend
+from opslens_mcp.core.times import parse_instant
 from opslens_mcp.kubernetes.settings import KubernetesSettings
-from opslens_mcp.kubernetes.timeparse import parse_instant, parse_timestamp
+from opslens_mcp.kubernetes.timeparse import parse_timestamp
 from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, rpc_caller
 from tests.kubernetes.openshift_data import (

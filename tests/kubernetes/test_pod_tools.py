@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from opslens_mcp.kubernetes.timeparse import parse_instant
+from opslens_mcp.core.times import parse_instant
 from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, RpcError
 from tests.kubernetes.shop import Shop

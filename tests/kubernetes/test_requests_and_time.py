@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from opslens_mcp.core.times import parse_instant
 from opslens_mcp.kubernetes.api_requests import (
     equality_selector,
     escape_field_value,
@@ -21,7 +22,7 @@ from opslens_mcp.kubernetes.api_requests import (
     selector_from_label_selector,
 )
 from opslens_mcp.kubernetes.scope import NamespaceScope
-from opslens_mcp.kubernetes.timeparse import parse_instant, resolve_time
+from opslens_mcp.kubernetes.timeparse import resolve_time
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 
@@ -143,7 +144,7 @@ def test_time_expressions(text: str, expected: dt.datetime) -> None:
     assert resolve_time(text, NOW) == expected
 
 
-@pytest.mark.parametrize("text", ["yesterday", "now-6", "now+1h", "6h", ""])
+@pytest.mark.parametrize("text", ["yesterday", "now-6", "now*2", "6x", ""])
 def test_bad_time_expressions(text: str) -> None:
     with pytest.raises(ValueError):
         resolve_time(text, NOW)

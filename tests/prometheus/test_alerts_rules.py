@@ -15,9 +15,9 @@ from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
+from opslens_mcp.core.times import parse_duration
 from opslens_mcp.prometheus.server import create_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from opslens_mcp.prometheus.times import parse_duration
 from tests.prometheus.rpc import call
 
 pytestmark = pytest.mark.integration

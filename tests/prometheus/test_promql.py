@@ -10,18 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opslens_mcp.core.times import format_duration, parse_duration, parse_time
 from opslens_mcp.prometheus import promql
 from opslens_mcp.prometheus.profiles import IstioProfile, OtelProfile
 from opslens_mcp.prometheus.series import tidy
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from opslens_mcp.prometheus.times import (
-    PROMETHEUS_MAX_POINTS,
-    auto_step,
-    format_duration,
-    parse_duration,
-    parse_time,
-    resolve_range,
-)
+from opslens_mcp.prometheus.times import PROMETHEUS_MAX_POINTS, auto_step, resolve_range
 
 CLOCK = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -109,7 +103,7 @@ def test_times_in_every_accepted_form() -> None:
     assert parse_time("2026-11-26T10:00:00+09:00", CLOCK) == datetime(2026, 11, 26, 1, tzinfo=UTC)
     assert parse_time("2026-11-26T10:00:00", CLOCK) == datetime(2026, 11, 26, 10, tzinfo=UTC)
     assert parse_time(str(CLOCK.timestamp()), CLOCK) == CLOCK
-    with pytest.raises(ValueError, match="not a time"):
+    with pytest.raises(ValueError, match="cannot read time"):
         parse_time("yesterday", CLOCK)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from opslens_mcp.prometheus.times import format_duration
+from opslens_mcp.core.times import format_duration
 from tests.prometheus.conftest import Promtest, iso
 from tests.prometheus.generate import (
     ERROR_FAULT,

@@ -1,4 +1,5 @@
-"""Time ranges from what people and agents write: ISO-8601, ``now-3h``, ``now/d``, ``90m``.
+"""Time ranges from what people and agents write: ISO-8601, ``now-3h``, ``now/d``, ``90m``
+(the grammar of :mod:`opslens_mcp.core.times`).
 
 Relative times are resolved against a pinned ``now`` (the agent passes one so that a question
 and its follow-ups see the same window); the result is validated (end after start) and bounded.
@@ -13,23 +14,13 @@ Example::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from opslens_mcp.core import times
 from opslens_mcp.core.errors import InvalidParams
-
-_UNITS = {
-    "s": timedelta(seconds=1),
-    "m": timedelta(minutes=1),
-    "h": timedelta(hours=1),
-    "d": timedelta(days=1),
-    "w": timedelta(weeks=1),
-}
-_STEP = re.compile(r"([+-])(\d{1,6})([smhdw])")
-_RELATIVE = re.compile(r"now((?:[+-]\d{1,6}[smhdw])*)(?:/([smhdw]))?")
-_BARE_DURATION = re.compile(r"-?(\d{1,6})([smhdw])")
+from opslens_mcp.core.times import parse_instant
 
 
 @dataclass(frozen=True)
@@ -63,63 +54,23 @@ def parse_now(value: str | None, zone: tzinfo) -> datetime:
     """The pinned ``now`` (ISO-8601) or the server clock, to the second."""
     if value is None:
         return datetime.now(UTC).replace(microsecond=0)
-    return _parse_absolute(value, zone)
-
-
-def _round_down(moment: datetime, unit: str, zone: tzinfo) -> datetime:
-    local = moment.astimezone(zone)
-    if unit == "w":
-        local = local - timedelta(days=local.weekday())
-        unit = "d"
-    if unit == "s":
-        local = local.replace(microsecond=0)
-    elif unit == "m":
-        local = local.replace(second=0, microsecond=0)
-    elif unit == "h":
-        local = local.replace(minute=0, second=0, microsecond=0)
-    else:
-        local = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return local.astimezone(UTC)
+    return parse_iso(value, zone)
 
 
 def parse_iso(text: str, zone: tzinfo = UTC) -> datetime:
-    """An ISO-8601 time; naive times are read in ``zone``."""
-    return _parse_absolute(text, zone)
-
-
-def _parse_absolute(text: str, zone: tzinfo) -> datetime:
-    cleaned = text.strip()
-    if cleaned.endswith(("Z", "z")):
-        cleaned = cleaned[:-1] + "+00:00"
-    cleaned = re.sub(r"(\.\d{6})\d+", r"\1", cleaned)  # nanoseconds: keep microseconds
+    """An ISO-8601 time (or Unix seconds); naive times are read in ``zone``."""
     try:
-        moment = datetime.fromisoformat(cleaned)
+        return parse_instant(text, zone)
     except ValueError as exc:
-        raise InvalidParams(
-            f"cannot read time {text[:80]!r}: use ISO-8601 (2026-11-26T01:00:00Z) "
-            "or a relative time (now-3h, now/d, 90m)"
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+        raise InvalidParams(str(exc)) from None
 
 
 def parse_time(text: str, now: datetime, zone: tzinfo) -> datetime:
     """One point in time: ISO-8601, ``now[±N unit...][/unit]`` or a bare ``3h`` (= now-3h)."""
-    value = text.strip()
-    relative = _RELATIVE.fullmatch(value)
-    if relative:
-        moment = now
-        for sign, amount, unit in _STEP.findall(relative.group(1)):
-            step = _UNITS[unit] * int(amount)
-            moment = moment + step if sign == "+" else moment - step
-        if relative.group(2):
-            moment = _round_down(moment, relative.group(2), zone)
-        return moment
-    bare = _BARE_DURATION.fullmatch(value)
-    if bare:
-        return now - _UNITS[bare.group(2)] * int(bare.group(1))
-    return _parse_absolute(value, zone)
+    try:
+        return times.parse_time(text, now, zone)
+    except ValueError as exc:
+        raise InvalidParams(str(exc)) from None
 
 
 def resolve_range(

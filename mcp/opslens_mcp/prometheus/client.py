@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable, InvalidParams
+from opslens_mcp.core.times import format_duration
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from opslens_mcp.prometheus.times import format_duration
 from opslens_mcp.prometheus.transport import AiohttpTransport
 
 BACKEND = "prometheus"

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from opslens_mcp.core.errors import InvalidParams
+from opslens_mcp.core.times import parse_duration
 from opslens_mcp.prometheus.profiles import check_label_name, check_metric_name
-from opslens_mcp.prometheus.times import check_time, parse_duration, resolve_at, resolve_range
+from opslens_mcp.prometheus.times import check_time, resolve_at, resolve_range
 
 MAX_PROMQL_CHARS = 10_000
 MAX_WINDOW_SECONDS = 400 * 86400

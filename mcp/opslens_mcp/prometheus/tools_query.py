@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from opslens_mcp.core.errors import InvalidParams
+from opslens_mcp.core.times import format_duration, parse_duration
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.prometheus import promql
 from opslens_mcp.prometheus.client import PrometheusClient
@@ -26,13 +27,7 @@ from opslens_mcp.prometheus.params import (
     pinned_range,
 )
 from opslens_mcp.prometheus.series import SeriesSet, tidy, values_by_labels
-from opslens_mcp.prometheus.times import (
-    PROMETHEUS_MAX_POINTS,
-    auto_step,
-    format_duration,
-    min_step,
-    parse_duration,
-)
+from opslens_mcp.prometheus.times import PROMETHEUS_MAX_POINTS, auto_step, min_step
 
 PromQL = Field(
     min_length=1,

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from opslens_mcp.core.times import format_duration, parse_duration
 from opslens_mcp.prometheus.client import PrometheusClient
 from opslens_mcp.prometheus.params import window_start
 from opslens_mcp.prometheus.series import SeriesSet, tidy
-from opslens_mcp.prometheus.times import auto_step, format_duration, parse_duration
+from opslens_mcp.prometheus.times import auto_step
 
 # A rate needs a few scrapes in its window: one minute, or the step when that is longer.
 MIN_RATE_WINDOW_S = 60.0

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from opslens_mcp.prometheus.times import parse_duration
+from opslens_mcp.core.times import parse_duration
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from opslens.reports.naming import service_of_pod
 from opslens.reports.settings import ReportSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller, iso
+from opslens_mcp.core.times import format_duration
 from opslens_mcp.prometheus import promql
-from opslens_mcp.prometheus.times import format_duration
 
 RED_QUANTILES = {"latency_p95": 0.95}
 SeriesKey = tuple[str, str | None, str | None]  # (PromQL, service, pod)

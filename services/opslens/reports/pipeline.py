@@ -28,7 +28,7 @@ from opslens.reports.summary import Summarizer
 from opslens.reports.telemetry import Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller
 from opslens.rpc_client import RpcClient
-from opslens_mcp.prometheus.times import parse_duration
+from opslens_mcp.core.times import parse_duration
 
 MAX_INCIDENTS = 20
 

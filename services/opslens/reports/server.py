@@ -25,8 +25,8 @@ from opslens.reports.wire import (
 from opslens_mcp.core.errors import InvalidParams
 from opslens_mcp.core.server_info import add_server_info
 from opslens_mcp.core.service import ServiceDefinition
+from opslens_mcp.core.times import parse_duration
 from opslens_mcp.core.tools import ToolRegistry
-from opslens_mcp.prometheus.times import parse_duration
 
 INSTRUCTIONS = (
     "Anomaly reports over logs, traces, metrics and cluster state: run_report finds what is "
