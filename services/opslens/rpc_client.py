@@ -1,8 +1,10 @@
 """A JSON-RPC 2.0 client for opslens servers (used by the agent, the reports and the CLI).
 
 One ``httpx.AsyncClient`` per server, created once and injected; every call has a timeout.
-Reads are idempotent, so a call that failed to reach its server (connection refused, timeout)
-is retried with exponential backoff; an error the server answered is never retried.
+Reads are idempotent, so a call that failed to reach its server (connection refused or reset)
+is retried with exponential backoff and jitter. A call that timed out is not: the server had
+the whole timeout, and waiting again would multiply it. An error the server answered is never
+retried.
 
 Example::
 
@@ -22,7 +24,7 @@ from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential,
+    wait_exponential_jitter,
 )
 
 UNREACHABLE_CODES = (-32001, -32002)
@@ -47,7 +49,7 @@ class RpcError(Exception):
 
 
 def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, RpcError) and exc.unreachable and exc.data == "transport"
+    return isinstance(exc, RpcError) and exc.code == -32001 and exc.data == "transport"
 
 
 class RpcClient:
@@ -93,7 +95,7 @@ class RpcClient:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_retryable),
             stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential(multiplier=0.2, max=2.0),
+            wait=wait_exponential_jitter(initial=0.2, max=2.0, jitter=0.2),
             reraise=True,
         )
         async for attempt in retrying:

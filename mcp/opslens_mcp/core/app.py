@@ -50,6 +50,11 @@ def _transport_security(settings: ServerSettings) -> TransportSecuritySettings:
     )
 
 
+def _unavailable(server: str, detail: object) -> JSONResponse:
+    body = {"status": "unavailable", "server": server, "detail": str(detail)}
+    return JSONResponse(body, status_code=503)
+
+
 def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     """Build the HTTP app of one server."""
     configure_logging(settings.log_level)
@@ -109,12 +114,11 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
         try:
             async with asyncio.timeout(READINESS_TIMEOUT_S):
                 detail = await service.readiness()
+        except TimeoutError:
+            message = f"{service.name} backend did not answer within {READINESS_TIMEOUT_S:g}s"
+            return _unavailable(service.name, message)
         except Exception as exc:  # noqa: BLE001 - reported to the prober, not raised
-            message = getattr(exc, "message", None) or type(exc).__name__
-            return JSONResponse(
-                {"status": "unavailable", "server": service.name, "detail": str(message)},
-                status_code=503,
-            )
+            return _unavailable(service.name, getattr(exc, "message", None) or type(exc).__name__)
         return JSONResponse({"status": "ready", "server": service.name, **detail})
 
     @app.get("/metrics", summary="Prometheus metrics of this server")

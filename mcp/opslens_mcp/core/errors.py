@@ -13,6 +13,9 @@ code     error                           ``error.data``
 -32002   :class:`BackendTimeout`         ``{backend, status, detail}``
 -32003   :class:`CallTimeout`            ``{elapsed_ms, timeout_s}``
 =======  ==============================  ==============================================
+
+A backend error is ``transient`` when trying again may work (connection refused or reset,
+HTTP 502/503/504); :mod:`opslens_mcp.core.retry` retries only those. Timeouts never are.
 """
 
 from __future__ import annotations
@@ -48,13 +51,16 @@ class BackendError(ToolError):
 
     code = -32000
 
-    def __init__(self, backend: str, detail: str, status: int | None = None) -> None:
+    def __init__(
+        self, backend: str, detail: str, status: int | None = None, *, transient: bool = False
+    ) -> None:
         super().__init__(
             f"{backend} error: {detail}", {"backend": backend, "status": status, "detail": detail}
         )
         self.backend = backend
         self.status = status
         self.detail = detail
+        self.transient = transient
 
 
 class BackendUnavailable(BackendError):
@@ -62,14 +68,16 @@ class BackendUnavailable(BackendError):
 
     code = -32001
 
-    def __init__(self, backend: str, detail: str, status: int | None = None) -> None:
-        super().__init__(backend, detail, status)
+    def __init__(
+        self, backend: str, detail: str, status: int | None = None, *, transient: bool = False
+    ) -> None:
+        super().__init__(backend, detail, status, transient=transient)
         self.message = f"{backend} is unreachable: {detail}"
         self.args = (self.message,)
 
 
 class BackendTimeout(BackendError):
-    """The backend did not answer within the configured timeout."""
+    """The backend did not answer within the configured timeout (never retried)."""
 
     code = -32002
 

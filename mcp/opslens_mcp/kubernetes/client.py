@@ -1,17 +1,22 @@
 """The Kubernetes API client of the server (official client, run off the event loop).
 
 Every request is an :class:`~opslens_mcp.kubernetes.api_requests.ApiRequest` sent with the
-official client's ``ApiClient`` (its kubeconfig, TLS and token handling) in a worker thread,
-with the configured timeout. Objects come back as the API's own JSON (camelCase dicts, as
-``kubectl get -o json`` prints them). Failures are translated once, here; messages never carry
-the token or the kubeconfig.
+official client's ``ApiClient`` (its kubeconfig, TLS and token handling) in a worker thread of
+the client's own pool. The configured timeout counts from the moment a request is made, so one
+queued behind others to a hung API server times out too instead of waiting its turn. Objects
+come back as the API's own JSON (camelCase dicts, as ``kubectl get -o json`` prints them).
+Failures are translated once, here; messages never carry the token or the kubeconfig.
+Transient failures (connection refused or reset, HTTP 502/503/504) are retried as
+:mod:`opslens_mcp.core.retry` says; a timeout is not.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,12 +26,14 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
+from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
 from opslens_mcp.kubernetes.api_requests import ApiRequest
 from opslens_mcp.kubernetes.models import KubeQuery
 from opslens_mcp.kubernetes.settings import KubernetesSettings
 
 BACKEND = "kubernetes"
 RBAC_FILE = "deploy/kubernetes/rbac.yaml"
+REQUEST_THREADS = 32  # API requests in flight at once; more wait (within their timeout)
 _MESSAGE_LIMIT = 400
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -49,6 +56,7 @@ def load_api_client(settings: KubernetesSettings) -> k8s.ApiClient:
                 context=settings.context, client_configuration=configuration
             )
     configuration.retries = 0
+    configuration.connection_pool_maxsize = REQUEST_THREADS
     return k8s.ApiClient(configuration)
 
 
@@ -94,8 +102,9 @@ def api_error(request: ApiRequest, status: int, message: str) -> BackendError:
         return BackendUnavailable(BACKEND, detail, status)
     if status == 404:
         return BackendError(BACKEND, f"not found: {message}", status)
-    if status in (429, 503):
-        return BackendUnavailable(BACKEND, f"API server overloaded ({status}): {message}", status)
+    if status == 429 or status in TRANSIENT_STATUSES:
+        detail = f"API server overloaded or unavailable ({status}) on {what}: {message}"
+        return BackendUnavailable(BACKEND, detail, status, transient=status != 429)
     return BackendError(BACKEND, f"{what} failed ({status}): {message}", status)
 
 
@@ -103,12 +112,20 @@ class KubernetesClient:
     """Read-only access to the API server; never writes.
 
     The kubeconfig is loaded on first use, so a server without one still starts and says why
-    in ``/readyz`` and in each tool's error.
+    in ``/readyz`` and in each tool's error. ``pool_manager`` replaces the official client's
+    HTTP connection pool (tests inject one that fails; it must carry the TLS settings).
     """
 
-    def __init__(self, settings: KubernetesSettings) -> None:
+    def __init__(
+        self, settings: KubernetesSettings, pool_manager: urllib3.PoolManager | None = None
+    ) -> None:
         self.settings = settings
+        self._pool_manager = pool_manager
         self._api_client: k8s.ApiClient | None = None
+        self._retry = RetryPolicy(
+            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
+        )
+        self._threads = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="kube-api")
 
     @property
     def api_client(self) -> k8s.ApiClient:
@@ -119,6 +136,8 @@ class KubernetesClient:
                 raise BackendUnavailable(
                     BACKEND, f"no usable kubeconfig ({exc}); set OPSLENS_KUBE_KUBECONFIG"
                 ) from exc
+            if self._pool_manager is not None:
+                self._api_client.rest_client.pool_manager = self._pool_manager
         return self._api_client
 
     @property
@@ -131,6 +150,7 @@ class KubernetesClient:
             return "unconfigured"
 
     def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
         if self._api_client is not None:
             self._api_client.close()
 
@@ -165,11 +185,21 @@ class KubernetesClient:
         return document
 
     async def _in_thread(self, request: ApiRequest, blocking: Callable[[], T]) -> T:
+        """Run ``blocking`` in a worker thread, again after transient failures."""
+        self.api_client  # noqa: B018 - load the kubeconfig once, here, not in racing threads
+        return await self._retry.run(lambda: self._in_thread_once(request, blocking))
+
+    async def _in_thread_once(self, request: ApiRequest, blocking: Callable[[], T]) -> T:
         """Run ``blocking`` in a worker thread; translate transport failures."""
         what = f"GET {request.url}"
-        self.api_client  # noqa: B018 - load the kubeconfig once, here, not in racing threads
+        call = contextvars.copy_context().run  # as asyncio.to_thread does
         try:
-            return await asyncio.to_thread(blocking)
+            async with asyncio.timeout(self.settings.timeout_s):
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._threads, call, blocking
+                )
+        except TimeoutError as exc:  # waited for a thread, then for the API server
+            raise self._timed_out(what) from exc
         except ApiException as exc:  # TLS failures (status 0) and Retry-After answers
             if exc.status:
                 raise api_error(request, exc.status, str(exc.reason)) from exc
@@ -177,16 +207,26 @@ class KubernetesClient:
             detail = f"{what}: cannot talk to {self.host} ({reason})"
             raise BackendUnavailable(BACKEND, detail) from exc
         except urllib3.exceptions.MaxRetryError as exc:
-            refused = isinstance(exc.reason, urllib3.exceptions.NewConnectionError)
-            if not refused and isinstance(exc.reason, urllib3.exceptions.TimeoutError):
-                raise BackendTimeout(BACKEND, f"{what}: no answer in time") from exc
-            reason = type(exc.reason).__name__ if exc.reason else "connection failed"
-            detail = f"{what}: cannot connect to {self.host} ({reason})"
-            raise BackendUnavailable(BACKEND, detail) from exc
-        except urllib3.exceptions.TimeoutError as exc:
-            raise BackendTimeout(BACKEND, f"{what}: no answer in time") from exc
+            raise self._transport_error(what, exc.reason) from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise BackendUnavailable(BACKEND, f"{what}: {type(exc).__name__}") from exc
+            raise self._transport_error(what, exc) from exc
+
+    def _transport_error(self, what: str, reason: Exception | None) -> BackendError:
+        """The error to report for a request that got no (whole) answer."""
+        name = type(reason).__name__ if reason else "connection failed"
+        refused = isinstance(reason, urllib3.exceptions.NewConnectionError)
+        if not refused and isinstance(reason, urllib3.exceptions.TimeoutError):
+            return self._timed_out(what)
+        if refused or isinstance(reason, urllib3.exceptions.ProtocolError):
+            # Refused, or reset or closed mid-request: a restart or a load balancer's hiccup.
+            how = "cannot connect to" if refused else "lost the connection to"
+            detail = f"{what}: {how} {self.host} ({name})"
+            return BackendUnavailable(BACKEND, detail, transient=True)
+        return BackendUnavailable(BACKEND, f"{what}: cannot connect to {self.host} ({name})")
+
+    def _timed_out(self, what: str) -> BackendTimeout:
+        timeout = f"{self.settings.timeout_s:g}s"
+        return BackendTimeout(BACKEND, f"{what}: no answer from {self.host} within {timeout}")
 
     async def get_json(self, request: ApiRequest) -> Json:
         """One object (or one page of a list) as the API's JSON."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import urllib3
+
 from opslens_mcp.core.server_info import add_server_info
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.tools import ToolRegistry
@@ -19,9 +21,12 @@ INSTRUCTIONS = (
 )
 
 
-def create_service(settings: KubernetesSettings | None = None) -> ServiceDefinition:
+def create_service(
+    settings: KubernetesSettings | None = None, pool_manager: urllib3.PoolManager | None = None
+) -> ServiceDefinition:
+    """The Kubernetes server; ``pool_manager`` replaces the HTTP pool (tests of failures)."""
     settings = settings or KubernetesSettings()
-    client = KubernetesClient(settings)
+    client = KubernetesClient(settings, pool_manager)
     registry = ToolRegistry()
     register_tools(registry, ToolDeps.build(client))
     add_server_info(registry, "kubernetes", client.host)

@@ -1,16 +1,21 @@
-"""The async OpenSearch client of the server, with failures translated once, at the boundary."""
+"""The async OpenSearch client of the server, with failures translated once, at the boundary.
+
+Transient failures (connection refused or reset, HTTP 502/503/504) are retried as
+:mod:`opslens_mcp.core.retry` says; a timeout is not.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 from opensearchpy import AsyncOpenSearch
 from opensearchpy import exceptions as os_errors
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
+from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
 from opslens_mcp.opensearch.settings import OpenSearchSettings
 
 BACKEND = "opensearch"
@@ -32,20 +37,27 @@ def _without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
-@asynccontextmanager
-async def translated_errors(what: str) -> AsyncIterator[None]:
-    """Turn opensearch-py exceptions into the core's backend errors."""
-    try:
-        yield
-    except os_errors.ConnectionTimeout as exc:
-        raise BackendTimeout(BACKEND, f"{what}: no answer in time") from exc
-    except os_errors.ConnectionError as exc:
-        raise BackendUnavailable(BACKEND, f"{what}: {type(exc).__name__}") from exc
-    except os_errors.NotFoundError as exc:
-        raise BackendError(BACKEND, f"{what}: {_reason(exc)}", 404) from exc
-    except os_errors.TransportError as exc:
-        status = exc.status_code if isinstance(exc.status_code, int) else None
-        raise BackendError(BACKEND, f"{what}: {_reason(exc)}", status) from exc
+def translated(
+    what: str, exc: os_errors.TransportError, url: str, timeout_s: float
+) -> BackendError:
+    """The core's backend error for an opensearch-py exception."""
+    if isinstance(exc, os_errors.ConnectionTimeout):
+        return BackendTimeout(BACKEND, f"{what}: no answer from {url} within {timeout_s:g}s")
+    cause = exc.info
+    if isinstance(exc, os_errors.SSLError) or isinstance(cause, aiohttp.ClientSSLError):
+        return BackendUnavailable(BACKEND, f"{what}: TLS with {url} failed ({exc.error})")
+    if isinstance(exc, os_errors.ConnectionError):
+        connecting = isinstance(cause, aiohttp.ClientConnectorError)
+        how = "cannot connect to" if connecting else "lost the connection to"
+        detail = f"{what}: {how} {url} ({type(cause).__name__})"
+        return BackendUnavailable(BACKEND, detail, transient=True)
+    if isinstance(exc, os_errors.NotFoundError):
+        return BackendError(BACKEND, f"{what}: {_reason(exc)}", 404)
+    status = exc.status_code if isinstance(exc.status_code, int) else None
+    if status in TRANSIENT_STATUSES:
+        detail = f"{what}: HTTP {status} from {url}: {_reason(exc)}"
+        return BackendUnavailable(BACKEND, detail, status, transient=True)
+    return BackendError(BACKEND, f"{what}: {_reason(exc)}", status)
 
 
 class OpenSearchClient:
@@ -58,6 +70,9 @@ class OpenSearchClient:
         url = settings.url.rstrip("/")
         self.url = _without_credentials(url)
         self.timeout_s = settings.timeout_s
+        self._retry = RetryPolicy(
+            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
+        )
         self.raw = AsyncOpenSearch(
             hosts=[url],
             http_auth=auth,
@@ -72,8 +87,14 @@ class OpenSearchClient:
         await self.raw.close()
 
     async def call(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
-        async with translated_errors(what):
+        """Await ``operation()`` (a read), retried after transient failures; errors translated."""
+        return await self._retry.run(lambda: self._call_once(what, operation))
+
+    async def _call_once(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
+        try:
             return await operation()
+        except os_errors.TransportError as exc:
+            raise translated(what, exc, self.url, self.timeout_s) from exc
 
     async def ready(self) -> dict[str, Any]:
         info = await self.call("cluster info", self.raw.info)

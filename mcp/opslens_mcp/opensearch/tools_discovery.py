@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from opslens_mcp.core.errors import BackendError
+from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.opensearch import queries
 from opslens_mcp.opensearch import trace_queries as tq
@@ -102,6 +102,8 @@ def register_discovery_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
         names: list[str] = []
         try:
             sources, warnings = await open_sources(ctx.searcher, ctx.profiles, [])
+        except (BackendUnavailable, BackendTimeout):
+            raise  # OpenSearch itself is down: not a missing source to skip
         except BackendError as exc:
             sources, warnings = [], [exc.detail]
         for source in sources:
@@ -112,6 +114,8 @@ def register_discovery_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
             )
         try:
             spans = await tq.open_spans(ctx.searcher, ctx.profiles.traces)
+        except (BackendUnavailable, BackendTimeout):
+            raise
         except BackendError as exc:
             warnings.append(exc.detail)
         else:

@@ -2,7 +2,9 @@
 
 Every call has the configured timeout (PromQL evaluations also pass it to Prometheus, which then
 stops evaluating on its side too), and answers larger than ``max_response_bytes`` are refused
-while streaming, so one broad query cannot exhaust the server's memory.
+while streaming, so one broad query cannot exhaust the server's memory. Transient failures
+(connection refused or reset, HTTP 502/503/504) are retried as :mod:`opslens_mcp.core.retry`
+says; a timeout is not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable, InvalidParams
+from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
 from opslens_mcp.core.times import format_duration
 from opslens_mcp.prometheus.settings import PrometheusSettings
 from opslens_mcp.prometheus.transport import AiohttpTransport
@@ -42,6 +45,10 @@ class PrometheusClient:
         verify: bool | str = settings.ca_file or settings.verify_tls
         self.base_url = settings.url.rstrip("/")
         self.max_response_bytes = settings.max_response_bytes
+        self.timeout_s = settings.timeout_s
+        self._retry = RetryPolicy(
+            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
+        )
         self._evaluation_timeout = format_duration(settings.timeout_s)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -57,23 +64,36 @@ class PrometheusClient:
 
     async def api(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """Call ``/api/v1/<path>`` (form-encoded POST where allowed, so long PromQL fits)."""
+        return await self._retry.run(lambda: self._api_once(path, params or {}))
+
+    async def _api_once(self, path: str, params: dict[str, Any]) -> Any:
         if self.method(path) == "POST":
-            request = self._http.build_request("POST", f"/api/v1/{path}", data=params or {})
+            request = self._http.build_request("POST", f"/api/v1/{path}", data=params)
         else:
-            request = self._http.build_request("GET", f"/api/v1/{path}", params=params or {})
+            request = self._http.build_request("GET", f"/api/v1/{path}", params=params)
         try:
             response = await self._http.send(request, stream=True)
             try:
                 body = await self._read_bounded(response)
             finally:
                 await response.aclose()
-        except httpx.TimeoutException as exc:
-            raise BackendTimeout(
-                BACKEND, f"no answer from {self.base_url} ({type(exc).__name__})"
-            ) from exc
         except httpx.TransportError as exc:
-            raise BackendUnavailable(BACKEND, f"{self.base_url}: {type(exc).__name__}") from exc
+            raise self._transport_error(exc) from exc
         return self._unwrap(response.status_code, body)
+
+    def _transport_error(self, exc: httpx.TransportError) -> BackendError:
+        """The error to report for a request that got no (whole) answer."""
+        name = type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            detail = f"no answer from {self.base_url} within {self.timeout_s:g}s ({name})"
+            return BackendTimeout(BACKEND, detail)
+        if isinstance(exc, httpx.ConnectError):
+            return BackendUnavailable(
+                BACKEND, f"cannot connect to {self.base_url} ({name})", transient=True
+            )
+        transient = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError)
+        detail = f"{self.base_url}: the connection failed mid-request ({name})"
+        return BackendUnavailable(BACKEND, detail, transient=transient)
 
     @staticmethod
     def method(path: str) -> str:
@@ -110,7 +130,7 @@ class PrometheusClient:
         try:
             response = await self._http.get("/-/ready")
         except httpx.TransportError as exc:
-            raise BackendUnavailable(BACKEND, f"{self.base_url}: {type(exc).__name__}") from exc
+            raise self._transport_error(exc) from exc
         if response.status_code != 200:
             raise BackendError(BACKEND, response.text.strip()[:200], response.status_code)
         build = await self.api("status/buildinfo")
@@ -130,14 +150,16 @@ class PrometheusClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @staticmethod
-    def _unwrap(status: int, raw: bytes) -> Any:
+    def _unwrap(self, status: int, raw: bytes) -> Any:
         try:
-            body = json.loads(raw)
+            body, what = json.loads(raw), "unexpected"
         except ValueError:
-            raise BackendError(BACKEND, f"non-JSON answer: {raw[:200]!r}", status) from None
+            body, what = None, "non-JSON"
         if not isinstance(body, dict):
-            raise BackendError(BACKEND, f"unexpected answer: {raw[:200]!r}", status)
+            if status in TRANSIENT_STATUSES:  # Prometheus starting, or a proxy's error page
+                detail = f"HTTP {status} from {self.base_url}: {raw[:200]!r}"
+                raise BackendUnavailable(BACKEND, detail, status, transient=True)
+            raise BackendError(BACKEND, f"{what} answer: {raw[:200]!r}", status)
         if body.get("status") == "success":
             return body.get("data")
         error = str(body.get("error") or "unknown error")
@@ -148,4 +170,6 @@ class PrometheusClient:
             )
         if body.get("errorType") == "timeout":
             raise BackendTimeout(BACKEND, error, status)
+        if status in TRANSIENT_STATUSES:  # errorType unavailable, or a query frontend overloaded
+            raise BackendUnavailable(BACKEND, f"HTTP {status}: {error}", status, transient=True)
         raise BackendError(BACKEND, error, status)
