@@ -11,6 +11,7 @@ from opslens.components import SERVICES, Component
 from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
 from opslens.reports.cli import app as report_app
+from opslens.scenarios.cli import app as scenario_app
 from opslens.scenarios.cli import seed
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(devstack_app, name="devstack")
 app.add_typer(report_app, name="report")
+app.add_typer(scenario_app, name="scenario")
 app.command()(ask)
 app.command()(demo)
 app.command()(seed)

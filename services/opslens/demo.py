@@ -1,8 +1,9 @@
 """``opslens demo``: the whole product on one machine, on embedded defaults.
 
-Starts the real backends (devstack), seeds the default incident scenario, starts the three MCP
-servers, the agent, the reports service and the UI as child processes, prints where each is,
-and stops everything on Ctrl-C.
+Starts the real backends (devstack), seeds the default incident scenario, starts its live
+metrics (the scenario continued after ``now``, scraped by Prometheus), the three MCP servers,
+the agent, the reports service and the UI as child processes, prints where each is, and stops
+everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def demo_services(python: str) -> list[DemoService]:
     return services
 
 
+def live_metrics_service(python: str, scenario_file: Path, now: str) -> DemoService:
+    """The seeded scenario's metrics after ``now`` (``opslens scenario live``)."""
+    from opslens.scenarios.live import DEFAULT_PORT
+
+    argv = [python, "-m", "opslens.cli", "scenario", "live", "--scenario", str(scenario_file)]
+    argv += ["--now", now, "--port", str(DEFAULT_PORT)]
+    return DemoService("live metrics", argv, DEFAULT_PORT)
+
+
 def _wait_http(url: str, timeout: float, process: ManagedProcess) -> None:
     def ready() -> bool:
         return httpx.get(url, timeout=2).status_code == 200
@@ -57,6 +67,7 @@ def _wait_http(url: str, timeout: float, process: ManagedProcess) -> None:
 
 def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
     """Bring everything up; block until Ctrl-C when ``keep_running``."""
+    from opslens.scenarios.live import SCRAPE_JOB
     from opslens.scenarios.seed import scenario_path, seed_scenario
 
     stack = DevStack(root, StackPorts())
@@ -66,8 +77,9 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
         stack.up()
         progress(f"seeding scenario {scenario}")
         started = time.monotonic()
+        scenario_file = scenario_path(scenario)
         report = seed_scenario(
-            scenario_path(scenario),
+            scenario_file,
             opensearch_url=stack.opensearch.url,
             kubeconfig=stack.kubernetes.kubeconfig_path,
             metrics=stack.prometheus,
@@ -78,7 +90,8 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
             **stack.env(),
             "OPSLENS_AGENT_CHECKPOINT_URL": f"sqlite:///{root}/sessions.sqlite",
         }
-        for service in demo_services(sys.executable):
+        live = live_metrics_service(sys.executable, scenario_file, report.truth.now.isoformat())
+        for service in [live, *demo_services(sys.executable)]:
             process = ManagedProcess(
                 service.name,
                 service.argv,
@@ -89,6 +102,8 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
             processes.append(process)
             _wait_http(f"http://127.0.0.1:{service.port}{service.health_path}", 90, process)
             progress(f"{service.name:<18} http://127.0.0.1:{service.port}")
+            if service is live:  # Prometheus scrapes it from now on
+                stack.prometheus.add_scrape_target(SCRAPE_JOB, f"127.0.0.1:{live.port}")
         typer.echo("\nopslens is running. Open the UI: http://127.0.0.1:8501")
         typer.echo(
             "Or ask from a terminal: "

@@ -114,13 +114,21 @@ class PrometheusBackend:
     def add_scrape_target(
         self, job: str, address: str, labels: dict[str, str] | None = None
     ) -> None:
-        """Have Prometheus scrape ``address`` (host:port) under ``job`` from now on."""
+        """Have Prometheus scrape ``address`` (host:port) under ``job`` from now on.
+
+        Scraped labels win (``honor_labels``): a series exposing its own ``job`` keeps it, and
+        one exposing ``job=""`` gets none, so an exporter can continue backfilled series.
+        """
         self.targets_dir.mkdir(parents=True, exist_ok=True)
         entry = [{"targets": [address], "labels": {"job": job, **(labels or {})}}]
         path = self.targets_dir / f"{job}.json"
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(entry), encoding="utf-8")
         temporary.replace(path)
+
+    def remove_scrape_target(self, job: str) -> None:
+        """Stop scraping what :meth:`add_scrape_target` added under ``job``."""
+        (self.targets_dir / f"{job}.json").unlink(missing_ok=True)
 
     def backfill(self, openmetrics_file: Path) -> None:
         """Turn OpenMetrics text into blocks in the TSDB; restart so queries see them at once."""

@@ -1,4 +1,5 @@
-"""``opslens seed`` and ``opslens scenario generate``: typer commands for the scenario engine.
+"""``opslens seed``, ``opslens scenario generate`` and ``opslens scenario live``: typer
+commands for the scenario engine.
 
 The backends come from the environment, like every opslens server's settings:
 ``OPSLENS_OPENSEARCH_URL``, ``OPSLENS_KUBE_KUBECONFIG`` and, for metrics,
@@ -9,6 +10,7 @@ backend that is not configured is skipped.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +19,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from opslens.scenarios.clock import resolve_now
+from opslens.scenarios.live import DEFAULT_PORT, LiveMetrics, create_live_app
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import load_scenario
 from opslens.scenarios.seed import seed_scenario
@@ -118,3 +121,35 @@ def generate_files(
         spec = spec.model_copy(update={"seed": seed})
     truth = generate(spec, resolve_now(now), out, IndexLayout(prefix=index_prefix))
     typer.echo(f"wrote {sum(truth.documents.values())} documents and truth.json to {out}")
+
+
+def live(
+    scenario: ScenarioFile,
+    now: Annotated[str, typer.Option(help="The end of the seeded history, ISO-8601.")],
+    seed: SeedOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of /metrics.")] = DEFAULT_PORT,
+) -> None:
+    """Serve a seeded scenario's metrics after its history, minute by minute, at /metrics.
+
+    Give the scenario, --seed and --now it was seeded with. Scrape with honor_labels: true.
+    """
+    import uvicorn
+
+    spec = load_scenario(scenario)
+    if seed is not None:
+        spec = spec.model_copy(update={"seed": seed})
+    metrics = LiveMetrics(spec, resolve_now(now))
+    metrics.exposition(int(time.time() * 1000))  # catch up to the current minute first
+    typer.echo(f"live metrics of {spec.name} after {now}: http://{host}:{port}/metrics")
+    application = create_live_app(metrics)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+
+
+app = typer.Typer(
+    name="scenario",
+    help="Scenario files, and the live metrics that continue a seeded scenario.",
+    no_args_is_help=True,
+)
+app.command("generate")(generate_files)
+app.command("live")(live)

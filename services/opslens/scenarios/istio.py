@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from opslens.scenarios.openmetrics import CounterFamily, OpenMetricsWriter
+from opslens.scenarios.openmetrics import CounterFamily, FamilyWriter
 from opslens.scenarios.topology import INGRESS, INGRESS_NAMESPACE
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class MeshMinute:
 class IstioMetrics:
     """Writes the mesh counters minute by minute."""
 
-    def __init__(self, writer: OpenMetricsWriter, namespace: str, step_s: int) -> None:
+    def __init__(self, writer: FamilyWriter, namespace: str, step_s: int) -> None:
         self.namespace = namespace
         self.step_s = step_s
         self._requests = CounterFamily(writer, "istio_requests")

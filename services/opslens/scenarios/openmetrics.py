@@ -2,7 +2,8 @@
 
 Samples are appended per metric family to a temporary file as time advances, so memory stays
 flat however long the history is; :meth:`OpenMetricsWriter.finish` concatenates the families
-(each under its ``# TYPE`` line) and ends the file with ``# EOF``.
+(each under its ``# TYPE`` line) and ends the file with ``# EOF``. The families write to any
+:class:`FamilyWriter`: the live tail (:mod:`opslens.scenarios.live`) keeps them in memory.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 
 def render_labels(labels: Mapping[str, str]) -> str:
@@ -27,6 +28,12 @@ def number(value: float) -> str:
     if value == int(value):
         return str(int(value))
     return f"{value:.6f}".rstrip("0")
+
+
+class FamilyWriter(Protocol):
+    def family(self, name: str, kind: str) -> IO[str]:
+        """Where the sample lines of family ``name`` go."""
+        ...
 
 
 class OpenMetricsWriter:
@@ -67,7 +74,7 @@ class CounterFamily:
     integral; minute boundaries are exact.
     """
 
-    def __init__(self, writer: OpenMetricsWriter, family: str, kind: str = "counter") -> None:
+    def __init__(self, writer: FamilyWriter, family: str, kind: str = "counter") -> None:
         self._out = writer.family(family, kind)
         self._totals: dict[Hashable, float] = {}
         self._prefix: dict[Hashable, str] = {}
@@ -119,7 +126,7 @@ class CounterFamily:
 class GaugeFamily:
     """Gauges of one family: the caller gives each value at each sample time."""
 
-    def __init__(self, writer: OpenMetricsWriter, family: str) -> None:
+    def __init__(self, writer: FamilyWriter, family: str) -> None:
         self._out = writer.family(family, "gauge")
         self._prefix: dict[Hashable, str] = {}
 

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from opslens.scenarios.cluster import Cluster, Pod
 from opslens.scenarios.faults import MIB, FaultPlan
 from opslens.scenarios.model import Scenario
-from opslens.scenarios.openmetrics import CounterFamily, GaugeFamily, OpenMetricsWriter
+from opslens.scenarios.openmetrics import CounterFamily, FamilyWriter, GaugeFamily
 
 NODE_CPUS = 4
 NODE_MEMORY_BYTES = 16 * 1024 * MIB
@@ -24,7 +24,7 @@ _CADVISOR = {"job": "kubelet", "metrics_path": "/metrics/cadvisor"}
 
 class ResourceMetrics:
     def __init__(
-        self, writer: OpenMetricsWriter, scenario: Scenario, cluster: Cluster, plan: FaultPlan
+        self, writer: FamilyWriter, scenario: Scenario, cluster: Cluster, plan: FaultPlan
     ) -> None:
         self.scenario, self.cluster, self.plan = scenario, cluster, plan
         self.step_s = scenario.step_ms // 1000
