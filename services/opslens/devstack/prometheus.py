@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
 import yaml
 
 from opslens.devstack.process import BackendStartError, ManagedProcess, progress
+from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 
 SCRAPE_INTERVAL = "5s"
 START_TIMEOUT_S = 60.0
@@ -135,25 +135,10 @@ class PrometheusBackend:
         was_running = self.alive()
         if was_running:
             self.stop()
-        self.tsdb_dir.mkdir(parents=True, exist_ok=True)
         progress(f"prometheus: backfilling {openmetrics_file.name}")
-        result = subprocess.run(
-            [
-                self._promtool,
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                str(openmetrics_file),
-                str(self.tsdb_dir),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise BackendStartError(
-                f"promtool could not backfill {openmetrics_file.name}: "
-                f"{(result.stderr or result.stdout).strip()[-2000:]}"
-            )
+        try:
+            PromtoolBackfill(self.tsdb_dir, self._promtool).backfill(openmetrics_file)
+        except RuntimeError as exc:
+            raise BackendStartError(f"could not backfill {openmetrics_file.name}: {exc}") from None
         if was_running:
             self.start()
