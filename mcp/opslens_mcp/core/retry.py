@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pydantic import BaseModel, Field
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -72,3 +73,23 @@ class RetryPolicy:
             with trial:
                 return await attempt()
         raise AssertionError("unreachable")  # pragma: no cover - the last failure is re-raised
+
+
+class RetrySettings(BaseModel):
+    """The retry fields every backend's settings share (``OPSLENS_<BACKEND>_RETRY_*``)."""
+
+    retry_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Attempts of a read that fails transiently (connection refused or reset, "
+        "HTTP 502/503/504); 1: no retry. Timeouts are never retried.",
+    )
+    retry_backoff_s: float = Field(
+        default=0.2,
+        ge=0,
+        description="Wait before the first retry, doubled for each next one, plus up to as "
+        "much random jitter; no retry starts after the timeout.",
+    )
+
+    def retry_policy(self, budget_s: float) -> RetryPolicy:
+        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, budget_s=budget_s)

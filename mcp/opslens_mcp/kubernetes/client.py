@@ -26,7 +26,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
-from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
+from opslens_mcp.core.retry import TRANSIENT_STATUSES
 from opslens_mcp.kubernetes.api_requests import ApiRequest
 from opslens_mcp.kubernetes.models import KubeQuery
 from opslens_mcp.kubernetes.settings import KubernetesSettings
@@ -122,9 +122,7 @@ class KubernetesClient:
         self.settings = settings
         self._pool_manager = pool_manager
         self._api_client: k8s.ApiClient | None = None
-        self._retry = RetryPolicy(
-            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
-        )
+        self._retry = settings.retry_policy(settings.timeout_s)
         self._threads = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="kube-api")
 
     @property

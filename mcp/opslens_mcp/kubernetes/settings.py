@@ -5,8 +5,10 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens_mcp.core.retry import RetrySettings
 
-class KubernetesSettings(BaseSettings):
+
+class KubernetesSettings(BaseSettings, RetrySettings):
     model_config = SettingsConfigDict(env_prefix="OPSLENS_KUBE_", extra="ignore")
 
     kubeconfig: str | None = Field(
@@ -19,18 +21,6 @@ class KubernetesSettings(BaseSettings):
         description="Namespaces the server may read; empty means all.",
     )
     timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one API request.")
-    retry_attempts: int = Field(
-        default=3,
-        ge=1,
-        description="Attempts of a read that fails transiently (connection refused or reset, "
-        "HTTP 502/503/504); 1: no retry. Timeouts are never retried.",
-    )
-    retry_backoff_s: float = Field(
-        default=0.2,
-        ge=0,
-        description="Wait before the first retry, doubled for each next one, plus up to as "
-        "much random jitter; no retry starts after the timeout.",
-    )
     service_label_keys: list[str] = Field(
         default=["app", "app.kubernetes.io/name"],
         min_length=1,

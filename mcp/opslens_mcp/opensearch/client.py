@@ -15,7 +15,7 @@ from opensearchpy import AsyncOpenSearch
 from opensearchpy import exceptions as os_errors
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
-from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
+from opslens_mcp.core.retry import TRANSIENT_STATUSES
 from opslens_mcp.opensearch.settings import OpenSearchSettings
 
 BACKEND = "opensearch"
@@ -70,9 +70,7 @@ class OpenSearchClient:
         url = settings.url.rstrip("/")
         self.url = _without_credentials(url)
         self.timeout_s = settings.timeout_s
-        self._retry = RetryPolicy(
-            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
-        )
+        self._retry = settings.retry_policy(settings.timeout_s)
         self.raw = AsyncOpenSearch(
             hosts=[url],
             http_auth=auth,

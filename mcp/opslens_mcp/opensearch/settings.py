@@ -20,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from opslens_mcp.core.retry import RetrySettings
 from opslens_mcp.opensearch.profiles import Profiles
 
 ENV_PREFIX = "OPSLENS_OPENSEARCH_"
@@ -44,7 +45,7 @@ class _ProfileFileSource(PydanticBaseSettingsSource):
         return {"profiles": data.get("profiles", data)}
 
 
-class OpenSearchSettings(BaseSettings):
+class OpenSearchSettings(BaseSettings, RetrySettings):
     """Where OpenSearch is, how to read it (profiles) and the bounds every tool keeps."""
 
     model_config = SettingsConfigDict(
@@ -53,18 +54,6 @@ class OpenSearchSettings(BaseSettings):
 
     url: str = Field(default="http://127.0.0.1:9200", description="OpenSearch base URL.")
     timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one OpenSearch request.")
-    retry_attempts: int = Field(
-        default=3,
-        ge=1,
-        description="Attempts of a read that fails transiently (connection refused or reset, "
-        "HTTP 502/503/504); 1: no retry. Timeouts are never retried.",
-    )
-    retry_backoff_s: float = Field(
-        default=0.2,
-        ge=0,
-        description="Wait before the first retry, doubled for each next one, plus up to as "
-        "much random jitter; no retry starts after the timeout.",
-    )
     username: str | None = Field(default=None, description="Basic-auth user, if required.")
     password: SecretStr | None = Field(default=None, description="Basic-auth password.")
     verify_tls: bool = Field(default=True, description="Verify the server certificate.")

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable, InvalidParams
-from opslens_mcp.core.retry import TRANSIENT_STATUSES, RetryPolicy
+from opslens_mcp.core.retry import TRANSIENT_STATUSES
 from opslens_mcp.core.times import format_duration
 from opslens_mcp.prometheus.settings import PrometheusSettings
 from opslens_mcp.prometheus.transport import AiohttpTransport
@@ -46,9 +46,7 @@ class PrometheusClient:
         self.base_url = settings.url.rstrip("/")
         self.max_response_bytes = settings.max_response_bytes
         self.timeout_s = settings.timeout_s
-        self._retry = RetryPolicy(
-            settings.retry_attempts, settings.retry_backoff_s, budget_s=settings.timeout_s
-        )
+        self._retry = settings.retry_policy(settings.timeout_s)
         self._evaluation_timeout = format_duration(settings.timeout_s)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens_mcp.core.retry import RetrySettings
 from opslens_mcp.prometheus.profiles import (
     IstioProfile,
     OtelProfile,
@@ -18,25 +19,13 @@ from opslens_mcp.prometheus.profiles import (
 )
 
 
-class PrometheusSettings(BaseSettings):
+class PrometheusSettings(BaseSettings, RetrySettings):
     model_config = SettingsConfigDict(
         env_prefix="OPSLENS_PROMETHEUS_", env_nested_delimiter="__", extra="ignore"
     )
 
     url: str = Field(default="http://127.0.0.1:9090", description="Prometheus base URL.")
     timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one Prometheus request.")
-    retry_attempts: int = Field(
-        default=3,
-        ge=1,
-        description="Attempts of a read that fails transiently (connection refused or reset, "
-        "HTTP 502/503/504); 1: no retry. Timeouts are never retried.",
-    )
-    retry_backoff_s: float = Field(
-        default=0.2,
-        ge=0,
-        description="Wait before the first retry, doubled for each next one, plus up to as "
-        "much random jitter; no retry starts after the timeout.",
-    )
     bearer_token: SecretStr | None = Field(default=None, description="Bearer token, if required.")
     username: str | None = Field(default=None, description="Basic-auth user, if required.")
     password: SecretStr | None = Field(default=None, description="Basic-auth password.")
