@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchlib import cpu_seconds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # the history generator lives with the tests
@@ -146,12 +147,6 @@ def direct_requests(tool: str, result: dict[str, Any]) -> list[ApiRequest]:
 
 def _unix(result: dict[str, Any]) -> float:
     return datetime.fromisoformat(result["time"]).timestamp()
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User plus system CPU time of a process (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def send(client: httpx.AsyncClient, request: ApiRequest) -> None:

@@ -26,11 +26,11 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import benchlib
 
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
-from opslens.devstack.process import ManagedProcess, free_port, progress
+from opslens.devstack.process import free_port, progress
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens.reports.evaluation import root_cause_rank, scenario_faults
 from opslens.reports.models import Report
@@ -46,19 +46,7 @@ WINDOW = "6h"
 
 def serve(stack: ExitStack, workdir: Path, server: str, env: dict[str, str]) -> str:
     """``opslens serve <server>`` in its own process; its URL once it is ready."""
-    port = free_port()
-    process = ManagedProcess(
-        f"opslens-{server}",
-        [sys.executable, "-m", "opslens.cli", "serve", server, "--port", str(port)],
-        workdir / f"server-{server}.log",
-        env={**env, "OPSLENS_LOG_LEVEL": "WARNING"},
-        cwd=REPO_ROOT,
-    )
-    process.start()
-    stack.callback(process.stop)
-    url = f"http://127.0.0.1:{port}"
-    process.wait_ready(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, 90)
-    return url
+    return benchlib.serve(stack, workdir, server, env).url
 
 
 def start_demo(stack: ExitStack, workdir: Path) -> tuple[ReportSettings, GroundTruth]:

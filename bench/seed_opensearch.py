@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
+from benchlib import cpu_seconds
 
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
@@ -77,12 +78,6 @@ def bulk_files(out_dir: Path) -> list[Path]:
     return sorted((out_dir / OPENSEARCH_DIR).glob("*.ndjson"))
 
 
-def process_cpu_seconds(pid: int | None) -> float:
-    """User plus system CPU time of a process so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", default="checkout-incident")
@@ -114,9 +109,9 @@ def main() -> None:
             httpx.delete(
                 f"{opensearch.url}/{indices}", params={"ignore_unavailable": "true"}, timeout=60
             ).raise_for_status()
-            cpu_before = process_cpu_seconds(opensearch.pid)
+            cpu_before = cpu_seconds(opensearch.pid)
             docs, seconds = asyncio.run(bulk_load(opensearch.url, files, IndexLayout()))
-            opensearch_cpu = process_cpu_seconds(opensearch.pid) - cpu_before
+            opensearch_cpu = cpu_seconds(opensearch.pid) - cpu_before
             print(
                 f"bulk load ({attempt}): {docs:,} docs ({size:,.0f} MiB) in {seconds:.1f} s = "
                 f"{docs / seconds:,.0f} docs/s; OpenSearch {docs / opensearch_cpu:,.0f} docs "
