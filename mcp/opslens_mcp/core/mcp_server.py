@@ -43,27 +43,31 @@ def _tool_error_text(exc: ToolError) -> str:
 def build_mcp_server(name: str, executor: ToolExecutor, instructions: str | None = None) -> Server:
     """An SDK ``Server`` whose tools/list and tools/call are backed by ``executor``."""
 
+    # The tools and their JSON Schemas are fixed once the server is built: build them once.
+    # Since 2026-07-28 the SDK checks every call's arguments against the input schema; without
+    # the lookup it would run tools/list (every schema again) on each call.
+    tools = [
+        types.Tool(
+            name=tool.name,
+            title=tool.title,
+            description=tool.description,
+            input_schema=tool.input_schema(),
+            output_schema=tool.output_schema(),
+            annotations=types.ToolAnnotations(
+                read_only_hint=tool.read_only,
+                destructive_hint=False,
+                idempotent_hint=True,
+                open_world_hint=False,
+            ),
+        )
+        for tool in executor.registry
+    ]
+    input_schemas = {tool.name: tool.input_schema for tool in tools}
+
     async def list_tools(
         ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(
-            tools=[
-                types.Tool(
-                    name=tool.name,
-                    title=tool.title,
-                    description=tool.description,
-                    input_schema=tool.input_schema(),
-                    output_schema=tool.output_schema(),
-                    annotations=types.ToolAnnotations(
-                        read_only_hint=tool.read_only,
-                        destructive_hint=False,
-                        idempotent_hint=True,
-                        open_world_hint=False,
-                    ),
-                )
-                for tool in executor.registry
-            ]
-        )
+        return types.ListToolsResult(tools=tools)
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         request = getattr(ctx, "request", None)
@@ -103,6 +107,7 @@ def build_mcp_server(name: str, executor: ToolExecutor, instructions: str | None
         name,
         version=__version__,
         instructions=instructions,
+        get_tool_input_schema=input_schemas.get,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
