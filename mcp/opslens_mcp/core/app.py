@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
@@ -29,11 +30,25 @@ from opslens_mcp.core.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
 )
+from opslens_mcp.core.safejson import SafeJSONResponse, validation_error
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.core.tools import CallContext
 
 HEALTH_PATHS = ("/healthz", "/readyz")
+JSONRPC_PATHS = ("/rpc", "/mcp")
+# /rpc reads its body itself (any JSON-RPC payload); the OpenAPI document still says what goes
+# in and out, so API tooling (schemathesis, clients) sees the real contract.
+RPC_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"description": "A request or a batch."}}},
+    }
+}
+RPC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    204: {"description": "Only notifications: nothing to answer."},
+    413: {"description": "The body is over the size limit (a JSON-RPC error)."},
+}
 READINESS_TIMEOUT_S = 5.0
 
 
@@ -82,11 +97,18 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        default_response_class=SafeJSONResponse,
     )
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.state.executor = executor
     app.state.service = service
 
-    @app.post("/rpc", summary="JSON-RPC 2.0 endpoint (single, batch, notifications)")
+    @app.post(
+        "/rpc",
+        summary="JSON-RPC 2.0 endpoint (single, batch, notifications)",
+        openapi_extra=RPC_OPENAPI,
+        responses=RPC_RESPONSES,
+    )
     async def rpc(request: Request) -> Response:
         body = await request.body()
         context = CallContext(
@@ -96,7 +118,7 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
         answer = await dispatcher.handle_text(body, context)
         if answer is None:
             return Response(status_code=204)
-        return JSONResponse(answer)
+        return SafeJSONResponse(answer)
 
     @app.get("/healthz", summary="The process is up")
     async def healthz() -> dict[str, Any]:
@@ -107,7 +129,11 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
             "uptime_s": round(time.time() - started_at, 1),
         }
 
-    @app.get("/readyz", summary="The backend answers")
+    @app.get(
+        "/readyz",
+        summary="The backend answers",
+        responses={503: {"description": "The backend does not answer."}},
+    )
     async def readyz() -> JSONResponse:
         if service.readiness is None:
             return JSONResponse({"status": "ready", "server": service.name})
@@ -121,7 +147,9 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
             return _unavailable(service.name, getattr(exc, "message", None) or type(exc).__name__)
         return JSONResponse({"status": "ready", "server": service.name, **detail})
 
-    @app.get("/metrics", summary="Prometheus metrics of this server")
+    @app.get(
+        "/metrics", summary="Prometheus metrics of this server", response_class=PlainTextResponse
+    )
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
@@ -132,7 +160,9 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
             methods=["GET", "POST", "DELETE"],
         )
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, jsonrpc_paths=JSONRPC_PATHS
+    )
     token = settings.api_token.get_secret_value() if settings.api_token else None
     app.add_middleware(BearerAuthMiddleware, token=token, open_paths=HEALTH_PATHS)
     app.add_middleware(RequestIdMiddleware)

@@ -32,6 +32,12 @@ def validation_detail(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def out_of_range(tool: str, exc: OverflowError) -> InvalidParams:
+    """Date and number arithmetic overflows only on values a caller gave (year 1, now-999999w):
+    the caller's mistake, not an internal error."""
+    return InvalidParams(f"invalid params for {tool}: a time or number is out of range ({exc})")
+
+
 def outcome_of(exc: BaseException | None) -> str:
     """A short label for metrics and logs."""
     if exc is None:
@@ -68,6 +74,8 @@ class ToolExecutor:
             return tool.params_model.model_validate(arguments or {})
         except ValidationError as exc:
             raise InvalidParams(f"invalid params for {tool.name}", validation_detail(exc)) from exc
+        except OverflowError as exc:
+            raise out_of_range(tool.name, exc) from exc
 
     async def call(
         self, name: str, arguments: dict[str, Any] | None, context: CallContext
@@ -84,6 +92,8 @@ class ToolExecutor:
                     return await tool.handler(params)
             except TimeoutError as exc:
                 raise CallTimeout(name, time.perf_counter() - started, self.timeout_s) from exc
+            except OverflowError as exc:
+                raise out_of_range(name, exc) from exc
         except BaseException as exc:
             error = exc
             raise

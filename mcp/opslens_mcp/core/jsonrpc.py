@@ -2,12 +2,15 @@
 
 The method name is the tool name; ``list_tools`` (alias ``rpc.discover``) lists the tools with
 their JSON Schemas. Errors follow the specification's codes (see :mod:`opslens_mcp.core.errors`).
+A body is parsed as RFC 8259 JSON in UTF-8: invalid bytes, NaN and Infinity, numbers out of
+float range, lone surrogates and nesting too deep for the parser are all parse errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,11 +24,23 @@ from opslens_mcp.core.errors import (
     ToolError,
 )
 from opslens_mcp.core.executor import ToolExecutor, UnknownTool
+from opslens_mcp.core.safejson import has_lone_surrogate
 from opslens_mcp.core.tools import CallContext
 
 JsonObject = dict[str, Any]
 DISCOVERY_METHODS = ("list_tools", "rpc.discover")
 _MISSING = object()
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
 
 
 def error_response(request_id: Any, code: int, message: str, data: Any = None) -> JsonObject:
@@ -64,9 +79,16 @@ class JsonRpcDispatcher:
     async def handle_text(self, body: bytes, context: CallContext) -> JsonObject | list[Any] | None:
         """Answer a raw body; ``None`` means nothing to send (only notifications)."""
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            payload = json.loads(
+                body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float
+            )
+        except ValueError as exc:  # also UnicodeDecodeError: JSON over HTTP is UTF-8
             return error_response(None, PARSE_ERROR, "Parse error", {"detail": str(exc)[:200]})
+        except RecursionError:
+            return error_response(None, PARSE_ERROR, "Parse error", {"detail": "nested too deep"})
+        if has_lone_surrogate(payload):
+            detail = "a string holds a lone surrogate (\\uD800-\\uDFFF): not Unicode text"
+            return error_response(None, PARSE_ERROR, "Parse error", {"detail": detail})
         return await self.handle(payload, context)
 
     async def handle(self, payload: Any, context: CallContext) -> JsonObject | list[Any] | None:
@@ -116,7 +138,7 @@ class JsonRpcDispatcher:
     ) -> JsonObject:
         if method in DISCOVERY_METHODS:
             return {"jsonrpc": "2.0", "result": list_tools_result(self.executor), "id": request_id}
-        if isinstance(params, list):
+        if isinstance(params, list) and self.executor.registry.get(method) is not None:
             if params:
                 return error_response(
                     request_id,

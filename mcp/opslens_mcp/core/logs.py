@@ -35,8 +35,10 @@ def configure_logging(level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
-    # Client libraries log request URLs and sometimes headers at DEBUG: keep them quiet.
+    # Client libraries log request URLs and sometimes headers at DEBUG, aiosqlite every
+    # statement with its parameters (whole conversation checkpoints): keep them quiet.
     noisy_loggers = (
+        "aiosqlite",
         "httpx",
         "httpcore",
         "opensearch",

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from opslens_mcp.core.errors import INVALID_REQUEST
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 REQUEST_ID_HEADER = b"x-request-id"
 
@@ -97,11 +99,13 @@ class BearerAuthMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with HTTP 413, declared or streamed."""
+    """Refuse request bodies over ``max_bytes`` with HTTP 413, declared or streamed; on the
+    ``jsonrpc_paths`` the refusal is a JSON-RPC error (``-32600``, id null)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, jsonrpc_paths: Iterable[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.jsonrpc_paths = frozenset(jsonrpc_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +113,7 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         response_started = False
@@ -133,17 +137,15 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
-        await _send_json(
-            send,
-            413,
-            {
-                "error": "payload_too_large",
-                "detail": f"request body exceeds {self.max_bytes} bytes",
-            },
-        )
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        detail = f"request body exceeds {self.max_bytes} bytes"
+        body: dict[str, object] = {"error": "payload_too_large", "detail": detail}
+        if scope["path"] in self.jsonrpc_paths:
+            error = {"code": INVALID_REQUEST, "message": f"Invalid Request: {detail}"}
+            body = {"jsonrpc": "2.0", "error": error, "id": None}
+        await _send_json(send, 413, body)
 
 
 class _BodyTooLarge(Exception):

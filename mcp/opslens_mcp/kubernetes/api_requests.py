@@ -4,8 +4,9 @@ An :class:`ApiRequest` is exactly what is sent (path and query string) and what 
 shows, with a ``kubectl get --raw`` line that reruns it. It also names the RBAC verb and
 resource it needs, so a 403 can say which permission is missing.
 
-User text only ever becomes a query *value*: path segments are percent-encoded, field-selector
-values are escaped the way ``fields.EscapeValue`` does, and label values are validated.
+User text only ever becomes a query *value*: path segments are percent-encoded (and never
+``.`` or ``..``), field-selector values are escaped the way ``fields.EscapeValue`` does, and
+label values are validated.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from opslens_mcp.core.errors import InvalidParams
 
 # resource -> (API group, version); the core group is "".
 RESOURCES: dict[str, tuple[str, str]] = {
@@ -28,6 +31,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "replicasets": ("apps", "v1"),
 }
 CLUSTER_SCOPED = frozenset({"nodes"})
+_DOT_SEGMENTS = frozenset({"", ".", ".."})
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -68,6 +72,11 @@ class ApiRequest:
 
 
 def _segment(value: str) -> str:
+    """One path segment, percent-encoded. ``.``, ``..`` and empty are refused: no object has
+    those names, and the API server would read them as dot-segments (``namespaces/../pods``
+    lists every namespace)."""
+    if value in _DOT_SEGMENTS:
+        raise InvalidParams(f"{value!r} is not a Kubernetes object or namespace name")
     return quote(value, safe="")
 
 

@@ -83,11 +83,16 @@ def split_quoted(text: str) -> tuple[list[str], list[str]]:
 
 
 def full_text(field: str, text: str) -> list[Clause]:
-    """Full-text clauses: every loose word must match; ``"quoted parts"`` match as phrases."""
+    """Full-text clauses: every loose word must match; ``"quoted parts"`` match as phrases.
+
+    Text made of quote marks only (``"`` or ``""``) is searched as it stands, so it matches
+    what the analyzer finds in it (nothing), not every line."""
     phrases, words = split_quoted(text)
     clauses: list[Clause] = [{"match_phrase": {field: {"query": phrase}}} for phrase in phrases]
     if words:
         clauses.append({"match": {field: {"query": " ".join(words), "operator": "and"}}})
+    if not clauses and text.strip():
+        clauses.append({"match_phrase": {field: {"query": text}}})
     return clauses
 
 

@@ -83,6 +83,20 @@ def _updates(run: Run, state: AgentState) -> dict[str, Any]:
     }
 
 
+def _instant(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _with_filters(plan: Plan, update: dict[str, Any], one_sided: str) -> Plan:
+    """``plan`` with the sidebar's values. A time filter on one side that falls outside the
+    question's window would invert it: the window shrinks to that instant (nothing matches)."""
+    merged = {**plan.model_dump(), **update}
+    if _instant(merged["end"]) < _instant(merged["start"]):
+        other = "start" if one_sided == "end" else "end"
+        merged[other] = merged[one_sided]
+    return Plan.model_validate(merged)
+
+
 def build_graph(
     deps: AgentDeps, checkpointer: BaseCheckpointSaver[Any] | None = None
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -126,9 +140,9 @@ def build_graph(
                 update[name] = filters[name]
         widened = DEFAULT_WINDOWS.get(plan.intent)
         if plan.window_defaulted and widened and not filters.get("start"):
-            update["start"] = plan.end - widened
+            update["start"] = _instant(update.get("end", plan.end)) - widened
         if update:
-            plan = Plan.model_validate({**plan.model_dump(), **update})
+            plan = _with_filters(plan, update, one_sided="end" if filters.get("end") else "start")
         return {"plan": plan.model_dump(mode="json")}
 
     def route(state: AgentState) -> Literal["execute", "answer"]:

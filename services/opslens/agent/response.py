@@ -7,11 +7,27 @@ evidence, the correlation and the timings, not only the answer.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Level = Literal["error", "warn", "info", "debug"]
+YEARS = range(1970, 9000)
+
+
+def _in_range(moment: datetime) -> datetime:
+    # Window arithmetic near year 1 or 9999 overflows Python's datetime.
+    if moment.year not in YEARS:
+        raise ValueError(f"the year must be between {YEARS.start} and {YEARS.stop - 1}")
+    return moment
+
+
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": r"^(19[7-9][0-9]|[2-8][0-9]{3})-"}),
+]
 
 
 class Filters(BaseModel):
@@ -22,8 +38,14 @@ class Filters(BaseModel):
     services: list[str] | None = Field(default=None, max_length=50)
     level: Level | None = None
     namespace: str | None = Field(default=None, max_length=253)
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Moment | None = None
+    end: Moment | None = None
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Filters:
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
 
 
 class AskRequest(BaseModel):
@@ -36,7 +58,7 @@ class AskRequest(BaseModel):
         pattern=r"^[A-Za-z0-9._:-]+$",
         description="Conversation id: follow-ups reuse the previous question's services and time.",
     )
-    now: AwareDatetime | None = Field(
+    now: Moment | None = Field(
         default=None, description="Pin 'the current time' for reproducible answers."
     )
     filters: Filters | None = None

@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI, HTTPException
@@ -26,10 +26,29 @@ from opslens.agent.settings import AgentSettings
 from opslens.agent.toolbox import Toolbox
 from opslens.rpc_client import RpcClient, RpcError
 from opslens_mcp.core.app import create_app
+from opslens_mcp.core.errors import INVALID_PARAMS
+from opslens_mcp.core.safejson import json_text
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.core.tools import ToolRegistry
 
+REPORTS_DOWN: dict[int | str, dict[str, Any]] = {
+    502: {"description": "The reports server answered with an error."},
+    503: {"description": "The reports server is unreachable."},
+}
+REPORT_CONTENT = {
+    "text/html": {"schema": {"type": "string"}},
+    "text/markdown": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "object"}},
+}
+NOT_JSON: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not JSON text in UTF-8."}
+}
+SSE_EVENT = {  # one event; its data is JSON (a step, the AskResponse, or an error message)
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {"event": {"enum": ["step", "result", "error"]}, "data": {"type": "string"}},
+}
 INSTRUCTIONS = (
     "Ask opslens a question about the platform in English or Korean. The answer carries its "
     "plan, the exact queries it ran, the evidence and the correlation."
@@ -178,18 +197,23 @@ def create_agent_app(
     service, runtime = agent_service(settings, model)
     app = create_app(service, server_settings or ServerSettings())
 
-    @app.post("/v1/ask", response_model=AskResponse, summary="Ask a question")
+    @app.post("/v1/ask", response_model=AskResponse, summary="Ask a question", responses=NOT_JSON)
     async def ask_route(request: AskRequest) -> AskResponse:
         return await runtime.require().ask(request)
 
-    @app.post("/v1/ask/stream", summary="Ask a question; progress as Server-Sent Events")
+    @app.post(
+        "/v1/ask/stream",
+        summary="Ask a question; progress as Server-Sent Events",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}, **NOT_JSON},
+    )
     async def ask_stream(request: AskRequest) -> StreamingResponse:
         agent = runtime.require()
 
         async def events() -> AsyncIterator[str]:
             try:
                 async for kind, data in agent.stream(request):
-                    yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+                    yield f"event: {kind}\ndata: {json_text(data)}\n\n"
             except Exception as exc:  # noqa: BLE001 - reported to the client as an event
                 message = json.dumps({"message": f"the agent failed: {type(exc).__name__}"})
                 yield f"event: error\ndata: {message}\n\n"
@@ -205,14 +229,20 @@ def create_agent_app(
     async def status() -> dict[str, Any]:
         return {"agent": "ok", "backends": await runtime.status()}
 
-    @app.get("/v1/reports", summary="Reports the scheduler produced")
+    @app.get("/v1/reports", summary="Reports the scheduler produced", responses=REPORTS_DOWN)
     async def reports() -> dict[str, Any]:
         return await _reports_call(runtime, "list_reports", {})
 
-    @app.get("/v1/reports/{report_id}", summary="One report, as html, md or json")
-    async def report(report_id: str, format: str = "html") -> Any:
-        if format not in ("html", "md", "json"):
-            raise HTTPException(422, "format must be html, md or json")
+    @app.get(
+        "/v1/reports/{report_id}",
+        summary="One report, as html, md or json",
+        responses={
+            200: {"content": REPORT_CONTENT},
+            404: {"description": "No report has this id."},
+            **REPORTS_DOWN,
+        },
+    )
+    async def report(report_id: str, format: Literal["html", "md", "json"] = "html") -> Any:
         result = await _reports_call(
             runtime,
             "get_report",
@@ -231,5 +261,5 @@ async def _reports_call(runtime: AgentRuntime, tool: str, params: dict[str, Any]
     try:
         return await runtime.toolbox.clients["reports"].call(tool, params)
     except RpcError as exc:
-        status = 503 if exc.unreachable else 502
+        status = 503 if exc.unreachable else 404 if exc.code == INVALID_PARAMS else 502
         raise HTTPException(status, f"reports server: {exc.message}") from exc

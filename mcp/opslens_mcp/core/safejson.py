@@ -1,0 +1,60 @@
+"""JSON that always encodes: lone surrogates found, responses that never fail to render.
+
+A JSON string may hold an escaped lone surrogate (``"\\ud800"``). Python decodes it into a
+``str`` that UTF-8 cannot encode, so Starlette's ``JSONResponse`` fails with an HTTP 500. Such
+values reach a response from a request body or from backend data (a log line), so every
+response of the servers is rendered by :class:`SafeJSONResponse`: non-ASCII text as is, and
+``\\uXXXX`` escapes only when a value could not be encoded otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import JSONResponse
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_VALIDATION_KEYS = ("type", "loc", "msg")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a string or key anywhere in a parsed JSON value holds a lone surrogate."""
+    pending = [value]
+    while pending:  # iterative: deeply nested values must not exhaust the stack
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON, Korean and other text unescaped, lone surrogates as ``\\uXXXX``."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if _SURROGATE.search(text):
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text
+
+
+class SafeJSONResponse(JSONResponse):
+    """A JSON response that renders whatever strings its content holds."""
+
+    def render(self, content: Any) -> bytes:
+        return json_text(content).encode("utf-8")
+
+
+async def validation_error(request: Request, exc: Exception) -> SafeJSONResponse:
+    """FastAPI's 422 answer without echoing the input (it can be huge, secret or unencodable)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{key: error[key] for key in _VALIDATION_KEYS if key in error} for error in errors]
+    return SafeJSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
