@@ -31,6 +31,7 @@ system-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check mcp services ui tests bench
+	$(BIN)/ruff format --check mcp services ui tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
