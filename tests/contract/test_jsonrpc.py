@@ -191,6 +191,20 @@ def test_list_tools_gives_schemas(base_url: str) -> None:
     assert all(tool["readOnly"] for tool in tools.values())
 
 
+def test_mcp_method_names_work_over_plain_json_rpc(base_url: str) -> None:
+    listed = rpc(base_url, {"jsonrpc": "2.0", "method": "tools/list", "id": 1}).json()
+    assert {"echo", "sleep"} <= {tool["name"] for tool in listed["result"]["tools"]}
+    call = {"name": "echo", "arguments": {"text": "지연"}}
+    body = rpc(base_url, {"jsonrpc": "2.0", "method": "tools/call", "params": call, "id": 2})
+    assert body.json()["result"] == {"text": "지연", "session_id": None}
+    unknown = {"name": "drop_index", "arguments": {}}
+    body = rpc(base_url, {"jsonrpc": "2.0", "method": "tools/call", "params": unknown, "id": 3})
+    assert body.json()["error"]["code"] == -32601
+    for params in ({"arguments": {}}, {"name": "echo", "arguments": [1]}, ["echo"]):
+        body = rpc(base_url, {"jsonrpc": "2.0", "method": "tools/call", "params": params, "id": 4})
+        assert body.json()["error"]["code"] == -32602, params
+
+
 def test_metrics_count_calls_by_method_and_outcome(base_url: str) -> None:
     rpc(base_url, {"jsonrpc": "2.0", "method": "unreachable", "id": 1})
     text = httpx.get(f"{base_url}/metrics", timeout=10).text

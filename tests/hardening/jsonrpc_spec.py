@@ -14,7 +14,8 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERRORS = range(-32099, -32000 + 1)  # implementation-defined (backend errors here)
-DISCOVERY = ("list_tools", "rpc.discover")
+DISCOVERY = ("list_tools", "rpc.discover", "tools/list")
+TOOLS_CALL = "tools/call"
 _MISSING = object()
 
 
@@ -57,6 +58,10 @@ def expected_outcome(request: Any, tools: set[str]) -> tuple[bool, Any, int | No
         return True, reply_id, INVALID_REQUEST
     if notification:
         return False, None, None
+    if method == TOOLS_CALL:
+        if not isinstance(params, dict) or not isinstance(params.get("name"), str):
+            return True, reply_id, None  # invalid params: the server's call, not the protocol's
+        method = params["name"]
     if method not in tools and method not in DISCOVERY:
         return True, reply_id, METHOD_NOT_FOUND
     return True, reply_id, None

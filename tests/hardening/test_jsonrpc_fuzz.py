@@ -108,7 +108,9 @@ def requests(draw: st.DrawFn, tools: dict[str, list[str]]) -> Any:
         st.one_of(
             st.sampled_from(sorted(tools)),
             st.sampled_from(sorted(tools)),
-            st.sampled_from(["list_tools", "rpc.discover", "drop_index", ""]),
+            st.sampled_from(
+                ["list_tools", "rpc.discover", "tools/list", "tools/call", "drop_index", ""]
+            ),
             JSON,
         )
     )

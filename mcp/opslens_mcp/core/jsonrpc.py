@@ -1,7 +1,10 @@
 """Plain JSON-RPC 2.0 over HTTP: single requests, batches and notifications.
 
-The method name is the tool name; ``list_tools`` (alias ``rpc.discover``) lists the tools with
-their JSON Schemas. Errors follow the specification's codes (see :mod:`opslens_mcp.core.errors`).
+The method name is the tool name; ``list_tools`` (aliases ``rpc.discover`` and MCP's
+``tools/list``) lists the tools with their JSON Schemas, and MCP's ``tools/call`` with
+``{"name": tool, "arguments": {...}}`` calls one, so a client that speaks MCP method names works
+here too (the result is the tool's plain JSON either way). Errors follow the specification's
+codes (see :mod:`opslens_mcp.core.errors`).
 A body is parsed as RFC 8259 JSON in UTF-8: invalid bytes, NaN and Infinity, numbers out of
 float range, lone surrogates and nesting too deep for the parser are all parse errors.
 """
@@ -28,7 +31,8 @@ from opslens_mcp.core.safejson import has_lone_surrogate
 from opslens_mcp.core.tools import CallContext
 
 JsonObject = dict[str, Any]
-DISCOVERY_METHODS = ("list_tools", "rpc.discover")
+DISCOVERY_METHODS = ("list_tools", "rpc.discover", "tools/list")
+TOOLS_CALL = "tools/call"
 _MISSING = object()
 
 
@@ -52,6 +56,16 @@ def error_response(request_id: Any, code: int, message: str, data: Any = None) -
 
 def _valid_id(value: Any) -> bool:
     return value is None or (isinstance(value, (str, int)) and not isinstance(value, bool))
+
+
+def _named_call(params: Any) -> tuple[str, JsonObject] | None:
+    """``(tool, arguments)`` of MCP-style ``tools/call`` params, None when malformed."""
+    if not isinstance(params, dict) or set(params) - {"name", "arguments", "_meta"}:
+        return None
+    name, arguments = params.get("name"), params.get("arguments", {})
+    if not isinstance(name, str) or not name or not isinstance(arguments, dict):
+        return None
+    return name, arguments
 
 
 def list_tools_result(executor: ToolExecutor) -> JsonObject:
@@ -138,6 +152,15 @@ class JsonRpcDispatcher:
     ) -> JsonObject:
         if method in DISCOVERY_METHODS:
             return {"jsonrpc": "2.0", "result": list_tools_result(self.executor), "id": request_id}
+        if method == TOOLS_CALL:
+            named = _named_call(params)
+            if named is None:
+                return error_response(
+                    request_id,
+                    INVALID_PARAMS,
+                    'Invalid params: tools/call takes {"name": "<tool>", "arguments": {...}}',
+                )
+            method, params = named
         if isinstance(params, list) and self.executor.registry.get(method) is not None:
             if params:
                 return error_response(
