@@ -17,7 +17,8 @@ from opslens.reports.baseline import (
     robust_baseline,
     seasonal_baseline,
 )
-from opslens.reports.burnrate import RULES, burn_rates, covered_from, rule_scores
+from opslens.reports.burnrate import RULES, burn_rates, rule_scores
+from opslens.reports.telemetry import covered_from
 
 
 def noisy(n: int, mean: float, sd: float, seed: int) -> list[float | None]:

@@ -51,12 +51,3 @@ def rule_scores(
     for long, short in zip(long_burn, short_burn, strict=False):
         scores.append(0.0 if long is None or short is None else min(long, short) / factor)
     return scores
-
-
-def covered_from(
-    timestamps: Sequence[float], values: Sequence[float | None], long: str, step_s: float
-) -> float | None:
-    """The first moment whose ``long`` window is full of data (one step of slack): the
-    series' first value plus the window; None when the series holds no value."""
-    first = next((t for t, v in zip(timestamps, values, strict=True) if v is not None), None)
-    return None if first is None else first + parse_duration(long) - step_s

@@ -17,12 +17,14 @@ from opslens.reports.baseline import MIN_BASELINE_POINTS
 from opslens.reports.burnrate import LONGEST_S, WINDOWS
 from opslens.reports.naming import service_of_pod
 from opslens.reports.settings import ReportSettings
-from opslens.reports.telemetry import SeriesData, Telemetry, Window
+from opslens.reports.telemetry import SeriesData, Telemetry, Window, covered_from
 from opslens.reports.toolcalls import ToolCaller, iso
 from opslens_mcp.core.times import format_duration
 from opslens_mcp.prometheus import promql
 
 RED_QUANTILES = {"latency_p95": 0.95}
+WINDOWED_KINDS = ("request_rate", "error_ratio", *RED_QUANTILES, "cpu")
+"""Measures computed over a rate window: unsettled until the window holds data."""
 SeriesKey = tuple[str, str | None, str | None]  # (PromQL, service, pod)
 MIN_SEASONAL_DAYS = 2
 SEASONAL_KINDS = ("request_rate", "error_ratio", "latency_p95", "cpu")
@@ -94,6 +96,16 @@ class MetricCollector:
         )
         return params, result
 
+    def _settle(self, series: SeriesData) -> None:
+        """Blank a windowed measure until its rate window holds data (the series is read from
+        the trailing baseline's start, so only series that begin later lose points)."""
+        if series.kind not in WINDOWED_KINDS:
+            return
+        step = self.settings.step_s
+        full = covered_from(series.timestamps, series.values, rate_window(step), step)
+        pairs = zip(series.timestamps, series.values, strict=True)
+        series.values = [None if full is None or t < full else v for t, v in pairs]
+
     def _series(
         self, kind: str, params: dict[str, Any], result: dict[str, Any] | None
     ) -> list[SeriesData]:
@@ -138,7 +150,9 @@ class MetricCollector:
             elif kind == "restarts":
                 telemetry.restarts += self._series(kind, params, result)
             else:
-                telemetry.metrics += self._series(kind, params, result)
+                for series in self._series(kind, params, result):
+                    self._settle(series)
+                    telemetry.metrics.append(series)
         start = window.start.timestamp()
         trailing = any(
             sum(1 for t in s.timestamps if t < start) >= MIN_BASELINE_POINTS

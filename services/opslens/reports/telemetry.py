@@ -12,9 +12,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opslens.reports.models import BaselineMode, Evidence, SignalStatus
+from opslens_mcp.core.times import parse_duration
 
 Period = tuple[datetime, datetime]
 WARMUP_SHARE = 0.25
+
+
+def covered_from(
+    timestamps: list[float], values: list[float | None], window: str, step_s: float
+) -> float | None:
+    """The first moment whose ``window`` (a PromQL range such as ``5m``) is full of data, with
+    one step of slack: the series' first value plus the window; None when it holds no value.
+
+    Before it, ``rate(x[window])`` or a ratio over ``window`` comes from the first few samples
+    only (a series' first minutes, or the start of the retained history) and reads low or
+    noisy, which detectors would take for a drop or a burn. Read a series from at least one
+    window before the moments judged, so that a series with older data is covered for all."""
+    first = next((t for t, v in zip(timestamps, values, strict=True) if v is not None), None)
+    return None if first is None else first + parse_duration(window) - step_s
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from opslens.reports.baseline import Floor, anomalous_runs
-from opslens.reports.burnrate import RULES, burn_rates, covered_from, rule_scores
+from opslens.reports.burnrate import RULES, burn_rates, rule_scores
 from opslens.reports.detectors.series import MeasureSpec, detect_series
 from opslens.reports.models import Anomaly, Chart
-from opslens.reports.telemetry import SeriesData, Telemetry, Window
+from opslens.reports.telemetry import SeriesData, Telemetry, Window, covered_from
 
 MEASURES: dict[str, MeasureSpec] = {
     spec.kind: spec
