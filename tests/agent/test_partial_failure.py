@@ -34,6 +34,26 @@ def test_prometheus_down_still_answers(demo_servers: DemoServers, seeded_demo: G
     assert "조회 실패" in body["answer"]
 
 
+def test_prometheus_down_the_anomaly_check_still_finds_the_outage(
+    demo_servers: DemoServers, seeded_demo: GroundTruth
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = demo_agent_settings(demo_servers, prometheus_url=closed, tool_timeout_s=5)
+    fault = seeded_demo.fault("dependency_down")
+    now = fault.end  # log and span buckets are coarser than metrics: the whole outage
+    with serve(create_agent_app(settings)) as url:
+        body = httpx.post(
+            f"{url}/v1/ask",
+            json={"question": "지금 이상 징후 있어?", "now": now.isoformat()},
+            timeout=120,
+        ).json()
+    assert body["incidents"][0]["root_cause"] == fault.root_cause_service  # logs and traces
+    assert any(item.startswith("metrics") for item in body["missing"])
+    failed = [q for q in body["queries"] if not q["ok"]]
+    assert failed and all(q["backend"] == "prometheus" for q in failed)
+    assert "조회 실패" in body["answer"]
+
+
 def test_ask_tool_over_json_rpc(agent_url: str, seeded_demo: GroundTruth) -> None:
     call = {
         "jsonrpc": "2.0",

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from opslens.scenarios.truth import GroundTruth
+from opslens_ui.answer_view import label
 from opslens_ui.contract import AskResponse
 from opslens_ui.correlation_view import ROOT_CAUSE_STYLE
 from opslens_ui.formatting import parse_time
@@ -153,6 +154,22 @@ def test_metric_question_charts_the_series_the_fault_moved(
     assert inside.mean() > outside.mean(), "the chart shows the errors of the outage"
     if metrics.anomaly_windows:
         assert any("rect" in chart.marks for chart in drawn), "anomaly windows are shaded"
+    assert_common_rendering(demo_ui, response)
+
+
+def test_anomaly_question_lists_the_incidents_with_their_root_cause(
+    demo_ui: AppTest, seeded_demo: GroundTruth
+) -> None:
+    response = answered(ask(demo_ui, "is anything wrong right now?"))
+    origin = seeded_demo.fault("dependency_down").root_cause_service
+    assert origin in {incident.root_cause for incident in response.incidents}
+    assert label("incidents", response.language) == demo_ui.tabs[0].label
+    titles = [expander.label for expander in demo_ui.expander]
+    for title, incident in zip(titles, response.incidents, strict=True):
+        assert title.endswith(f" · {incident.root_cause}"), title
+    candidates = tables_with(demo_ui, "rank", "service", "evidence", "reasons")
+    assert [len(table) for table in candidates] == [len(i.candidates) for i in response.incidents]
+    assert origin in set(pd.concat(candidates)["service"])
     assert_common_rendering(demo_ui, response)
 
 

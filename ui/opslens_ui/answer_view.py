@@ -1,7 +1,8 @@
 """One answer on screen: the text, what was understood, and the evidence in tabs.
 
-Tabs appear only for evidence the answer has (logs, traces, metrics, Kubernetes), then the
-correlation and the queries, which every answer has. Labels follow the answer's language.
+Tabs appear only for what the answer has (incidents of an anomaly check first, then logs,
+traces, metrics, Kubernetes), then the correlation and the queries, which every answer has.
+Labels follow the answer's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from opslens_ui.contract import AskResponse
 from opslens_ui.conversation import Turn
 from opslens_ui.correlation_view import render_correlation
 from opslens_ui.formatting import escape_markdown, format_ms, format_time
+from opslens_ui.incidents_view import render_incidents
 from opslens_ui.k8s_view import render_kubernetes
 from opslens_ui.logs_view import render_logs
 from opslens_ui.metrics_view import render_metrics
@@ -19,6 +21,7 @@ from opslens_ui.queries_view import render_queries
 from opslens_ui.traces_view import render_traces
 
 LABELS = {
+    "incidents": {"en": "Incidents", "ko": "인시던트"},
     "logs": {"en": "Logs", "ko": "로그"},
     "traces": {"en": "Traces", "ko": "트레이스"},
     "metrics": {"en": "Metrics", "ko": "메트릭"},
@@ -68,7 +71,8 @@ def evidence_tabs(response: AskResponse) -> list[str]:
         )
         if section is not None
     ]
-    return [*present, "correlation", "queries"]
+    incidents = ["incidents"] if response.incidents else []
+    return [*incidents, *present, "correlation", "queries"]
 
 
 def render_answer(turn: Turn, response: AskResponse) -> None:
@@ -86,7 +90,9 @@ def render_answer(turn: Turn, response: AskResponse) -> None:
     for name, tab in zip(names, tabs, strict=True):
         with tab:
             key = f"{turn.key}-{name}"
-            if name == "logs" and evidence.logs is not None:
+            if name == "incidents":
+                render_incidents(response.incidents, key, language)
+            elif name == "logs" and evidence.logs is not None:
                 render_logs(evidence.logs, key)
             elif name == "traces" and evidence.traces is not None:
                 render_traces(evidence.traces, key, response.correlation.root_cause)

@@ -230,6 +230,47 @@ class Correlation(WireModel):
     links: list[Link] = Field(default_factory=list)
 
 
+class IncidentAnomaly(WireModel):
+    """One abnormal measure of an incident (texts in the answer's language)."""
+
+    signal: str = ""
+    kind: str = ""
+    service: str | None = None
+    subject: str | None = None
+    what: str = ""
+    peak: str | None = None
+    normal: str | None = None
+    start: str | None = None
+    end: str | None = None
+    score: float = 0.0
+    query: str = ""
+
+
+class IncidentCandidate(WireModel):
+    """A possible root cause, with what points at it."""
+
+    service: str
+    rank: int = 0
+    score: float = 0.0
+    evidence: str = ""
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Incident(WireModel):
+    """What an anomaly check found: when, which services, and the likely root cause."""
+
+    id: str = ""
+    start: str | None = None
+    end: str | None = None
+    ongoing: bool = False
+    services: list[str] = Field(default_factory=list)
+    signals: list[str] = Field(default_factory=list)
+    root_cause: str | None = None
+    candidates: list[IncidentCandidate] = Field(default_factory=list)
+    anomalies: list[IncidentAnomaly] = Field(default_factory=list)
+    trace_id: str | None = None
+
+
 class LlmUsage(WireModel):
     calls: int = 0
     input_tokens: int = 0
@@ -247,6 +288,7 @@ class AskResponse(WireModel):
     queries: list[QueryRun] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
     correlation: Correlation = Field(default_factory=Correlation)
+    incidents: list[Incident] = Field(default_factory=list)  # older agents send none
     answer: str = ""
     missing: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)

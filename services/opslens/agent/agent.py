@@ -85,6 +85,7 @@ def to_response(state: dict[str, Any], total_ms: float) -> AskResponse:
         queries=state.get("queries") or [],
         evidence=state.get("evidence") or {},
         correlation=state.get("correlation") or {},
+        incidents=state.get("incidents") or [],
         answer=state.get("answer", ""),
         missing=state.get("missing") or [],
         timings=Timings(**{k: v for k, v in timings.items() if k in Timings.model_fields}),

@@ -24,6 +24,11 @@ def word(key: str, language: str) -> str:
     return WORDS.get(key, {}).get(language, key)
 
 
+def phrase(key: str, language: str, **values: Any) -> str:
+    """One catalog entry in ``language`` (English when it has no translation), filled in."""
+    return (CATALOG[key].get(language) or CATALOG[key]["en"]).format(**values)
+
+
 def for_services(services: list[str], language: str) -> str:
     """' for a, b' in English, 'a, b의 ' in Korean; empty for all services."""
     if not services:
@@ -37,7 +42,7 @@ def threshold_text(ms: float | None, p95_of: str | None, language: str) -> str:
     if ms is None:
         return ""
     key = "traces.threshold_p95" if p95_of else "traces.threshold"
-    return CATALOG[key][language].format(ms=round(ms), service=p95_of)
+    return phrase(key, language, ms=round(ms), service=p95_of)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -23,8 +23,9 @@ from opslens.agent.catalog import CatalogCache
 from opslens.agent.correlate import slow_services
 from opslens.agent.llm import LlmPlanner, LlmSummarizer, LlmUsage
 from opslens.agent.plan import Plan
-from opslens.agent.response import CorrelationRecord, Evidence, SlowServiceRecord
+from opslens.agent.response import CorrelationRecord, Evidence, IncidentRecord, SlowServiceRecord
 from opslens.agent.state import AgentState
+from opslens.agent.steps.anomaly import gather_anomalies, support_first_incident
 from opslens.agent.steps.correlation import correlation_record, gather_correlation
 from opslens.agent.steps.kubernetes import gather_kubernetes
 from opslens.agent.steps.logs import gather_logs
@@ -33,6 +34,7 @@ from opslens.agent.steps.run import Run
 from opslens.agent.steps.traces import gather_traces
 from opslens.agent.toolbox import Toolbox
 from opslens.agent.understanding import OfflinePlanner
+from opslens.reports.settings import ReportSettings
 
 # Windows the agent uses when the question gave none: traces and correlation look back over
 # the hours an incident usually spans, where the planner's one-hour default would miss it.
@@ -44,6 +46,7 @@ GATHER: dict[str, Callable[[Run], Awaitable[None]]] = {
     "metrics": gather_metrics,
     "k8s": gather_kubernetes,
 }
+"""Gathering steps by intent; ``anomaly`` is added per graph (it needs the detection settings)."""
 
 
 @dataclass
@@ -54,6 +57,7 @@ class AgentDeps:
     model: BaseChatModel | None = None
     llm_mode: str = "fallback"
     llm_min_confidence: float = 0.6
+    detection: ReportSettings = field(default_factory=ReportSettings)
 
 
 def _elapsed(started: float) -> float:
@@ -68,6 +72,7 @@ def _run(state: AgentState, deps: AgentDeps) -> Run:
         toolbox=deps.toolbox,
         session_id=state.get("session_id"),
         evidence=Evidence.model_validate(state.get("evidence") or {}),
+        incidents=[IncidentRecord.model_validate(item) for item in state.get("incidents", [])],
     )
     run.facts = [Fact(item["key"], item["values"]) for item in state.get("facts", [])]
     return run
@@ -78,6 +83,7 @@ def _updates(run: Run, state: AgentState) -> dict[str, Any]:
         "facts": [{"key": fact.key, "values": fact.values} for fact in run.facts],
         "queries": list(state.get("queries", [])) + [q.model_dump() for q in run.queries()],
         "evidence": run.evidence.model_dump(mode="json"),
+        "incidents": [incident.model_dump(mode="json") for incident in run.incidents],
         "missing": list(state.get("missing", [])) + run.missing,
         "backend_ms": round(state.get("backend_ms", 0.0) + run.backend_ms(), 1),
     }
@@ -102,6 +108,11 @@ def build_graph(
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the agent graph over ``deps``."""
 
+    async def gather_anomaly(run: Run) -> None:
+        await gather_anomalies(run, deps.detection)
+
+    gathers = {**GATHER, "anomaly": gather_anomaly}
+
     async def understand(state: AgentState) -> dict[str, Any]:
         started = time.perf_counter()
         now = datetime.fromisoformat(state["now"])
@@ -125,6 +136,7 @@ def build_graph(
             "queries": [],
             "evidence": {},
             "correlation": {},
+            "incidents": [],
             "missing": [],
             "backend_ms": 0.0,
             "llm": usage.as_dict(),
@@ -154,7 +166,7 @@ def build_graph(
     async def execute(state: AgentState) -> dict[str, Any]:
         started = time.perf_counter()
         run = _run(state, deps)
-        gather = GATHER.get(run.plan.intent)
+        gather = gathers.get(run.plan.intent)
         if gather is not None:
             await gather(run)
         return {
@@ -166,8 +178,12 @@ def build_graph(
         started = time.perf_counter()
         run = _run(state, deps)
         record = CorrelationRecord()
-        if run.plan.intent in ("correlate", "anomaly"):
+        if run.plan.intent == "correlate":
             record = correlation_record(await gather_correlation(run))
+        elif run.plan.intent == "anomaly":
+            supporting = await support_first_incident(run)
+            if supporting is not None:
+                record = correlation_record(supporting)
         elif run.evidence.traces and run.evidence.traces.trees:
             record.slow_services = [
                 SlowServiceRecord(service=s.service, self_ms=s.self_ms, share=s.share)

@@ -235,6 +235,47 @@ class CorrelationRecord(BaseModel):
     links: list[LinkRecord] = Field(default_factory=list)
 
 
+class AnomalyRecord(BaseModel):
+    """One abnormal measure of an incident, as the report detectors found it."""
+
+    signal: str = Field(description="metrics, logs, traces or kubernetes.")
+    kind: str = Field(description="error_ratio, latency_p95, memory, new_error_type, ...")
+    service: str | None = None
+    subject: str | None = Field(default=None, description="Pod, operation or template.")
+    what: str = Field(description="The measure, in the answer's language.")
+    peak: str | None = Field(default=None, description="Its most abnormal value, with unit.")
+    normal: str | None = Field(default=None, description="Its usual value, with unit.")
+    start: AwareDatetime
+    end: AwareDatetime
+    score: float = Field(description="Above 1.0 is anomalous.")
+    query: str = Field(default="", description="The native query to reproduce it.")
+
+
+class CandidateRecord(BaseModel):
+    """One possible root cause of an incident, most likely first."""
+
+    service: str
+    rank: int
+    score: float
+    evidence: str = Field(description="What points at it, e.g. 'error ratio 0.1% → 38.0%'.")
+    reasons: list[str] = Field(default_factory=list, description="Why it ranks here.")
+
+
+class IncidentRecord(BaseModel):
+    """Anomalies that overlap in time, with their services and ranked root-cause candidates."""
+
+    id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    ongoing: bool = Field(description="Still abnormal at the end of the window.")
+    services: list[str]
+    signals: list[str] = Field(description="Signals that saw it: metrics, logs, traces, ...")
+    root_cause: str | None = None
+    candidates: list[CandidateRecord] = Field(default_factory=list)
+    anomalies: list[AnomalyRecord] = Field(default_factory=list, description="Strongest first.")
+    trace_id: str | None = Field(default=None, description="A failing or slow trace of it.")
+
+
 class Timings(BaseModel):
     understand_ms: float = 0.0
     execute_ms: float = 0.0
@@ -259,6 +300,9 @@ class AskResponse(BaseModel):
     queries: list[QueryRecord] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
     correlation: CorrelationRecord = Field(default_factory=CorrelationRecord)
+    incidents: list[IncidentRecord] = Field(
+        default_factory=list, description="What the anomaly check found, most recent first."
+    )
     answer: str
     missing: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)

@@ -23,6 +23,7 @@ from opslens.agent.graph import AgentDeps, build_graph
 from opslens.agent.llm import build_gemini
 from opslens.agent.response import AskRequest, AskResponse
 from opslens.agent.settings import AgentSettings
+from opslens.agent.steps.anomaly import detection_settings
 from opslens.agent.toolbox import Toolbox
 from opslens.rpc_client import RpcClient, RpcError
 from opslens_mcp.core.app import create_app
@@ -104,6 +105,7 @@ class AgentRuntime:
             model=self.model,
             llm_mode=self.settings.llm_mode,
             llm_min_confidence=self.settings.llm_min_confidence,
+            detection=detection_settings(self.settings),
         )
         self.agent = Agent(build_graph(deps, checkpointer))
 

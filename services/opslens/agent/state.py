@@ -26,6 +26,7 @@ class AgentState(AskInput, total=False):
     queries: list[dict[str, Any]]  # QueryRecord dumps, in the order the calls were made
     evidence: dict[str, Any]  # Evidence dump: logs / traces / metrics / k8s
     correlation: dict[str, Any]  # CorrelationRecord dump
+    incidents: list[dict[str, Any]]  # IncidentRecord dumps (anomaly questions)
     missing: list[str]  # what could not be fetched (backend down, ...)
     backend_ms: float  # wall time spent waiting for tool calls
     answer: str

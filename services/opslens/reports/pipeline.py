@@ -1,5 +1,7 @@
 """One report run: collect, detect, group, rank, enrich, summarize.
 
+:func:`detect` is the run without the summary (the agent's anomaly check runs it too).
+
 Example::
 
     async with ReportClients.from_settings(settings) as clients:
@@ -116,6 +118,16 @@ async def examine(incidents: list[Incident], telemetry: Telemetry, caller: ToolC
         incident.trace_example = example
 
 
+async def detect(
+    settings: ReportSettings, caller: ToolCaller, window: Window
+) -> tuple[Telemetry, list[Incident]]:
+    """The detection part of a run: collect, detect, group into incidents, rank their causes."""
+    telemetry = await collect(settings, caller, window)
+    incidents = find_incidents(telemetry, settings)
+    await examine(incidents, telemetry, caller)
+    return telemetry, incidents
+
+
 async def run_report(
     settings: ReportSettings,
     clients: ReportClients,
@@ -127,10 +139,7 @@ async def run_report(
     if request.namespaces:
         settings = settings.model_copy(update={"namespaces": request.namespaces})
     window = resolve_window(settings, request)
-    caller = ToolCaller(clients.clients)
-    telemetry = await collect(settings, caller, window)
-    incidents = find_incidents(telemetry, settings)
-    await examine(incidents, telemetry, caller)
+    telemetry, incidents = await detect(settings, ToolCaller(clients.clients), window)
     language = request.language or settings.language
     created = datetime.now(UTC)
     report = Report(

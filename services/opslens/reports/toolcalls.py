@@ -42,17 +42,20 @@ class ToolCaller:
         self, server: Server, tool: str, params: dict[str, Any], status: SignalStatus
     ) -> dict[str, Any] | None:
         """The tool's result, or ``None`` after noting why it failed in ``status``."""
-        client = self.clients.get(server)
         status.calls += 1
-        if client is None:
+        if server not in self.clients:
             _note(status, f"no {server} server configured")
             return None
         async with self._slots:
             try:
-                return await client.call(tool, params)
+                return await self.invoke(server, tool, params)
             except RpcError as exc:
                 _note(status, f"{server}.{tool}: {exc.message}")
                 return None
+
+    async def invoke(self, server: Server, tool: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One call to a configured server; raises :class:`RpcError` (subclasses may record)."""
+        return await self.clients[server].call(tool, params)
 
     @staticmethod
     def evidence(server: Server, tool: str, params: dict[str, Any], query: str) -> Evidence:

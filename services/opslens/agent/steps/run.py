@@ -10,7 +10,7 @@ from typing import Any
 
 from opslens.agent.answer import Fact
 from opslens.agent.plan import Plan
-from opslens.agent.response import Evidence, QueryRecord
+from opslens.agent.response import Evidence, IncidentRecord, QueryRecord
 from opslens.agent.toolbox import CallOutcome, Toolbox, ToolCall
 
 
@@ -51,6 +51,7 @@ class Run:
     outcomes: list[CallOutcome] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     evidence: Evidence = field(default_factory=Evidence)
+    incidents: list[IncidentRecord] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     backend_wall_ms: float = 0.0
 
