@@ -47,6 +47,7 @@ def test_cases_come_from_the_labels_in_utc(shared_data: Path) -> None:
 async def test_imported_data_matches_the_csv_files(
     report_backends: ReportBackends, shared_data: Path
 ) -> None:
+    assert report_backends.nezha is not None
     imported = report_backends.nezha.cases[0]
     lines = [json.loads(row["Log"])["log"] for row in rows(imported.case.files.log)]
     traces = {row["TraceID"] for row in rows(imported.case.files.trace)}
@@ -74,6 +75,7 @@ async def test_imported_data_matches_the_csv_files(
 async def test_root_cause_accuracy_on_nezha(
     report_backends: ReportBackends, tmp_path: Path
 ) -> None:
+    assert report_backends.nezha is not None
     settings = report_backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, tmp_path / "r.sqlite")
     async with ReportClients.from_settings(settings) as clients:
         results = await evaluate_cases(settings, clients, report_backends.nezha)

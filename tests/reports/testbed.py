@@ -53,7 +53,7 @@ class ReportBackends:
     """The seeded data and the servers reading it."""
 
     scenarios: dict[str, Seeded]
-    nezha: NezhaImport
+    nezha: NezhaImport | None
     prometheus_url: str
     kubernetes_url: str
     opensearch_urls: dict[str, str]
@@ -129,14 +129,14 @@ def import_nezha_documents(root: Path, opensearch_url: str, workdir: Path) -> Ne
 @contextmanager
 def serving(
     scenarios: dict[str, Seeded],
-    nezha: NezhaImport,
+    nezha: NezhaImport | None,
     prometheus: str,
     opensearch: str,
     readonly_kubeconfig: Path,
     seasonal: SeasonalHistory | None = None,
 ) -> Iterator[ReportBackends]:
     """The three MCP servers over real HTTP (one OpenSearch server per index prefix)."""
-    prefixes = [s.prefix for s in scenarios.values()] + [NEZHA_PREFIX]
+    prefixes = [s.prefix for s in scenarios.values()] + ([NEZHA_PREFIX] if nezha else [])
     with ExitStack() as stack:
 
         def app_url(service: ServiceDefinition) -> str:

@@ -23,7 +23,7 @@ TARGET_BUCKETS = 12
 MIN_BUCKET = timedelta(seconds=10)
 MIN_LATENCY_SPANS = 10
 MIN_RATIO_SPANS = 10
-MIN_ERROR_SPANS = 3
+MIN_ERROR_SPANS = 10
 SAMPLE_TRACES = 30
 MAX_SPANS = 20_000
 Groups = dict[tuple[str, str], dict[str, Any]]
@@ -63,8 +63,10 @@ def p95_of(group: dict[str, Any] | None) -> float | None:
 
 
 def error_ratio_of(group: dict[str, Any] | None) -> float | None:
-    """Errors per span; fewer than three error spans count as none (tail sampling keeps every
-    error, so a couple of errors among a few sampled spans would read as a large ratio)."""
+    """Errors per span; fewer than ``MIN_ERROR_SPANS`` error spans count as none. Tail sampling
+    keeps every error but few normal spans, so the rare background errors of a healthy service
+    (a Poisson count of about two per bucket) read as a ratio of 5-10% in one bucket out of
+    four; an outage leaves tens to hundreds of error spans per bucket."""
     if not group or int(group.get("requests") or 0) < MIN_RATIO_SPANS:
         return None
     if int(group.get("errors") or 0) < MIN_ERROR_SPANS:
