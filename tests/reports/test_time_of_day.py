@@ -18,6 +18,7 @@ import pytest
 
 from opslens.devstack.kubeapi import KubeApiBackend
 from opslens.devstack.opensearch import OpenSearchBackend
+from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
@@ -36,12 +37,13 @@ CASES = [f"{name}@-{hours}h" for hours in HOURS_BEFORE for name in HEALTHY]
 
 @pytest.fixture(scope="module")
 def shifted(
-    prometheus_backend: PrometheusBackend,
     opensearch_backend: OpenSearchBackend,
     kube_backend: KubeApiBackend,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ReportBackends]:
-    blocks = PromtoolBackfill(prometheus_backend.tsdb_dir)
+    # A Prometheus of its own: eight histories of blocks stay out of the session's TSDB.
+    prometheus = PrometheusBackend(tmp_path_factory.mktemp("tod-prometheus"), free_port())
+    blocks = PromtoolBackfill(prometheus.tsdb_dir)
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     seeded = {}
     for hours in HOURS_BEFORE:
@@ -65,16 +67,18 @@ def shifted(
                 layout=IndexLayout(prefix=f"{namespace}-"),
             )
             seeded[f"{name}@-{hours}h"] = Seeded(name, report.truth, f"{namespace}-")
-    prometheus_backend.stop()  # the blocks are read at start
-    prometheus_backend.start()
-    with serving(
-        seeded,
-        None,
-        prometheus_backend.url,
-        opensearch_backend.url,
-        kube_backend.readonly_kubeconfig_path,
-    ) as backends:
-        yield backends
+    prometheus.start()  # the blocks are read at start
+    try:
+        with serving(
+            seeded,
+            None,
+            prometheus.url,
+            opensearch_backend.url,
+            kube_backend.readonly_kubeconfig_path,
+        ) as backends:
+            yield backends
+    finally:
+        prometheus.stop()
 
 
 @pytest.mark.parametrize("case", CASES)
