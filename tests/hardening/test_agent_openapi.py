@@ -16,14 +16,17 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import negative_data_rejection
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from schemathesis.core.result import Ok
 from schemathesis.schemas import BaseSchema
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT_S = 120
-EXCLUDED = [negative_data_rejection]
+# FastAPI coerces leniently (a Unix time for a date), so some schema-violating requests pass;
+# and a rule across fields (a filter's end after its start) is not expressible in the schema,
+# so some schema-valid requests are rightly refused with 422. Neither check fits this API.
+EXCLUDED = [negative_data_rejection, positive_data_acceptance]
 OPERATIONS = [
     "POST /rpc",
     "GET /healthz",
