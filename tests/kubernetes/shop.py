@@ -259,10 +259,13 @@ def create_deployment(
 def create_service(
     admin: Admin, namespace: str, name: str, pod_ips: list[tuple[str, bool]]
 ) -> None:
+    # Headless: no cluster IP is allocated, so the API server's IP repair loop never reports a
+    # race on it (a real ClusterIPNotAllocated event appeared in the shop's namespace).
     admin.core.create_namespaced_service(
         namespace,
         {"metadata": {"name": name},
-         "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]}},
+         "spec": {"clusterIP": "None", "selector": {"app": name},
+                  "ports": [{"port": 80, "targetPort": 8080}]}},
     )  # fmt: skip
     if not pod_ips:
         return
