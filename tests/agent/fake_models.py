@@ -7,6 +7,7 @@ way LangChain's ``include_raw=True`` contract describes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -57,3 +58,14 @@ class ScriptedChatModel(GenericFakeChatModel):
             return parsed
 
         return RunnableLambda(parse)
+
+
+class SilentChatModel(ScriptedChatModel):
+    """A model that never answers: the network to it hangs. Counts the calls that reached it."""
+
+    reached: int = 0
+
+    async def _agenerate(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        self.reached += 1
+        await asyncio.Event().wait()  # never set
+        raise AssertionError("unreachable")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from opslens.agent.llm import LlmPlanner, LlmSummarizer, LlmUsage
 from opslens.agent.understanding import OfflinePlanner
-from tests.agent.fake_models import ScriptedChatModel, gemini_message
+from tests.agent.fake_models import ScriptedChatModel, SilentChatModel, gemini_message
 
 KNOWN = ["frontend", "order-service", "payment-service", "product-service"]
 NOW = datetime(2026, 11, 26, 2, 3, tzinfo=UTC)
@@ -79,3 +80,22 @@ async def test_summary_keeps_only_numbers_from_the_evidence() -> None:
     usage = LlmUsage()
     assert await LlmSummarizer(invented).summarize("q", "en", evidence, usage) is None
     assert "2000" in usage.fallbacks[0]
+
+
+async def test_a_model_that_never_answers_falls_back_within_its_timeout() -> None:
+    question = "checkout is flaky since lunch, who is to blame?"
+    model = SilentChatModel.scripted()
+    usage = LlmUsage()
+    base = offline(question)
+    started = time.monotonic()
+    plan = await LlmPlanner(model, timeout_s=0.2).refine(question, base, KNOWN, NOW, usage)
+    text = await LlmSummarizer(model, timeout_s=0.2).summarize("q", "en", {}, usage)
+    elapsed_s = time.monotonic() - started
+
+    assert plan == base and text is None
+    assert model.reached == 2
+    assert usage.fallbacks == [
+        "planner: model did not answer in 0.2s",
+        "summary: model did not answer in 0.2s",
+    ]
+    assert elapsed_s < 10  # cut at the timeout, not left hanging

@@ -31,7 +31,10 @@ def test_prometheus_down_still_answers(demo_servers: DemoServers, seeded_demo: G
     assert any("prometheus" in item for item in body["missing"])
     failed = [q for q in body["queries"] if not q["ok"]]
     assert failed and all(q["backend"] == "prometheus" for q in failed)
-    assert "조회 실패" in body["answer"]
+    # Said once, last, in Korean: which reads failed, and why.
+    last = body["answer"].splitlines()[-1]
+    assert last.startswith("조회 실패: ") and body["answer"].count("조회 실패") == 1
+    assert f"{fault.root_cause_service}의 에러율 (prometheus)" in last
 
 
 def test_prometheus_down_the_anomaly_check_still_finds_the_outage(

@@ -4,9 +4,10 @@ traces and pods, names what is missing, and gets full evidence again once Promet
 tests/agent covers Prometheus' server being gone (connection refused, fast); a stopped
 backend is the case that hangs naive code: connections are accepted and never answered.
 Prometheus here is this module's own, holding the demo scenario's metrics, behind a server
-whose backend timeout (30 s) is far longer than the agent's tool timeout: only the agent's
-own budget can end the wait. The demo's OpenSearch and Kubernetes servers are shared and
-left alone.
+whose backend timeout (30 s) is far longer than the agent's: only the agent can end the wait,
+with its tool timeout for one call and its question budget for a question that would wait in
+several rounds. The demo's OpenSearch and Kubernetes servers are
+shared and left alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -35,6 +37,7 @@ from tests.faults.faults import TIMER_SLACK_S, paused, readyz
 pytestmark = pytest.mark.integration
 QUESTION = "order-service의 에러 로그와 관련된 트레이스를 찾아서 분석해줘"
 TOOL_TIMEOUT_S = 4.0  # the agent's budget per tool call
+QUESTION_BUDGET_S = 6.0  # the budget of all of one question's calls, where a test sets one
 SERVER_TIMEOUT_S = 30.0  # the Prometheus server's own backend timeout
 STATUS_PROBE_S = 3.0  # the agent's /v1/status probe of each server
 # The agent's answer does more than wait (planning, OpenSearch, correlation) on a shared
@@ -71,17 +74,34 @@ def prometheus_server(prometheus: PrometheusBackend) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def agent_url(prometheus_server: str, demo_servers: DemoServers) -> Iterator[str]:
     settings = demo_agent_settings(
-        demo_servers, prometheus_url=prometheus_server, tool_timeout_s=TOOL_TIMEOUT_S
+        demo_servers,
+        prometheus_url=prometheus_server,
+        tool_timeout_s=TOOL_TIMEOUT_S,
+        question_budget_s=SERVER_TIMEOUT_S * 10,  # out of the way: each call's timeout rules
     )
     with serve(create_agent_app(settings)) as url:
         yield url
 
 
-def ask(agent_url: str, truth: GroundTruth) -> tuple[dict[str, Any], float]:
+@pytest.fixture(scope="module")
+def budgeted_agent_url(prometheus_server: str, demo_servers: DemoServers) -> Iterator[str]:
+    settings = demo_agent_settings(
+        demo_servers,
+        prometheus_url=prometheus_server,
+        tool_timeout_s=TOOL_TIMEOUT_S,
+        question_budget_s=QUESTION_BUDGET_S,
+    )
+    with serve(create_agent_app(settings)) as url:
+        yield url
+
+
+def ask(
+    agent_url: str, truth: GroundTruth, question: str = QUESTION, now: datetime | None = None
+) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     response = httpx.post(
         f"{agent_url}/v1/ask",
-        json={"question": QUESTION, "now": truth.now.isoformat()},
+        json={"question": question, "now": (now or truth.now).isoformat()},
         timeout=120,
     )
     assert response.status_code == 200, response.text
@@ -135,3 +155,31 @@ def test_stopped_prometheus_answers_within_budget_then_full_evidence_again(
     assert resumed["evidence"]["metrics"]["series"]
     assert resumed["correlation"]["root_cause"] == root_cause
     assert status(agent_url)[0]["prometheus"]["status"] == "ready"
+
+
+def test_a_question_with_many_rounds_ends_within_its_budget(
+    budgeted_agent_url: str, prometheus: PrometheusBackend, seeded_demo: GroundTruth
+) -> None:
+    # The anomaly check reads Prometheus in several rounds: without a budget, each round
+    # would wait one tool timeout for the paused backend.
+    fault = seeded_demo.fault("dependency_down")
+    question = "지금 이상 징후 있어?"
+    with paused(prometheus.process.signal):
+        body, elapsed_s = ask(budgeted_agent_url, seeded_demo, question, now=fault.end)
+
+    assert elapsed_s < QUESTION_BUDGET_S + MARGIN_S
+    failed = [q for q in body["queries"] if not q["ok"]]
+    budget_words = f"the question's {QUESTION_BUDGET_S:g}s"
+    assert any(budget_words in q["error"] for q in failed), [q["error"] for q in failed]
+    for query in failed:
+        assert query["ms"] < (QUESTION_BUDGET_S + 2) * 1000
+        assert (
+            f"did not answer in {TOOL_TIMEOUT_S:g}s" in query["error"]
+            or budget_words in query["error"]
+        ), query["error"]
+    assert body["missing"] and "조회 실패" in body["answer"]
+
+    # Resumed, the same question gets every query answered within the same budget.
+    resumed, _ = ask(budgeted_agent_url, seeded_demo, question, now=fault.end)
+    assert all(q["ok"] for q in resumed["queries"]) and resumed["missing"] == []
+    assert resumed["incidents"][0]["root_cause"] == fault.root_cause_service

@@ -11,7 +11,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
+from opslens.agent.graph import BUDGET_KEY
 from opslens.agent.response import AskRequest, AskResponse, Timings
+from opslens.agent.toolbox import Budget
 
 STEP_NAMES = ("understand", "plan", "execute", "correlate", "answer")
 
@@ -21,10 +23,16 @@ def _local_now() -> datetime:
 
 
 class Agent:
-    """Runs the compiled graph; sessions are LangGraph threads in the checkpointer."""
+    """Runs the compiled graph; sessions are LangGraph threads in the checkpointer. Each
+    question's tool calls share a budget of ``question_budget_s`` (none when ``None``)."""
 
-    def __init__(self, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
+    def __init__(
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        question_budget_s: float | None = None,
+    ) -> None:
         self.graph = graph
+        self.question_budget_s = question_budget_s
 
     def _input(self, request: AskRequest) -> tuple[dict[str, Any], RunnableConfig]:
         session_id = request.session_id or uuid.uuid4().hex
@@ -38,7 +46,10 @@ class Agent:
             "session_id": session_id,
             "filters": filters,
         }
-        config: RunnableConfig = {"configurable": {"thread_id": session_id}}
+        configurable: dict[str, Any] = {"thread_id": session_id}
+        if self.question_budget_s is not None:
+            configurable[BUDGET_KEY] = Budget.starting_now(self.question_budget_s)
+        config: RunnableConfig = {"configurable": configurable}
         return state, config
 
     async def ask(self, request: AskRequest) -> AskResponse:

@@ -18,6 +18,8 @@ CATALOG: dict[str, dict[str, str]] = MESSAGES["sentences"]
 WORDS: dict[str, dict[str, str]] = MESSAGES["words"]
 # Korean explanations of the Kubernetes server's findings (its own text is English).
 FINDINGS_KO: dict[str, str] = MESSAGES["findings_ko"]
+# What tool calls are for, by their English text (the key), in the other languages.
+PURPOSES: dict[str, dict[str, str]] = MESSAGES["purposes"]
 
 
 def word(key: str, language: str) -> str:
@@ -27,6 +29,31 @@ def word(key: str, language: str) -> str:
 def phrase(key: str, language: str, **values: Any) -> str:
     """One catalog entry in ``language`` (English when it has no translation), filled in."""
     return (CATALOG[key].get(language) or CATALOG[key]["en"]).format(**values)
+
+
+def _worded(values: dict[str, Any], language: str) -> dict[str, Any]:
+    """``values`` with a measure's name and the all-services ``*`` in ``language``."""
+    worded = dict(values)
+    if "measure" in worded:
+        worded["metric"] = word(str(worded["measure"]), language)
+    if worded.get("service") == "*":
+        worded["service"] = word("*", language)
+    return worded
+
+
+def purpose_text(purpose: str, about: dict[str, str], language: str) -> str:
+    """What a tool call was for, in ``language``: ``purpose`` is its English text with
+    ``{names}`` that ``about`` fills in."""
+    template = PURPOSES.get(purpose, {}).get(language) or purpose
+    values = _worded(about, language)
+    if "measure" in values:
+        values["measure"] = values["metric"]
+    return template.format(**values)
+
+
+def missing_item(values: dict[str, Any], language: str) -> str:
+    """'what (reason)' of a ``missing`` fact."""
+    return f"{word(str(values['what']), language)} ({values['reason']})"
 
 
 def for_services(services: list[str], language: str) -> str:
@@ -55,17 +82,15 @@ class Fact:
     def render(self, language: str) -> str:
         """The sentence in ``language``; ``services``, ``level`` and ``what`` are worded here."""
         template = CATALOG[self.key].get(language) or CATALOG[self.key]["en"]
-        values = dict(self.values)
+        values = _worded(self.values, language)
         values["for_services"] = for_services(list(values.get("services") or []), language)
         values["level"] = word(str(values["level"]), language) if values.get("level") else ""
-        if "what" in values:
+        if self.key == "missing":
+            values["items"] = missing_item(self.values, language)
+        elif "what" in values:
             values["what"] = word(str(values["what"]), language)
-        if "measure" in values:
-            values["metric"] = word(str(values["measure"]), language)
         if self.key == "k8s.finding" and language == "ko":
             values["explanation"] = FINDINGS_KO.get(str(values.get("problem")), "")
-        if values.get("service") == "*":
-            values["service"] = word("*", language)
         peer = values.get("peer")
         values["dependency"] = (
             CATALOG["correlate.dependency"][language].format(peer=peer) if peer else ""
@@ -78,5 +103,10 @@ class Fact:
 
 
 def render_answer(facts: list[Fact], language: str) -> str:
-    """The facts as a short paragraph, one sentence each."""
-    return "\n".join(fact.render(language) for fact in facts)
+    """The facts as a short paragraph, one sentence each; what could not be read comes last,
+    in one sentence."""
+    lines = [fact.render(language) for fact in facts if fact.key != "missing"]
+    missing = [missing_item(fact.values, language) for fact in facts if fact.key == "missing"]
+    if missing:
+        lines.append(phrase("missing", language, items="; ".join(missing)))
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -21,7 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 from opslens.agent.answer import Fact, render_answer
 from opslens.agent.catalog import CatalogCache
 from opslens.agent.correlate import slow_services
-from opslens.agent.llm import LlmPlanner, LlmSummarizer, LlmUsage
+from opslens.agent.llm import LLM_TIMEOUT_S, LlmPlanner, LlmSummarizer, LlmUsage
 from opslens.agent.plan import Plan
 from opslens.agent.response import CorrelationRecord, Evidence, IncidentRecord, SlowServiceRecord
 from opslens.agent.state import AgentState
@@ -32,7 +33,7 @@ from opslens.agent.steps.logs import gather_logs
 from opslens.agent.steps.metrics import gather_metrics
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.traces import gather_traces
-from opslens.agent.toolbox import Toolbox
+from opslens.agent.toolbox import Budget, Toolbox
 from opslens.agent.understanding import OfflinePlanner
 from opslens.reports.settings import ReportSettings
 
@@ -47,6 +48,8 @@ GATHER: dict[str, Callable[[Run], Awaitable[None]]] = {
     "k8s": gather_kubernetes,
 }
 """Gathering steps by intent; ``anomaly`` is added per graph (it needs the detection settings)."""
+BUDGET_KEY = "question_budget"
+"""The run config's ``configurable`` entry holding the question's :class:`Budget`, if any."""
 
 
 @dataclass
@@ -57,6 +60,7 @@ class AgentDeps:
     model: BaseChatModel | None = None
     llm_mode: str = "fallback"
     llm_min_confidence: float = 0.6
+    llm_timeout_s: float = LLM_TIMEOUT_S
     detection: ReportSettings = field(default_factory=ReportSettings)
 
 
@@ -64,8 +68,10 @@ def _elapsed(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _run(state: AgentState, deps: AgentDeps) -> Run:
+def _run(state: AgentState, deps: AgentDeps, config: RunnableConfig) -> Run:
+    budget = (config.get("configurable") or {}).get(BUDGET_KEY)
     run = Run(
+        budget=budget if isinstance(budget, Budget) else None,
         question=state["question"],
         plan=Plan.model_validate(state["plan"]),
         now=datetime.fromisoformat(state["now"]),
@@ -126,7 +132,7 @@ def build_graph(
             and (plan.confidence < deps.llm_min_confidence or plan.intent == "unknown")
         )
         if deps.model is not None and wants_model:
-            plan = await LlmPlanner(deps.model).refine(
+            plan = await LlmPlanner(deps.model, deps.llm_timeout_s).refine(
                 state["question"], plan, catalog.services, now, usage
             )
         return {
@@ -163,9 +169,9 @@ def build_graph(
             return "answer"
         return "execute"
 
-    async def execute(state: AgentState) -> dict[str, Any]:
+    async def execute(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         started = time.perf_counter()
-        run = _run(state, deps)
+        run = _run(state, deps, config)
         gather = gathers.get(run.plan.intent)
         if gather is not None:
             await gather(run)
@@ -174,9 +180,9 @@ def build_graph(
             "timings": {**state["timings"], "execute_ms": _elapsed(started)},
         }
 
-    async def correlate_step(state: AgentState) -> dict[str, Any]:
+    async def correlate_step(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         started = time.perf_counter()
-        run = _run(state, deps)
+        run = _run(state, deps, config)
         record = CorrelationRecord()
         if run.plan.intent == "correlate":
             record = correlation_record(await gather_correlation(run))
@@ -225,7 +231,7 @@ def build_graph(
                 "facts": [fact.render(plan.language) for fact in facts],
                 "correlation": state.get("correlation"),
             }
-            summary = await LlmSummarizer(deps.model).summarize(
+            summary = await LlmSummarizer(deps.model, deps.llm_timeout_s).summarize(
                 state["question"], plan.language, evidence, usage
             )
             if summary:

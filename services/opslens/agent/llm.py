@@ -3,7 +3,9 @@
 The model is injected: production builds ``ChatGoogleGenerativeAI`` from settings, tests pass a
 scripted fake chat model. A plan the model returns is validated against the plan schema and the
 services the backends know; anything malformed falls back to the offline plan. A summary may
-only state numbers that appear in the evidence; otherwise the template answer is kept.
+only state numbers that appear in the evidence; otherwise the template answer is kept. A model
+that does not answer within its timeout is a failure like any other: the offline plan or the
+template answer stands.
 
 Instructions go in the system message only; everything that comes from users or backends (the
 question, service names, log lines in the evidence) goes in the user message as JSON data, so
@@ -12,6 +14,7 @@ text in the data cannot pose as instructions.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +27,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from opslens.agent.plan import Plan
 
+LLM_TIMEOUT_S = 20.0
+LLM_RETRIES = 1
 Intent = Literal["logs", "traces", "metrics", "k8s", "correlate", "anomaly", "unknown"]
 
 PLANNER_PROMPT = """You turn an operator's question about a Kubernetes platform into a query plan.
@@ -85,18 +90,32 @@ class LlmUsage:
         }
 
 
-def build_gemini(api_key: str, model: str) -> BaseChatModel:
-    """The production chat model (imported lazily: tests never need it)."""
+def build_gemini(api_key: str, model: str, timeout_s: float = LLM_TIMEOUT_S) -> BaseChatModel:
+    """The production chat model (imported lazily: tests never need it). Its own timeout and
+    retries stay within ``timeout_s``, which the planner and summarizer also enforce."""
     from langchain_google_genai import ChatGoogleGenerativeAI
 
-    return ChatGoogleGenerativeAI(model=model, google_api_key=api_key, temperature=0)
+    return ChatGoogleGenerativeAI(
+        model=model,
+        google_api_key=api_key,
+        temperature=0,
+        timeout=timeout_s / (LLM_RETRIES + 1),
+        max_retries=LLM_RETRIES,
+    )
+
+
+def _failure(step: str, exc: Exception, timeout_s: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"{step}: model did not answer in {timeout_s:g}s"
+    return f"{step}: model call failed ({type(exc).__name__})"
 
 
 class LlmPlanner:
     """Asks the model for a :class:`PlanDraft` and merges it into the offline plan."""
 
-    def __init__(self, model: BaseChatModel) -> None:
+    def __init__(self, model: BaseChatModel, timeout_s: float = LLM_TIMEOUT_S) -> None:
         self.model = model
+        self.timeout_s = timeout_s
 
     async def refine(
         self,
@@ -113,10 +132,11 @@ class LlmPlanner:
             HumanMessage(json.dumps(data, ensure_ascii=False)),
         ]
         try:
-            answer: Any = await structured.ainvoke(messages)
+            async with asyncio.timeout(self.timeout_s):
+                answer: Any = await structured.ainvoke(messages)
         except Exception as exc:  # noqa: BLE001 - any model failure falls back
             usage.calls += 1
-            usage.fallbacks.append(f"planner: model call failed ({type(exc).__name__})")
+            usage.fallbacks.append(_failure("planner", exc, self.timeout_s))
             return offline
         raw = answer.get("raw") if isinstance(answer, dict) else None
         if raw is not None:
@@ -160,8 +180,9 @@ def numbers_in(text: str) -> set[str]:
 class LlmSummarizer:
     """Writes the answer from the evidence; refuses answers with numbers not in the evidence."""
 
-    def __init__(self, model: BaseChatModel) -> None:
+    def __init__(self, model: BaseChatModel, timeout_s: float = LLM_TIMEOUT_S) -> None:
         self.model = model
+        self.timeout_s = timeout_s
 
     async def summarize(
         self, question: str, language: str, evidence: dict[str, Any], usage: LlmUsage
@@ -174,10 +195,11 @@ class LlmSummarizer:
             HumanMessage(digest),
         ]
         try:
-            message = await self.model.ainvoke(messages)
+            async with asyncio.timeout(self.timeout_s):
+                message = await self.model.ainvoke(messages)
         except Exception as exc:  # noqa: BLE001 - the template answer stays
             usage.calls += 1
-            usage.fallbacks.append(f"summary: model call failed ({type(exc).__name__})")
+            usage.fallbacks.append(_failure("summary", exc, self.timeout_s))
             return None
         usage.add(message)
         text = message.content if isinstance(message, AIMessage) else ""

@@ -81,7 +81,9 @@ def build_toolbox(
 def chat_model(settings: AgentSettings) -> BaseChatModel | None:
     if settings.llm_mode == "off" or settings.google_api_key is None:
         return None
-    return build_gemini(settings.google_api_key.get_secret_value(), settings.gemini_model)
+    return build_gemini(
+        settings.google_api_key.get_secret_value(), settings.gemini_model, settings.llm_timeout_s
+    )
 
 
 class AgentRuntime:
@@ -105,9 +107,10 @@ class AgentRuntime:
             model=self.model,
             llm_mode=self.settings.llm_mode,
             llm_min_confidence=self.settings.llm_min_confidence,
+            llm_timeout_s=self.settings.llm_timeout_s,
             detection=detection_settings(self.settings),
         )
-        self.agent = Agent(build_graph(deps, checkpointer))
+        self.agent = Agent(build_graph(deps, checkpointer), self.settings.question_budget_s)
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -27,6 +27,12 @@ class AgentSettings(BaseSettings):
         default=None, description="Bearer token for the MCP servers (their OPSLENS_API_TOKEN)."
     )
     tool_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one tool call.")
+    question_budget_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time one question's tool calls may take in all; calls still waiting then "
+        "are cut short and named among the missing evidence.",
+    )
     timezone: str | None = Field(
         default=None,
         description="IANA time zone for 'today', '오늘', '10시'; default the system's.",
@@ -44,6 +50,12 @@ class AgentSettings(BaseSettings):
     llm_mode: Literal["fallback", "always", "off"] = Field(
         default="fallback",
         description="When Gemini plans: only when the offline planner is unsure, always, or never.",
+    )
+    llm_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Time one model call (plan or summary) may take; then the offline plan or "
+        "the template answer stands.",
     )
     llm_min_confidence: float = Field(
         default=0.6, ge=0, le=1, description="Offline plans below this confidence go to Gemini."

@@ -1,7 +1,9 @@
 """The agent's access to the three MCP servers: parallel tool calls, each timed and recorded.
 
 Every call's outcome is kept, success or failure, so the response can show each query that ran
-and say plainly what is missing when a backend is down.
+and say plainly what is missing when a backend is down. A question's calls share one
+:class:`Budget`: each waits at most the tool timeout or what is left of the budget, whichever is
+shorter, so a question with hung backends still ends in a bounded time.
 """
 
 from __future__ import annotations
@@ -11,26 +13,49 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from opslens.agent.answer import purpose_text
 from opslens.rpc_client import RpcClient, RpcError
+from opslens_mcp.core.errors import BackendTimeout
 
 SERVERS = ("opensearch", "prometheus", "kubernetes")
+TIMEOUT_CODE = BackendTimeout.code
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The time one question may spend waiting for its tool calls."""
+
+    seconds: float
+    ends_at: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Budget:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left_s(self) -> float:
+        return self.ends_at - time.monotonic()
 
 
 @dataclass(frozen=True)
 class ToolCall:
-    """One tool call the agent means to make, and why."""
+    """One tool call the agent means to make, and why: ``purpose`` is English text with
+    ``{names}`` that ``about`` fills in, and the key of its other languages' wording."""
 
     server: str
     tool: str
     params: dict[str, Any]
     purpose: str
+    about: dict[str, str] = field(default_factory=dict)
+
+    def describe(self, language: str = "en") -> str:
+        return purpose_text(self.purpose, self.about, language)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "server": self.server,
             "tool": self.tool,
             "params": self.params,
-            "purpose": self.purpose,
+            "purpose": self.describe(),
         }
 
 
@@ -62,29 +87,36 @@ class Toolbox:
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self.clients.values()))
 
-    async def run(self, call: ToolCall, session_id: str | None = None) -> CallOutcome:
+    async def run(
+        self, call: ToolCall, session_id: str | None = None, budget: Budget | None = None
+    ) -> CallOutcome:
         client = self.clients.get(call.server)
         started = time.perf_counter()
         if client is None:
             return CallOutcome(
                 call, False, 0.0, error={"message": f"no {call.server} server configured"}
             )
+        timeout_s = self.timeout_s
+        timed_out = f"{call.server} did not answer in {self.timeout_s:g}s"
+        if budget is not None and budget.left_s() < timeout_s:
+            timeout_s = budget.left_s()
+            timed_out = f"{call.server} did not answer within the question's {budget.seconds:g}s"
+            if timeout_s <= 0:
+                spent = f"not run: the question's {budget.seconds:g}s were spent"
+                return CallOutcome(call, False, 0.0, error={"code": TIMEOUT_CODE, "message": spent})
         try:
-            async with asyncio.timeout(self.timeout_s):
+            async with asyncio.timeout(timeout_s):
                 result = await client.call(call.tool, call.params, session_id=session_id)
         except RpcError as exc:
             error = {"code": exc.code, "message": exc.message, "data": exc.data}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
         except TimeoutError:
-            error = {
-                "code": -32002,
-                "message": f"{call.server} did not answer in {self.timeout_s:g}s",
-            }
+            error = {"code": TIMEOUT_CODE, "message": timed_out}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
         return CallOutcome(call, True, (time.perf_counter() - started) * 1000, result=result)
 
     async def run_all(
-        self, calls: list[ToolCall], session_id: str | None = None
+        self, calls: list[ToolCall], session_id: str | None = None, budget: Budget | None = None
     ) -> list[CallOutcome]:
         """Run independent calls concurrently; outcomes in the order of ``calls``."""
-        return list(await asyncio.gather(*(self.run(call, session_id) for call in calls)))
+        return list(await asyncio.gather(*(self.run(call, session_id, budget) for call in calls)))

@@ -76,8 +76,8 @@ class RunCaller(ToolCaller):
             self._since = time.perf_counter()
         self._in_flight += 1
         try:
-            call = ToolCall(server, tool, params, f"anomaly check: {tool}")
-            outcome = await self.run.toolbox.run(call, self.run.session_id)
+            call = ToolCall(server, tool, params, "anomaly check: {tool}", {"tool": tool})
+            outcome = await self.run.toolbox.run(call, self.run.session_id, self.run.budget)
         finally:
             self._in_flight -= 1
             if not self._in_flight:

@@ -70,7 +70,8 @@ async def gather_correlation(run: Run) -> Correlation:
             trees = adapters.trace_trees(whole.result)
             traces.trees = trees
     result = correlate(records, trees, [], ids, found, origins)
-    run.say("logs.count", count=total, services=run.plan.services, level=run.plan.level or "error")
+    if logs.ok:  # a failed search is named among the missing, not reported as zero lines
+        run.say("logs.count", count=total, services=run.plan.services, level=level)
     if ids:
         run.say("correlate.trace_ids", logs=total, ids=len(ids), found=result.traces_found)
     origin = result.root_cause
@@ -100,12 +101,19 @@ async def _context_around(run: Run, result: Correlation) -> list[PodRecord]:
             "prometheus",
             "red_summary",
             {"service": service, **run.prometheus_window(), "include_series": True},
-            f"error ratio of {service}",
+            "error ratio of {service}",
+            {"service": service},
         )
         for service in involved
     ]
     calls += [
-        ToolCall("kubernetes", "workload_for_service", {"service": service}, f"pods of {service}")
+        ToolCall(
+            "kubernetes",
+            "workload_for_service",
+            {"service": service},
+            "pods of {service}",
+            {"service": service},
+        )
         for service in involved[:1]
     ]
     outcomes = await run.call_all(calls)

@@ -53,7 +53,8 @@ async def gather_kubernetes(run: Run) -> None:
                 "kubernetes",
                 "workload_for_service",
                 {"service": service, **_namespace(run)},
-                f"pods of {service}",
+                "pods of {service}",
+                {"service": service},
             )
         )
     if not plan.services:

@@ -44,7 +44,8 @@ async def log_source(run: Run, level: str | None = None) -> str:
             "opensearch",
             "count_logs",
             log_filters(run, level=level, source=source),
-            f"{source} log lines",
+            "{source} log lines",
+            {"source": source},
         )
         if count.ok and count.result.get("total"):
             return source

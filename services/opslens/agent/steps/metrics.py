@@ -99,7 +99,13 @@ async def gather_metrics(run: Run) -> None:
         if plan.namespace:
             params["namespace"] = plan.namespace
         calls.append(
-            ToolCall("prometheus", tool, params, f"{measure} of {service or 'all services'}")
+            ToolCall(
+                "prometheus",
+                tool,
+                params,
+                "{measure} of {service}",
+                {"measure": measure, "service": service or "*"},
+            )
         )
     outcomes = await run.call_all(calls)
     evidence = MetricEvidence()

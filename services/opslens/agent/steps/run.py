@@ -11,7 +11,7 @@ from typing import Any
 from opslens.agent.answer import Fact
 from opslens.agent.plan import Plan
 from opslens.agent.response import Evidence, IncidentRecord, QueryRecord
-from opslens.agent.toolbox import CallOutcome, Toolbox, ToolCall
+from opslens.agent.toolbox import Budget, CallOutcome, Toolbox, ToolCall
 
 
 def native_query(server: str, result: dict[str, Any]) -> str:
@@ -48,6 +48,7 @@ class Run:
     now: datetime
     toolbox: Toolbox
     session_id: str | None = None
+    budget: Budget | None = None
     outcomes: list[CallOutcome] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     evidence: Evidence = field(default_factory=Evidence)
@@ -69,22 +70,28 @@ class Run:
         return {"window": f"{seconds}s", "at": self.plan.end.isoformat()}
 
     async def call(
-        self, server: str, tool: str, params: dict[str, Any], purpose: str
+        self,
+        server: str,
+        tool: str,
+        params: dict[str, Any],
+        purpose: str,
+        about: dict[str, str] | None = None,
     ) -> CallOutcome:
-        [outcome] = await self.call_all([ToolCall(server, tool, params, purpose)])
+        [outcome] = await self.call_all([ToolCall(server, tool, params, purpose, about or {})])
         return outcome
 
     async def call_all(self, calls: list[ToolCall]) -> list[CallOutcome]:
         """Run calls concurrently and record each; failures are noted as missing evidence."""
         started = time.perf_counter()
-        outcomes = await self.toolbox.run_all(calls, self.session_id)
+        outcomes = await self.toolbox.run_all(calls, self.session_id, self.budget)
         self.backend_wall_ms += (time.perf_counter() - started) * 1000
         for outcome in outcomes:
             self.outcomes.append(outcome)
             if not outcome.ok:
                 reason = (outcome.error or {}).get("message", "failed")
-                what = f"{outcome.call.purpose} ({outcome.call.server})"
-                self.missing.append(what)
+                call = outcome.call
+                self.missing.append(f"{call.describe()} ({call.server})")
+                what = f"{call.describe(self.language)} ({call.server})"
                 self.facts.append(Fact("missing", {"what": what, "reason": reason}))
         return outcomes
 

@@ -40,7 +40,8 @@ async def normal_p95_ms(run: Run, service: str) -> float | None:
             "include_series": True,
             "points": 96,
         },
-        f"normal p95 latency of {service}",
+        "normal p95 latency of {service}",
+        {"service": service},
     )
     if red.ok:
         p95 = median_of_series(red.result, "p95_ms")
@@ -55,7 +56,8 @@ async def normal_p95_ms(run: Run, service: str) -> float | None:
             "start": (run.plan.end - BASELINE).isoformat(),
             "end": run.plan.end.isoformat(),
         },
-        f"p95 latency of {service} from spans",
+        "p95 latency of {service} from spans",
+        {"service": service},
     )
     groups = stats.result.get("groups", []) if stats.ok else []
     return groups[0].get("p95_ms") if groups else None
