@@ -3,12 +3,13 @@
 Starts the real backends (devstack), seeds the default incident scenario, starts its live
 metrics (the scenario continued after ``now``, scraped by Prometheus), the three MCP servers,
 the agent, the reports service and the UI as child processes, prints where each is, and stops
-everything on Ctrl-C.
+everything on Ctrl-C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
             metrics=stack.prometheus,
         )
         progress(f"seeded in {time.monotonic() - started:.1f}s (now = {report.truth.now})")
+        stack.record()  # seeding restarted Prometheus: `opslens devstack down` needs its pid
         env = {
             **os.environ,
             **stack.env(),
@@ -123,9 +125,22 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
         stack.down()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def stop_on_signals() -> None:
+    """Stop like Ctrl-C on SIGTERM and SIGHUP (a service manager, a closed terminal), and on
+    SIGINT even when started in the background, where shells ignore it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+
+
 def demo(
     scenario: str = typer.Option("checkout-incident", help="Scenario from scenarios/ to seed."),
 ) -> None:
     """Run the whole product on embedded defaults: backends, demo data, servers, agent, UI."""
+    stop_on_signals()
     root = Path(os.environ.get("OPSLENS_DEVSTACK_DIR", ".devstack")).resolve()
     run_demo(root, scenario)

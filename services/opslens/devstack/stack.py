@@ -150,6 +150,11 @@ class DevStack:
             self.down()
             raise RuntimeError("the devstack did not start:\n" + "\n".join(errors))
         progress(f"all backends ready in {time.monotonic() - started:.1f}s")
+        return self.record()
+
+    def record(self) -> StackState:
+        """Write ``state.json`` (the backends' process groups) and the ``env`` file; again
+        whenever a backend restarted, so another process can stop them."""
         state = StackState(
             backends={
                 name: BackendRecord(url=backend.url, pids=_pids_of(backend))
