@@ -98,8 +98,9 @@ class Toolbox:
             )
         timeout_s = self.timeout_s
         timed_out = f"{call.server} did not answer in {self.timeout_s:g}s"
-        if budget is not None and budget.left_s() < timeout_s:
-            timeout_s = budget.left_s()
+        left_s = budget.left_s() if budget is not None else timeout_s
+        if budget is not None and left_s < timeout_s:
+            timeout_s = left_s
             timed_out = f"{call.server} did not answer within the question's {budget.seconds:g}s"
             if timeout_s <= 0:
                 spent = f"not run: the question's {budget.seconds:g}s were spent"
