@@ -15,7 +15,7 @@ from opslens.scenarios.truth import GroundTruth
 from opslens_ui.answer_view import label
 from opslens_ui.contract import AskResponse
 from opslens_ui.correlation_view import ROOT_CAUSE_STYLE
-from opslens_ui.formatting import parse_time
+from opslens_ui.formatting import escape_markdown, parse_time
 from opslens_ui.traces_view import default_tree
 from tests.ui.helpers import (
     answered,
@@ -131,6 +131,23 @@ def test_combined_question_shows_where_the_errors_start(
     spans = waterfall(demo_ui).tables[0]
     failed_in = set(spans[spans["kind"] == "error"]["service"])
     assert origin in failed_in, "the trace drawn first fails where the errors start"
+    said = "가장 유력한 원인" if response.language == "ko" else "Likely root cause"
+    assert escape_markdown(f"{said}: {origin}") in [element.value for element in demo_ui.error]
+    assert_common_rendering(demo_ui, response)
+
+
+def test_why_slow_shows_where_the_time_goes_in_the_answer_s_language(
+    demo_ui: AppTest, seeded_demo: GroundTruth
+) -> None:
+    fault = seeded_demo.fault("latency")
+    entry = fault.affected_services[-1]
+    response = answered(ask(demo_ui, f"지난 3시간 동안 {entry}가 왜 느렸어?"))
+    assert response.correlation.root_cause == fault.root_cause_service
+    said = escape_markdown(f"가장 유력한 원인: {fault.root_cause_service}")
+    assert said in [element.value for element in demo_ui.error]
+    assert "시간이 쓰인 곳 (크리티컬 패스의 자체 시간)" in texts(demo_ui)
+    [slow] = tables_with(demo_ui, "service", "self_ms", "share")
+    assert slow["service"].iloc[0] == fault.root_cause_service
     assert_common_rendering(demo_ui, response)
 
 

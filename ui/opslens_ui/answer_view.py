@@ -13,6 +13,7 @@ from opslens_ui.contract import AskResponse
 from opslens_ui.conversation import Turn
 from opslens_ui.correlation_view import render_correlation
 from opslens_ui.formatting import escape_markdown, format_ms, format_time
+from opslens_ui.i18n import Labels, pick
 from opslens_ui.incidents_view import render_incidents
 from opslens_ui.k8s_view import render_kubernetes
 from opslens_ui.logs_view import render_logs
@@ -20,7 +21,7 @@ from opslens_ui.metrics_view import render_metrics
 from opslens_ui.queries_view import render_queries
 from opslens_ui.traces_view import render_traces
 
-LABELS = {
+LABELS: Labels = {
     "incidents": {"en": "Incidents", "ko": "인시던트"},
     "logs": {"en": "Logs", "ko": "로그"},
     "traces": {"en": "Traces", "ko": "트레이스"},
@@ -34,7 +35,7 @@ LABELS = {
 
 
 def label(name: str, language: str) -> str:
-    return LABELS[name]["ko" if language == "ko" else "en"]
+    return pick(LABELS, name, language)
 
 
 def understood_as(response: AskResponse) -> str:
@@ -101,7 +102,7 @@ def render_answer(turn: Turn, response: AskResponse) -> None:
             elif name == "k8s" and evidence.k8s is not None:
                 render_kubernetes(evidence.k8s, key)
             elif name == "correlation":
-                render_correlation(response.correlation, key)
+                render_correlation(response.correlation, key, language)
             elif name == "queries":
                 render_queries(response.plan, response.queries)
     st.download_button(

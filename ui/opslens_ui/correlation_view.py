@@ -11,8 +11,37 @@ import streamlit as st
 
 from opslens_ui.contract import Correlation, Link
 from opslens_ui.formatting import escape_markdown, short_id
+from opslens_ui.i18n import Labels, pick
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
+LABELS: Labels = {
+    "root_cause": {"en": "Likely root cause: {service}", "ko": "가장 유력한 원인: {service}"},
+    "trace_ids": {
+        "en": "{ids} trace ids in the logs; {found} traces fetched",
+        "ko": "로그의 트레이스 ID {ids}개 중 {found}개 트레이스를 조회",
+    },
+    "not_found": {
+        "en": ", {missing} not found in the trace store",
+        "ko": ", {missing}개는 트레이스 저장소에 없음",
+    },
+    "graph_cut": {
+        "en": "The graph shows the first {shown} of {drawn} links.",
+        "ko": "그래프는 연결 {drawn}개 중 처음 {shown}개를 보여줍니다.",
+    },
+    "origins": {"en": "Where the errors start", "ko": "에러가 시작된 곳"},
+    "slow_services": {
+        "en": "Where the time goes (self time on the critical path)",
+        "ko": "시간이 쓰인 곳 (크리티컬 패스의 자체 시간)",
+    },
+    "traces_missing": {
+        "en": "Trace ids from the logs that the trace store does not hold",
+        "ko": "트레이스 저장소에 없는 로그의 트레이스 ID",
+    },
+    "nothing": {
+        "en": "Nothing to correlate for this question.",
+        "ko": "이 질문에는 연관 분석할 내용이 없습니다.",
+    },
+}
 MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
 NODE_STYLES = {
     "log": 'shape=note, style=filled, fillcolor="#fff3bf"',
@@ -99,33 +128,35 @@ def _is_trace(node: str) -> bool:
     return node.startswith("trace:")
 
 
-def render_correlation(correlation: Correlation, key: str) -> None:
+def render_correlation(correlation: Correlation, key: str, language: str = "en") -> None:
     """Root cause, the link graph, where errors start and where time goes."""
+
+    def label(name: str, **values: object) -> str:
+        return pick(LABELS, name, language).format(**values)
+
     if correlation.root_cause:
-        st.error(escape_markdown(f"Likely root cause: {correlation.root_cause}"))
+        st.error(escape_markdown(label("root_cause", service=correlation.root_cause)))
     ids = len(correlation.trace_ids_from_logs)
     if ids:
         missing = len(correlation.traces_missing)
+        fetched = label("trace_ids", ids=ids, found=correlation.traces_found)
         st.caption(
-            escape_markdown(
-                f"{ids} trace ids in the logs; {correlation.traces_found} traces fetched"
-                + (f", {missing} not found in the trace store" if missing else "")
-            )
+            escape_markdown(fetched + (label("not_found", missing=missing) if missing else ""))
         )
     if correlation.links:
         st.graphviz_chart(correlation_dot(correlation), width="stretch")
         drawn = len(grouped_traces(correlation.links))
         if drawn > MAX_LINKS:
-            st.caption(f"The graph shows the first {MAX_LINKS} of {drawn} links.")
+            st.caption(label("graph_cut", shown=MAX_LINKS, drawn=drawn))
     if correlation.origins:
-        st.caption("Where the errors start")
+        st.caption(label("origins"))
         st.dataframe(
             pd.DataFrame([origin.model_dump() for origin in correlation.origins]),
             hide_index=True,
             key=f"{key}-origins",
         )
     if correlation.slow_services:
-        st.caption("Where the time goes (self time on the critical path)")
+        st.caption(label("slow_services"))
         st.dataframe(
             pd.DataFrame([slow.model_dump() for slow in correlation.slow_services]),
             hide_index=True,
@@ -137,7 +168,7 @@ def render_correlation(correlation: Correlation, key: str) -> None:
             },
         )
     if correlation.traces_missing:
-        st.caption("Trace ids from the logs that the trace store does not hold")
+        st.caption(label("traces_missing"))
         st.code("\n".join(correlation.traces_missing), language=None)
     if not (correlation.links or correlation.origins or correlation.slow_services or ids):
-        st.info("Nothing to correlate for this question.")
+        st.info(label("nothing"))

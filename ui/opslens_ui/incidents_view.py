@@ -8,9 +8,10 @@ import streamlit as st
 
 from opslens_ui.contract import Incident
 from opslens_ui.formatting import escape_markdown, format_time
+from opslens_ui.i18n import Labels, pick
 from opslens_ui.logs_view import trace_link
 
-WORDS = {
+WORDS: Labels = {
     "ongoing": {"en": "ongoing", "ko": "진행 중"},
     "root_cause": {"en": "Most likely root cause", "ko": "가장 유력한 원인"},
     "candidates": {"en": "Root-cause candidates", "ko": "근본 원인 후보"},
@@ -20,7 +21,7 @@ WORDS = {
 
 
 def word(name: str, language: str) -> str:
-    return WORDS[name]["ko" if language == "ko" else "en"]
+    return pick(WORDS, name, language)
 
 
 def incident_title(number: int, incident: Incident, language: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import yaml
@@ -22,13 +23,26 @@ FINDINGS_KO: dict[str, str] = MESSAGES["findings_ko"]
 PURPOSES: dict[str, dict[str, str]] = MESSAGES["purposes"]
 
 
+class CatalogFormatter(Formatter):
+    """``str.format`` plus ``{count:s}``: the English plural ending of a number ("s" unless
+    it is 1), for sentences like "{count} trace{count:s}"."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "s" and isinstance(value, int | float):
+            return "" if value == 1 else "s"
+        return str(super().format_field(value, format_spec))
+
+
+FORMAT = CatalogFormatter().format
+
+
 def word(key: str, language: str) -> str:
     return WORDS.get(key, {}).get(language, key)
 
 
 def phrase(key: str, language: str, **values: Any) -> str:
     """One catalog entry in ``language`` (English when it has no translation), filled in."""
-    return (CATALOG[key].get(language) or CATALOG[key]["en"]).format(**values)
+    return FORMAT(CATALOG[key].get(language) or CATALOG[key]["en"], **values)
 
 
 def _worded(values: dict[str, Any], language: str) -> dict[str, Any]:
@@ -99,7 +113,7 @@ class Fact:
         values["threshold"] = threshold_text(
             values.get("threshold_ms"), values.get("p95_of"), language
         )
-        return template.format(**values)
+        return FORMAT(template, **values)
 
 
 def render_answer(facts: list[Fact], language: str) -> str:

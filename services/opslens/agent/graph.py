@@ -29,6 +29,7 @@ from opslens.agent.state import AgentState
 from opslens.agent.steps.anomaly import gather_anomalies, support_first_incident
 from opslens.agent.steps.correlation import correlation_record, gather_correlation
 from opslens.agent.steps.kubernetes import gather_kubernetes
+from opslens.agent.steps.latency import asks_why_slow, gather_latency_correlation
 from opslens.agent.steps.logs import gather_logs
 from opslens.agent.steps.metrics import gather_metrics
 from opslens.agent.steps.run import Run
@@ -184,7 +185,9 @@ def build_graph(
         started = time.perf_counter()
         run = _run(state, deps, config)
         record = CorrelationRecord()
-        if run.plan.intent == "correlate":
+        if asks_why_slow(run.plan):
+            record = await gather_latency_correlation(run)
+        elif run.plan.intent == "correlate":
             record = correlation_record(await gather_correlation(run))
         elif run.plan.intent == "anomaly":
             supporting = await support_first_incident(run)
@@ -218,7 +221,7 @@ def build_graph(
                 Fact(
                     "scope",
                     {
-                        "what": plan.intent,
+                        "what": "latency" if asks_why_slow(plan) else plan.intent,
                         "start": plan.start.isoformat(timespec="minutes"),
                         "end": plan.end.isoformat(timespec="minutes"),
                     },

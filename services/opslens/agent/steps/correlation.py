@@ -1,9 +1,12 @@
-"""Correlated questions: error logs -> their traces -> where errors start -> metrics and pods."""
+"""Correlated questions: error logs -> their traces -> where errors start -> metrics and pods.
+
+Why something is slow is :mod:`opslens.agent.steps.latency`, which shares the context step."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from opslens.agent.answer import word
 from opslens.agent.correlate import Correlation, correlate, evidence_links, trace_ids_of
 from opslens.agent.response import (
     CorrelationRecord,
@@ -86,14 +89,21 @@ async def gather_correlation(run: Run) -> Correlation:
         )
     elif trees:
         run.say("correlate.no_origin")
-    pods = await _context_around(run, result)
+    involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
+    pods = await context_around(run, involved, "error_ratio")
+    _mark_error_logs(run)
     result.links = evidence_links(records, trees, pods)
     return result
 
 
-async def _context_around(run: Run, result: Correlation) -> list[PodRecord]:
-    """Error ratio of the services involved and the pods and events of the origin."""
-    involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
+def series_name(measure: str, service: str) -> str:
+    """The chart name of a service's RED measure: 'error ratio payment-service'."""
+    return f"{word(measure, 'en')} {service}"
+
+
+async def context_around(run: Run, involved: list[str], measure: str) -> list[PodRecord]:
+    """The ``measure`` series (a RED measure: ``error_ratio``, ``p95_ms``) of the services
+    involved, and the pods of the first; both go into the run's evidence."""
     if not involved:
         return []
     calls = [
@@ -101,39 +111,32 @@ async def _context_around(run: Run, result: Correlation) -> list[PodRecord]:
             "prometheus",
             "red_summary",
             {"service": service, **run.prometheus_window(), "include_series": True},
-            "error ratio of {service}",
-            {"service": service},
+            "{measure} of {service}",
+            {"measure": measure, "service": service},
         )
         for service in involved
     ]
-    calls += [
+    calls.append(
         ToolCall(
             "kubernetes",
             "workload_for_service",
-            {"service": service},
+            {"service": involved[0]},
             "pods of {service}",
-            {"service": service},
+            {"service": involved[0]},
         )
-        for service in involved[:1]
-    ]
+    )
     outcomes = await run.call_all(calls)
     metrics = MetricEvidence()
     for service, outcome in zip(involved, outcomes, strict=False):
         if outcome.ok:
             window_series = outcome.result.get("series") or {}
-            promql = (window_series.get("queries") or {}).get("error_ratio", "")
-            series_set = (window_series.get("measures") or {}).get("error_ratio", {})
-            for record in adapters.series_records(series_set, f"error ratio {service}", promql):
-                metrics.series.append(record)
-    if run.evidence.logs and run.evidence.logs.records:
-        times = sorted(record.timestamp for record in run.evidence.logs.records if record.timestamp)
-        if times:
-            metrics.anomaly_windows.append(
-                WindowMark(start=times[0], end=times[-1], label="error logs")
-            )
+            promql = (window_series.get("queries") or {}).get(measure, "")
+            series_set = (window_series.get("measures") or {}).get(measure, {})
+            name = series_name(measure, service)
+            metrics.series.extend(adapters.series_records(series_set, name, promql))
     run.evidence.metrics = metrics
-    pods_outcome = outcomes[len(involved)] if len(outcomes) > len(involved) else None
-    if pods_outcome is None or not pods_outcome.ok:
+    pods_outcome = outcomes[-1]
+    if not pods_outcome.ok:
         return []
     found: list[dict[str, Any]] = []
     for workload in pods_outcome.result.get("workloads", []):
@@ -141,6 +144,16 @@ async def _context_around(run: Run, result: Correlation) -> list[PodRecord]:
     pods = adapters.pod_records({"pods": found})
     run.evidence.k8s = KubeEvidence(pods=pods)
     return pods
+
+
+def _mark_error_logs(run: Run) -> None:
+    """The span of the error logs read, as a window on the metric charts."""
+    records = run.evidence.logs.records if run.evidence.logs else []
+    times = sorted(record.timestamp for record in records if record.timestamp)
+    if times and run.evidence.metrics is not None:
+        run.evidence.metrics.anomaly_windows.append(
+            WindowMark(start=times[0], end=times[-1], label="error logs")
+        )
 
 
 def correlation_record(result: Correlation) -> CorrelationRecord:

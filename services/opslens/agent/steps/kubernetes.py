@@ -74,15 +74,24 @@ async def gather_kubernetes(run: Run) -> None:
         evidence.events = adapters.event_records(events.result)
     if diagnosis.ok:
         evidence.findings = adapters.finding_records(diagnosis.result)
-    if plan.services:
-        evidence.events = [
-            event
-            for event in evidence.events
-            if any(service in event.object for service in plan.services)
-        ] or evidence.events
+    if plan.services:  # the cluster-wide answers, narrowed to the services asked about
+        names = {pod.name for pod in evidence.pods}
+        evidence.events = [e for e in evidence.events if _concerns(e.object, plan.services, names)]
+        evidence.findings = [
+            f for f in evidence.findings if _concerns(f.object, plan.services, names)
+        ]
     run.evidence.k8s = evidence
     _say_pods(run, evidence.pods, state)
     _say_events(run, evidence)
+
+
+def _concerns(object_ref: str, services: list[str], pod_names: set[str]) -> bool:
+    """Whether ``Kind/name`` is one of the services' pods or workloads (a Deployment named as
+    the service, its ReplicaSets and pods named after it)."""
+    name = object_ref.split("/", 1)[-1]
+    return name in pod_names or any(
+        name == service or name.startswith(f"{service}-") for service in services
+    )
 
 
 def _pods_of(result: dict[str, Any]) -> list[PodRecord]:
@@ -118,7 +127,7 @@ def _say_pods(run: Run, pods: list[PodRecord], state: str | None) -> None:
 
 def _say_events(run: Run, evidence: KubeEvidence) -> None:
     if not evidence.events:
-        run.say("k8s.no_events")
+        run.say("k8s.no_events", services=run.plan.services)
     else:
         reasons: dict[str, int] = {}
         for event in evidence.events:

@@ -99,7 +99,7 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         bottlenecks?
         """,
         r"""
-        느린 느려 느림 늦 지연 오래\s*걸 병목 렉 가장\s*오래
+        느린 느려 느렸 느림 느리 늦 지연 오래\s*걸 병목 렉 가장\s*오래
         """,
     ),
     (
