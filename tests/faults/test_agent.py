@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -71,27 +72,28 @@ def prometheus_server(prometheus: PrometheusBackend) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def agent_url(prometheus_server: str, demo_servers: DemoServers) -> Iterator[str]:
+@contextmanager
+def agent(prometheus_server: str, demo_servers: DemoServers, budget_s: float) -> Iterator[str]:
     settings = demo_agent_settings(
         demo_servers,
         prometheus_url=prometheus_server,
         tool_timeout_s=TOOL_TIMEOUT_S,
-        question_budget_s=SERVER_TIMEOUT_S * 10,  # out of the way: each call's timeout rules
+        question_budget_s=budget_s,
     )
     with serve(create_agent_app(settings)) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
+def agent_url(prometheus_server: str, demo_servers: DemoServers) -> Iterator[str]:
+    # The question budget out of the way: each call's timeout rules.
+    with agent(prometheus_server, demo_servers, budget_s=SERVER_TIMEOUT_S * 10) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def budgeted_agent_url(prometheus_server: str, demo_servers: DemoServers) -> Iterator[str]:
-    settings = demo_agent_settings(
-        demo_servers,
-        prometheus_url=prometheus_server,
-        tool_timeout_s=TOOL_TIMEOUT_S,
-        question_budget_s=QUESTION_BUDGET_S,
-    )
-    with serve(create_agent_app(settings)) as url:
+    with agent(prometheus_server, demo_servers, budget_s=QUESTION_BUDGET_S) as url:
         yield url
 
 

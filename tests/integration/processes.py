@@ -4,6 +4,7 @@ what a process started."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -15,33 +16,27 @@ def pid_exists(pid: int) -> bool:
     return True
 
 
+def _processes(file: str) -> Iterator[tuple[int, bytes]]:
+    """Every process's pid and its ``/proc/<pid>/<file>`` (those gone meanwhile skipped)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield int(entry.name), (entry / file).read_bytes()
+            except OSError:
+                continue
+
+
 def processes_mentioning(text: str) -> list[int]:
     """Pids whose command line contains ``text`` (e.g. a test's work directory)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if text.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, cmdline in _processes("cmdline") if text.encode() in cmdline]
 
 
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children in sessions of their own included)."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state
-        children.setdefault(parent, []).append(int(entry.name))
+    for child, stat in _processes("stat"):
+        parent = int(stat.rsplit(b")", 1)[1].split()[1])  # the field after the state
+        children.setdefault(parent, []).append(child)
     found, pending = [], list(children.get(pid, []))
     while pending:
         child = pending.pop()

@@ -91,7 +91,7 @@ async def gather_correlation(run: Run) -> Correlation:
         run.say("correlate.no_origin")
     involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
     pods = await context_around(run, involved, "error_ratio")
-    _mark_error_logs(run)
+    mark_window(run, [record.timestamp for record in records], "error logs")
     result.links = evidence_links(records, trees, pods)
     return result
 
@@ -146,13 +146,12 @@ async def context_around(run: Run, involved: list[str], measure: str) -> list[Po
     return pods
 
 
-def _mark_error_logs(run: Run) -> None:
-    """The span of the error logs read, as a window on the metric charts."""
-    records = run.evidence.logs.records if run.evidence.logs else []
-    times = sorted(record.timestamp for record in records if record.timestamp)
+def mark_window(run: Run, moments: list[str | None], label: str) -> None:
+    """The span of ``moments`` (ISO times of what was read) as a window on the metric charts."""
+    times = sorted(moment for moment in moments if moment)
     if times and run.evidence.metrics is not None:
         run.evidence.metrics.anomaly_windows.append(
-            WindowMark(start=times[0], end=times[-1], label="error logs")
+            WindowMark(start=times[0], end=times[-1], label=label)
         )
 
 

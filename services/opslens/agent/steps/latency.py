@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from opslens.agent.correlate import slow_services
 from opslens.agent.plan import Plan
-from opslens.agent.response import CorrelationRecord, SlowServiceRecord, WindowMark
-from opslens.agent.steps.correlation import context_around, series_name
+from opslens.agent.response import CorrelationRecord, SlowServiceRecord, TraceEvidence
+from opslens.agent.steps.correlation import context_around, mark_window, series_name
 from opslens.agent.steps.metrics import describe
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.traces import gather_traces
@@ -23,26 +23,17 @@ def asks_why_slow(plan: Plan) -> bool:
     return plan.intent == "correlate" and plan.slow and plan.level is None
 
 
-def _mark_slow_traces(run: Run) -> None:
-    """The span of the slow traces read, as a window on the metric charts."""
-    summaries = run.evidence.traces.summaries if run.evidence.traces else []
-    starts = sorted(summary.start for summary in summaries if summary.start)
-    if starts and run.evidence.metrics is not None:
-        run.evidence.metrics.anomaly_windows.append(
-            WindowMark(start=starts[0], end=starts[-1], label="slow traces")
-        )
-
-
 async def gather_latency_correlation(run: Run) -> CorrelationRecord:
     """The slow traces, the service most of their critical-path time is spent in (the root
     cause), and the p95 latency of it and of the services asked about."""
     await gather_traces(run)
-    trees = run.evidence.traces.trees if run.evidence.traces else []
+    traces = run.evidence.traces or TraceEvidence()
+    trees = traces.trees
     ranked = slow_services(trees)
     root = ranked[0].service if ranked else None
     involved = list(dict.fromkeys(([root] if root else []) + run.plan.services))
     await context_around(run, involved, LATENCY_MEASURE)
-    _mark_slow_traces(run)
+    mark_window(run, [summary.start for summary in traces.summaries], "slow traces")
     series = run.evidence.metrics.series if run.evidence.metrics else []
     for service in involved:
         own = [record for record in series if record.name == series_name(LATENCY_MEASURE, service)]
