@@ -14,6 +14,17 @@ from opslens_ui.formatting import escape_markdown, short_id
 from opslens_ui.i18n import Labels, pick
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
+MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
+NODE_STYLES = {
+    "log": 'shape=note, style=filled, fillcolor="#fff3bf"',
+    "trace": 'shape=ellipse, style=filled, fillcolor="#e7f5ff"',
+    "traces": 'shape=ellipse, style="filled,bold", fillcolor="#d0ebff"',
+    "service": 'shape=box, style="rounded,filled", fillcolor="#f1f3f5"',
+    "pod": 'shape=component, style=filled, fillcolor="#ebfbee"',
+}
+ROOT_CAUSE_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#ffc9c9", color="#c92a2a"'
+OTHER_STYLE = "shape=box"
+# The tab's words in the answer's language.
 LABELS: Labels = {
     "root_cause": {"en": "Likely root cause: {service}", "ko": "가장 유력한 원인: {service}"},
     "trace_ids": {
@@ -42,16 +53,6 @@ LABELS: Labels = {
         "ko": "이 질문에는 연관 분석할 내용이 없습니다.",
     },
 }
-MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
-NODE_STYLES = {
-    "log": 'shape=note, style=filled, fillcolor="#fff3bf"',
-    "trace": 'shape=ellipse, style=filled, fillcolor="#e7f5ff"',
-    "traces": 'shape=ellipse, style="filled,bold", fillcolor="#d0ebff"',
-    "service": 'shape=box, style="rounded,filled", fillcolor="#f1f3f5"',
-    "pod": 'shape=component, style=filled, fillcolor="#ebfbee"',
-}
-ROOT_CAUSE_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#ffc9c9", color="#c92a2a"'
-OTHER_STYLE = "shape=box"
 
 
 def dot_string(text: str) -> str:
