@@ -2,7 +2,7 @@
 #
 # One image for every opslens service; the command picks the service:
 #   opslens serve opensearch|prometheus|kubernetes|agent|reports --host 0.0.0.0
-#   streamlit run ui/opslens_ui/app.py --server.port 8501 --server.address 0.0.0.0
+#   opslens ui --host 0.0.0.0 --port 8501
 #   opslens seed --scenario scenarios/checkout-incident.yaml     (the demo's one-shot job)
 # Build: docker build -t opslens:local .    (compose.yaml builds it for you)
 
@@ -33,8 +33,7 @@ RUN groupadd --system --gid 10001 opslens \
     && mkdir -p /var/lib/opslens \
     && chown opslens:opslens /var/lib/opslens
 WORKDIR /app
-# The UI is started from its script; the demo seeds the shipped scenarios.
-COPY ui/opslens_ui ./ui/opslens_ui
+# The demo seeds the shipped scenarios (the UI's app file comes with the installed package).
 COPY scenarios ./scenarios
 # SQLite stores go to /var/lib/opslens (mount a volume there); Postgres for several replicas.
 ENV OPSLENS_AGENT_CHECKPOINT_URL=sqlite:////var/lib/opslens/sessions.sqlite \

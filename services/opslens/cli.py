@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
+from opslens.devstack.envfile import use_devstack_env
 from opslens.reports.cli import app as report_app
 from opslens.scenarios.cli import app as scenario_app
 from opslens.scenarios.cli import seed
@@ -45,6 +48,7 @@ def serve(
     """Serve one server over HTTP: JSON-RPC at /rpc, MCP at /mcp, /healthz, /readyz, /metrics."""
     import uvicorn
 
+    use_devstack_env()
     component = _component(server)
     application = component.create_http_app()
     uvicorn.run(
@@ -69,12 +73,31 @@ def mcp(
     from opslens_mcp.core.mcp_server import build_mcp_server, run_stdio
     from opslens_mcp.core.settings import ServerSettings
 
+    use_devstack_env()
     settings = ServerSettings()
     configure_logging(settings.log_level)  # logs go to stderr; stdout is the protocol
     service = _component(server).create_service()
     executor = ToolExecutor(service.registry, timeout_s=settings.call_timeout_s)
     server_ = build_mcp_server(f"opslens-{service.name}", executor, service.instructions)
     run_stdio(server_, service.resources)
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port of the UI.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    agent_url: Annotated[
+        str | None,
+        typer.Option(help="The agent service (default: OPSLENS_UI_AGENT_URL, else :8100)."),
+    ] = None,
+) -> None:
+    """Serve the Streamlit UI (chat, evidence, reports) against a running agent."""
+    from opslens_ui.launch import streamlit_command
+
+    if agent_url:
+        os.environ["OPSLENS_UI_AGENT_URL"] = agent_url
+    typer.echo(f"opslens UI: http://{host}:{port}", err=True)
+    os.execv(sys.executable, streamlit_command(sys.executable, port, host))
 
 
 def main() -> None:

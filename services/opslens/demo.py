@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from opslens.devstack.envfile import devstack_root
 from opslens.devstack.process import ManagedProcess, progress
 from opslens.devstack.stack import DevStack, StackPorts
 
@@ -32,8 +33,9 @@ class DemoService:
 
 def demo_services(python: str) -> list[DemoService]:
     """What the demo runs besides the backends, with the usual ports."""
+    from opslens_ui.launch import DEFAULT_PORT, streamlit_command
+
     serve = [python, "-m", "opslens.cli", "serve"]
-    ui = Path(__file__).resolve().parents[2] / "ui" / "opslens_ui" / "app.py"
     services = [
         DemoService("opensearch server", [*serve, "opensearch", "--port", "8101"], 8101),
         DemoService("prometheus server", [*serve, "prometheus", "--port", "8102"], 8102),
@@ -41,12 +43,8 @@ def demo_services(python: str) -> list[DemoService]:
         DemoService("agent", [*serve, "agent", "--port", "8100"], 8100),
     ]
     services.append(DemoService("reports", [*serve, "reports", "--port", "8104"], 8104))
-    streamlit = [
-        *(python, "-m", "streamlit", "run", str(ui), "--server.headless=true"),
-        *("--server.address=127.0.0.1", "--browser.gatherUsageStats=false"),
-        "--client.toolbarMode=viewer",
-    ]
-    services.append(DemoService("ui", [*streamlit, "--server.port=8501"], 8501, "/_stcore/health"))
+    ui = streamlit_command(python, DEFAULT_PORT)
+    services.append(DemoService("ui", ui, DEFAULT_PORT, "/_stcore/health"))
     return services
 
 
@@ -142,5 +140,4 @@ def demo(
 ) -> None:
     """Run the whole product on embedded defaults: backends, demo data, servers, agent, UI."""
     stop_on_signals()
-    root = Path(os.environ.get("OPSLENS_DEVSTACK_DIR", ".devstack")).resolve()
-    run_demo(root, scenario)
+    run_demo(devstack_root(), scenario)

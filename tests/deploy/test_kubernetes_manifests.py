@@ -3,8 +3,6 @@ locked-down pods, probes and Services that point where the servers listen."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -86,8 +84,7 @@ def test_every_server_and_the_ui_are_deployed() -> None:
             if args[:2] == ["opslens", "serve"]:
                 served.add(args[2])
             else:
-                assert args[:3] == ["streamlit", "run", "ui/opslens_ui/app.py"], args
-                assert (Path(__file__).resolve().parents[2] / args[2]).is_file()
+                assert args[:2] == ["opslens", "ui"], args
                 served.add("ui")
     assert set(SERVICES) | {"ui"} <= served
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +14,9 @@ from opslens.scenarios.writer import generate
 from tests.scenarios.files import Generated
 
 # A fixed moment, so failures reproduce; its day boundary splits the daily log indices.
-PINNED_NOW = "2026-11-26T02:00:00Z"
+# OPSLENS_TEST_PINNED_NOW moves it (keep 02:00 UTC): the tests must pass for any distance
+# between it and the wall clock, e.g. with it 400 days back or ahead.
+PINNED_NOW = os.environ.get("OPSLENS_TEST_PINNED_NOW", "2026-11-26T02:00:00Z")
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,9 @@ from opslens.scenarios.seed import scenario_path
 from opslens.scenarios.topology import compile_topology
 from opslens.scenarios.traffic import Request, TrafficGenerator
 from opslens.scenarios.writer import generate
+from tests.scenarios.conftest import PINNED_NOW
 
-NOW = "2026-11-26T02:00:00Z"
+NOW = PINNED_NOW
 
 
 def _files(root: Path) -> list[str]:

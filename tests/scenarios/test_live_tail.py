@@ -137,8 +137,34 @@ def test_two_tails_serve_the_same_series_at_the_same_moment() -> None:
     assert all("istio_requests_total{" in body for body in bodies[0])
 
 
-def test_the_live_command_serves_the_tail(tmp_path: Path) -> None:
-    spec, now_ms = _spec(), resolve_now(PINNED_NOW)
+RESUMED = re.compile(r"resuming at (\S+);")
+DAY_MS = 24 * 60 * MINUTE_MS
+
+
+def test_a_tail_far_after_its_history_resumes_at_the_current_minute(tmp_path: Path) -> None:
+    """400 days after ``now``: no replay of the gap, counters go on from the history's totals."""
+    spec = _spec()
+    started_ms = resolve_now() + 12_345
+    now_ms = started_ms - started_ms % MINUTE_MS - 400 * DAY_MS
+    before = _file_samples(spec, now_ms, tmp_path)[now_ms // 1000]  # the history's last step
+
+    tail = LiveMetrics(spec, now_ms, started_ms=started_ms)
+
+    assert tail.resumed_ms is not None
+    assert tail.skipped_minutes == (tail.resumed_ms - now_ms) // MINUTE_MS
+    assert started_ms - 2 * MINUTE_MS <= tail.resumed_ms <= started_ms
+    [(_, first)] = _exposition(tail.exposition(started_ms)).items()
+    counters = [k for k in before if k[0].endswith("_total") and k in first]
+    assert counters
+    assert all(float(first[k]) >= float(before[k]) for k in counters)
+
+
+@pytest.mark.parametrize("history_end", ["pinned", "400 days ago"])
+def test_the_live_command_serves_the_tail(tmp_path: Path, history_end: str) -> None:
+    """Ready in bounded time however far ``--now`` is from the wall clock."""
+    spec = _spec()
+    pinned = history_end == "pinned"
+    now_ms = resolve_now(PINNED_NOW) if pinned else resolve_now() - 400 * DAY_MS
     scenario_file = tmp_path / "scenario.yaml"
     scenario_file.write_text(yaml.safe_dump(spec.model_dump(mode="json")), encoding="utf-8")
     assert load_scenario(scenario_file) == spec
@@ -150,7 +176,11 @@ def test_the_live_command_serves_the_tail(tmp_path: Path) -> None:
     process.start()
     try:
         process.wait_ready(lambda: httpx.get(f"{url}/healthz").status_code == 200, 60)
-        tail = LiveMetrics(spec, now_ms)
+        # The same tail in this process, resumed where the command says it resumed (if at all:
+        # up to an hour after ``now`` it replays every minute).
+        resumed = RESUMED.search(process.log_path.read_text(encoding="utf-8"))
+        started_ms = resolve_now(resumed.group(1)) + MINUTE_MS if resumed else None
+        tail = LiveMetrics(spec, now_ms, started_ms=started_ms)
         for _ in range(3):  # a request may straddle a step; then ask again
             before = time.time()
             body = httpx.get(f"{url}/metrics", timeout=30).text
@@ -162,6 +192,10 @@ def test_the_live_command_serves_the_tail(tmp_path: Path) -> None:
             raise AssertionError("every request straddled a step")
     finally:
         process.stop()
+    if not pinned:
+        assert resumed is not None
+        assert "--now is 400d" in process.log_path.read_text(encoding="utf-8")
+        assert "istio_requests_total{" in body
 
 
 # --- The tail scraped by the real Prometheus ---------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -37,10 +37,6 @@ from opslens.agent.steps.traces import gather_traces
 from opslens.agent.toolbox import Budget, Toolbox
 from opslens.agent.understanding import OfflinePlanner
 from opslens.reports.settings import ReportSettings
-
-# Windows the agent uses when the question gave none: traces and correlation look back over
-# the hours an incident usually spans, where the planner's one-hour default would miss it.
-DEFAULT_WINDOWS = {"traces": timedelta(hours=6), "anomaly": timedelta(hours=1)}
 
 GATHER: dict[str, Callable[[Run], Awaitable[None]]] = {
     "logs": gather_logs,
@@ -157,9 +153,6 @@ def build_graph(
         for name in ("services", "level", "namespace", "start", "end"):
             if filters.get(name):
                 update[name] = filters[name]
-        widened = DEFAULT_WINDOWS.get(plan.intent)
-        if plan.window_defaulted and widened and not filters.get("start"):
-            update["start"] = _instant(update.get("end", plan.end)) - widened
         if update:
             plan = _with_filters(plan, update, one_sided="end" if filters.get("end") else "start")
         return {"plan": plan.model_dump(mode="json")}

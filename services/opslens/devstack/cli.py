@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from opslens.devstack.envfile import devstack_root
 from opslens.devstack.stack import DevStack, StackPorts, recorded_status, stop_recorded
 
 app = typer.Typer(help="Run real Prometheus, OpenSearch and kube-apiserver on loopback.")
-
-
-def devstack_root() -> Path:
-    """``$OPSLENS_DEVSTACK_DIR`` or ``.devstack`` in the current folder."""
-    return Path(os.environ.get("OPSLENS_DEVSTACK_DIR", ".devstack")).resolve()
 
 
 @app.command()

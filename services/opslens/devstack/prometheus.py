@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 import yaml
 
 from opslens.devstack.process import BackendStartError, ManagedProcess, progress
-from opslens.scenarios.loaders.prometheus import PromtoolBackfill
+from opslens.scenarios.loaders.prometheus import PromtoolBackfill, delete_series
 
 SCRAPE_INTERVAL = "5s"
 START_TIMEOUT_S = 60.0
@@ -55,6 +56,7 @@ class PrometheusBackend:
                 f"--storage.tsdb.path={self.tsdb_dir}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--web.enable-lifecycle",
+                "--web.enable-admin-api",  # re-seeding deletes the series it wrote before
                 # Backfilled scenarios and imported datasets can be old: keep everything.
                 "--storage.tsdb.retention.time=100y",
                 "--log.level=warn",
@@ -130,10 +132,18 @@ class PrometheusBackend:
         """Stop scraping what :meth:`add_scrape_target` added under ``job``."""
         (self.targets_dir / f"{job}.json").unlink(missing_ok=True)
 
-    def backfill(self, openmetrics_file: Path) -> None:
-        """Turn OpenMetrics text into blocks in the TSDB; restart so queries see them at once."""
+    def backfill(self, openmetrics_file: Path, replacing: Sequence[str] = ()) -> None:
+        """Turn OpenMetrics text into blocks in the TSDB, after deleting the series matching
+        ``replacing``; restart so queries see them at once."""
         was_running = self.alive()
-        if was_running:
+        if replacing:
+            if not was_running:
+                self.start()
+            try:
+                delete_series(self.url, replacing)
+            except RuntimeError as exc:
+                raise BackendStartError(str(exc)) from None
+        if was_running or replacing:
             self.stop()
         progress(f"prometheus: backfilling {openmetrics_file.name}")
         try:

@@ -18,7 +18,8 @@ import typer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from opslens.scenarios.clock import resolve_now
+from opslens.devstack.envfile import use_devstack_env
+from opslens.scenarios.clock import format_duration, iso_seconds, resolve_now
 from opslens.scenarios.live import DEFAULT_PORT, LiveMetrics, create_live_app
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import load_scenario
@@ -32,6 +33,11 @@ class SeedSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSLENS_", extra="ignore")
 
     opensearch_url: str | None = Field(default=None, description="OpenSearch base URL.")
+    prometheus_url: str | None = Field(
+        default=None,
+        description="Prometheus serving the TSDB; re-seeding deletes the series it wrote before "
+        "there (admin API).",
+    )
     kube_kubeconfig: Path | None = Field(default=None, description="Kubeconfig that may write.")
     devstack_admin_kubeconfig: Path | None = Field(
         default=None, description="The devstack's admin kubeconfig (preferred: seeding writes)."
@@ -77,13 +83,22 @@ def seed(
     index_prefix: PrefixOption = "",
 ) -> None:
     """Load a scenario into the running backends; re-seeding replaces what it wrote before."""
+    use_devstack_env()
     settings = SeedSettings()
     if not (settings.opensearch_url or settings.kubeconfig or settings.tsdb):
         raise typer.BadParameter(
             "no backend configured: set OPSLENS_OPENSEARCH_URL, OPSLENS_KUBE_KUBECONFIG "
             "and/or OPSLENS_PROMETHEUS_TSDB (or source a devstack's env file)"
         )
-    metrics = PromtoolBackfill(settings.tsdb) if settings.tsdb else None
+    metrics = None
+    if settings.tsdb:
+        metrics = PromtoolBackfill(settings.tsdb, prometheus_url=settings.prometheus_url)
+        if not settings.prometheus_url:
+            typer.echo(
+                "OPSLENS_PROMETHEUS_URL is not set: series seeded before stay in Prometheus "
+                "beside the new ones",
+                err=True,
+            )
     report = seed_scenario(
         scenario,
         now=now,
@@ -139,8 +154,15 @@ def live(
     spec = load_scenario(scenario)
     if seed is not None:
         spec = spec.model_copy(update={"seed": seed})
-    metrics = LiveMetrics(spec, resolve_now(now))
-    metrics.exposition(int(time.time() * 1000))  # catch up to the current minute first
+    started_ms = int(time.time() * 1000)
+    metrics = LiveMetrics(spec, resolve_now(now), started_ms=started_ms)
+    if metrics.resumed_ms is not None:
+        distance = format_duration(resolve_now() - metrics.now_ms)
+        typer.echo(
+            f"--now is {distance} before the current time: resuming at "
+            f"{iso_seconds(metrics.resumed_ms)}; {metrics.skipped_minutes:,} minutes not generated",
+            err=True,
+        )
     typer.echo(f"live metrics of {spec.name} after {now}: http://{host}:{port}/metrics")
     application = create_live_app(metrics)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)

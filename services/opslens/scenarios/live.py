@@ -7,6 +7,12 @@ after ``now`` with the same code as :func:`~opslens.scenarios.writer.generate`
 (:class:`TrafficGenerator`, :class:`IstioMetrics`, :class:`ResourceMetrics`) as wall-clock time
 reaches them. Only the current minute is kept, so memory stays flat.
 
+Catching up is bounded: when the wall clock is more than :data:`CATCH_UP_MINUTES` past the last
+generated minute (a scenario seeded last week, a machine that slept), the tail does not replay
+the minutes between: it resumes at the current minute, its counters continuing from the totals
+it had. Nothing was scraped in between, so no stored series jumps back; it only rises less over
+the gap than a replay would have made it. :attr:`LiveMetrics.skipped_minutes` counts them.
+
 ``GET /metrics`` answers in OpenMetrics: every series' sample at the latest step at or before
 the current time, with the step's timestamp (nothing before the first step after ``now``). So
 Prometheus (``honor_timestamps``, its default) stores the samples a longer backfill would have
@@ -46,6 +52,7 @@ from opslens.scenarios.traffic import TrafficGenerator
 OPENMETRICS_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 DEFAULT_PORT = 8105  # next to the demo's servers (8100-8104)
 SCRAPE_JOB = "scenario-live"
+CATCH_UP_MINUTES = 60  # replayed at most before a served minute (about 10 ms each)
 TARGET_LABELS = ("job", "instance")  # what Prometheus would attach to a scraped series
 
 
@@ -92,7 +99,9 @@ def _blank_target_labels(series: str) -> str:
 class LiveMetrics:
     """The scenario's series after ``now_ms``, one generated minute at a time."""
 
-    def __init__(self, scenario: Scenario, now_ms: int) -> None:
+    def __init__(self, scenario: Scenario, now_ms: int, started_ms: int | None = None) -> None:
+        """The tail of ``scenario`` seeded up to ``now_ms``; ``started_ms`` (the wall clock at
+        start) generates up to that minute right away, so the first scrape is quick."""
         if now_ms % MINUTE_MS:
             raise ValueError("now must be a whole minute, as seeding resolves it")
         self.scenario = scenario
@@ -111,8 +120,27 @@ class LiveMetrics:
         self._next_minute = 0
         self._minute = -1  # the minute whose samples are held
         self._samples: dict[int, dict[str, list[str]]] = {}  # step (epoch s) -> family -> lines
+        self.skipped_minutes = 0
+        self._resumed_minute: int | None = None  # the minute generated after the latest skip
         with self._lock:
-            self._advance(self.history_minutes - 1)  # the counters reach the backfill's totals
+            self._replay(self.history_minutes - 1)  # the counters reach the backfill's totals
+            if started_ms is not None and self._step_of(started_ms) > now_ms // 1000:
+                self._advance(self._minute_of(self._step_of(started_ms)))
+
+    def _step_of(self, t_ms: int) -> int:
+        """The latest step (epoch s) at or before ``t_ms``."""
+        return t_ms // 1000 // self.step_s * self.step_s
+
+    def _minute_of(self, step_s: int) -> int:
+        """The minute of history a step after its start belongs to (steps end their minute)."""
+        return (step_s - self.start_ms // 1000 - 1) // 60
+
+    @property
+    def resumed_ms(self) -> int | None:
+        """Start of the minute generated after the latest skip (None: nothing skipped)."""
+        if self._resumed_minute is None:
+            return None
+        return self.start_ms + self._resumed_minute * MINUTE_MS
 
     def _generate(self, minute: int) -> dict[str, str]:
         """The metric part of :func:`~opslens.scenarios.writer.generate` for one minute."""
@@ -123,8 +151,19 @@ class LiveMetrics:
         self._next_minute = minute + 1
         return self._writer.drain()
 
+    def _replay(self, minute: int) -> None:
+        """Generate every minute up to ``minute`` (the history, whatever its length)."""
+        while self._next_minute <= minute:
+            self._generate(self._next_minute)
+        self._minute = minute
+
     def _advance(self, minute: int) -> None:
-        """Generate up to ``minute`` and keep that minute's samples (only if after ``now``)."""
+        """Generate up to ``minute``, at most :data:`CATCH_UP_MINUTES` of them (the rest are
+        skipped), and keep that minute's samples (only if after ``now``)."""
+        gap = minute + 1 - self._next_minute
+        if gap > CATCH_UP_MINUTES:
+            self.skipped_minutes += gap - 1
+            self._next_minute = self._resumed_minute = minute
         while self._next_minute <= minute:
             families = self._generate(self._next_minute)
             if self._next_minute - 1 == minute and minute >= self.history_minutes:
@@ -151,10 +190,10 @@ class LiveMetrics:
 
         Time only moves forward: a ``t_ms`` before the minute already served raises.
         """
-        step_s = t_ms // 1000 // self.step_s * self.step_s
+        step_s = self._step_of(t_ms)
         families: dict[str, list[str]] = {}
         if step_s > self.now_ms // 1000:
-            minute = (step_s - self.start_ms // 1000 - 1) // 60  # steps end their minute
+            minute = self._minute_of(step_s)
             with self._lock:
                 if minute < self._minute:
                     raise ValueError("the live tail only moves forward in time")

@@ -40,6 +40,7 @@ from opslens.scenarios.writer import (
     IndexLayout,
     generate,
 )
+from opslens_mcp.prometheus.promql import quote, regex_quote
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 DEFAULT_SCENARIO = "checkout-incident"
@@ -148,7 +149,7 @@ def _seed(
             feed.close()
         _timed(loads.seconds, "generate", started)
         if metrics is not None:
-            pending.append(pool.submit(_backfill, metrics, out_dir / METRICS_FILE, loads))
+            pending.append(pool.submit(_backfill, metrics, spec, out_dir / METRICS_FILE, loads))
         if kubeconfig is not None:
             pending.append(pool.submit(_load_kubernetes, kubeconfig, spec, out_dir, loads))
         for future in pending:
@@ -157,9 +158,22 @@ def _seed(
     return SeedReport(truth, out_dir, loads.seconds, loads.opensearch, loads.kubernetes_objects)
 
 
-def _backfill(metrics: MetricsSink, path: Path, loads: Loads) -> None:
+def seeded_series(spec: Scenario) -> list[str]:
+    """Selectors of every series seeding ``spec`` writes: its namespace's (cAdvisor,
+    kube-state-metrics, Istio on either side of a request) and its nodes' (node-exporter)."""
+    namespace = quote(spec.namespace)
+    nodes = quote("|".join(regex_quote(node) for node in spec.nodes))
+    return [
+        f"{{namespace={namespace}}}",
+        f"{{destination_workload_namespace={namespace}}}",
+        f"{{source_workload_namespace={namespace}}}",
+        f'{{__name__=~"node_.+",instance=~{nodes}}}',
+    ]
+
+
+def _backfill(metrics: MetricsSink, spec: Scenario, path: Path, loads: Loads) -> None:
     started = time.perf_counter()
-    metrics.backfill(path)
+    metrics.backfill(path, replacing=seeded_series(spec))
     _timed(loads.seconds, "prometheus", started)
 
 

@@ -37,12 +37,14 @@ from opslens.agent.understanding.thresholds import find_min_duration_ms
 from opslens.agent.understanding.timewords import find_window
 from opslens.agent.understanding.trace_id import find_trace_id
 
-# Why these defaults: an hour of logs, traces and metrics is recent enough to be about "now"
-# and small enough to return quickly; pod restarts and events that explain the state of a
-# cluster usually happened earlier in the shift, so Kubernetes questions look back 6 hours.
+# Why these defaults: an hour of logs and metrics is recent enough to be about "now" and small
+# enough to return quickly; slow traces are kept sparsely and spread over the hours an incident
+# spans, and the pod restarts and events that explain a cluster's state usually happened
+# earlier in the shift, so trace and Kubernetes questions look back 6 hours. The note of a
+# defaulted plan names its window from this one table.
 DEFAULT_WINDOWS: dict[Intent, timedelta] = {
     "logs": timedelta(hours=1),
-    "traces": timedelta(hours=1),
+    "traces": timedelta(hours=6),
     "metrics": timedelta(hours=1),
     "k8s": timedelta(hours=6),
     "correlate": timedelta(hours=1),
