@@ -136,6 +136,7 @@ MASKING_INSTRUCTIONS: tuple[AbstractMaskingInstruction, ...] = (
 """Everything the template miner masks, in the order it is applied."""
 
 _RUN_SEPARATORS = ","
+_PUNCTUATION = ",;:.)]}'\""
 _SECRET_HINTS = ("eyj", "bearer", "passw", "pwd", "secret", "key", "token")
 _CALENDAR_WORDS = frozenset(
     word + suffix
@@ -188,8 +189,8 @@ class Masker:
                         out.pop()  # the date and weekday before a time of day
                 previous = key
             else:
-                if out and out[-1] == _NUM and masked in _SIZE_UNITS:
-                    out[-1] = previous = _SIZE
+                if out and out[-1] == _NUM and (unit := masked.rstrip(_PUNCTUATION)) in _SIZE_UNITS:
+                    out[-1] = previous = _SIZE + masked[len(unit) :]
                     continue
                 previous = ""
             out.append(masked)

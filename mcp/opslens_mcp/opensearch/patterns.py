@@ -48,6 +48,8 @@ MAX_EVENT_WORDS = 8
 """A wildcard that held at most this many distinct plain words is split back into templates.
 Eight is enough for HTTP methods and typical state names. A slot that held more values is a
 parameter."""
+SHARED_WORDS = 0.5
+"""A slot is a parameter when this share of its words fill a wildcard of another template too."""
 MAX_WORDS = 64
 """Words of a message that are mined: the start of a message names its kind, and cutting long
 dumps keeps mining fast and lets lists of any length share a template."""
@@ -295,10 +297,25 @@ class LogPatternMiner:
             members: dict[int, list[list[str]]] = {}
             for masked, variant in self._variants.items():
                 members.setdefault(variant.cluster_id, []).append(masked.split(" "))
+            candidates = {
+                cluster_id: _candidate_slots(
+                    self._drain.id_to_cluster[cluster_id].log_template_tokens, variants
+                )
+                for cluster_id, variants in members.items()
+            }
+            clusters_of: dict[str, set[int]] = {}
+            for cluster_id, slots in candidates.items():
+                for words in slots.values():
+                    for word in words:
+                        clusters_of.setdefault(word, set()).add(cluster_id)
             self._resolved = {}
             for cluster_id, variants in members.items():
                 template = self._drain.id_to_cluster[cluster_id].log_template_tokens
-                events = _event_slots(template, variants)
+                events = [
+                    slot
+                    for slot, words in candidates[cluster_id].items()
+                    if _names_events(words, cluster_id, clusters_of)
+                ]
                 for tokens in variants:
                     resolved = list(template)
                     for slot in events:
@@ -343,16 +360,25 @@ def grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) 
     return correct / len(truth)
 
 
-def _event_slots(template: Sequence[str], variants: Sequence[list[str]]) -> list[int]:
-    """Wildcard slots of ``template`` that only ever held a few plain words: event names."""
-    slots = []
+def _candidate_slots(
+    template: Sequence[str], variants: Sequence[list[str]]
+) -> dict[int, set[str]]:
+    """Wildcard slots of ``template`` that only ever held a few plain words, with the words."""
+    slots = {}
     for slot, token in enumerate(template):
         if token != WILDCARD:
             continue
         words = {tokens[slot] for tokens in variants}
         if len(words) <= MAX_EVENT_WORDS and all(_is_plain_word(word) for word in words):
-            slots.append(slot)
+            slots[slot] = words
     return slots
+
+
+def _names_events(words: set[str], cluster_id: int, clusters_of: dict[str, set[int]]) -> bool:
+    """Whether a slot's words name events: a name that also fills a wildcard of another
+    template (``user cyrus`` opens and closes sessions) is a parameter."""
+    shared = sum(1 for word in words if len(clusters_of[word] - {cluster_id}) > 0)
+    return shared < SHARED_WORDS * len(words)
 
 
 def _is_plain_word(token: str) -> bool:
