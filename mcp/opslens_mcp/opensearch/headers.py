@@ -8,10 +8,11 @@ the header while its fields agree in kind across the sample:
 
 * strong kinds, which a header ends on: fields with digits (timestamps, dates, pids, node ids),
   month or weekday names, levels (``INFO``, ``[warn]``, ``E``), bracketed fields (``[main]``),
-  separators (``-``), and, on a sample of at least :data:`MIN_SAMPLE` lines, fields ending in
-  ``:`` (``sshd[42]:``) or dotted names (``org.apache.Foo``);
-* weak kinds, which a header may pass through on the way to a strong column: words that take
-  few values (hosts, components).
+  separators (``-``), dotted names (``org.apache.Foo``) and, on a sample of at least
+  :data:`MIN_SAMPLE` lines, fields ending in ``:`` (``sshd[42]:``);
+* weak kinds, which a header may pass through on the way to a strong column, on a sample of at
+  least :data:`MIN_SAMPLE` lines: words that take few values (hosts, components), or names
+  always followed by a number (``component|pid``).
 
 The first column that is neither ends the header, and the header never takes the whole line.
 What was learned is compiled into one regular expression per source, so that splitting a line
@@ -192,10 +193,10 @@ def _column_kind(fields: Sequence[str], lines: int) -> Kind | None:
     top, top_count = values.most_common(1)[0]
     if top_count >= AGREEMENT * len(fields) and not any(c.isalnum() for c in top):
         return Kind.SEPARATOR
-    if lines < MIN_SAMPLE:
-        return None
     if share(_DOTTED) >= AGREEMENT and no_exception:
         return Kind.DOTTED
+    if lines < MIN_SAMPLE:
+        return None
     if any(field.startswith(("'", '"')) for field in values):
         return None  # a quoted string is message text, not a header field
     if len(values) <= max(MAX_WEAK_VALUES, MAX_WEAK_SHARE * len(fields)):
