@@ -48,8 +48,8 @@ MAX_WEAK_SHARE = 0.05
 components repeat, the first words of messages vary."""
 MAX_HEADER_FIELDS = 12
 
-_BRACKET = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
-_FIELD = re.compile(rf"(?:{_BRACKET}|[^\s|])+")
+_BRACKET = r"\[(?:[^\[\]\n]++|\[[^\[\]\n]*+\])*+\]"
+_FIELD = re.compile(rf"(?:[^\s|\[]++|{_BRACKET}|\[)++")
 _SEPARATOR = r"[\s|]+"
 _LEVELS = (
     "TRACE|DEBUG|DBG|INFO|INF|NOTICE|WARN|WARNING|WRN|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|ALERT"
@@ -92,9 +92,9 @@ class Kind(Enum):
         if self is Kind.LEVEL:
             return rf"(?:{_LEVEL.pattern})(?![^\s|])"
         if self is Kind.NUMERIC:  # a field with a digit, in brackets or not
-            return rf"(?:{_BRACKET}|[^\s|\[])*?(?:\d|\[(?=[^\]]*\d){_BRACKET[2:]})(?:{field})?"
+            return rf"(?=\[[^\]]*\d|[^\s|]*\d){field}"
         if self is Kind.BRACKET:
-            return rf"{_BRACKET}[^\s|\[]*"
+            return rf"{_BRACKET}[^\s|\[]*+"
         if self is Kind.COLON:  # "proc[1]:", or "proc[1] (detail):" with an optional detail
             return rf"(?:{field}\s+)??{field}(?<=:)"
         return field

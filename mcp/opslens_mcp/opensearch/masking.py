@@ -148,7 +148,12 @@ _CALENDAR_WORDS = frozenset(
 _SIZE_UNITS = frozenset(
     prefix + unit for prefix in ("", "K", "M", "G", "T", "P", "E") for unit in ("B", "iB")
 ) | {"bytes"}
+_ANY_DIGIT = str.maketrans("0123456789", "2222222222")
+"""Digits as one digit (one the Kubernetes name alphabet holds): a word's shape."""
+_DIGIT = re.compile(r"\d")
 _NUM, _TIMESTAMP, _SIZE = "<NUM>", "<TIMESTAMP>", "<SIZE>"
+_SPANS_WORDS = re.compile(r"<(?:([A-Z_]+>),? <\1|TIMESTAMP>|NUM> (?:[KMGTPE]?i?B|bytes)\b)")
+"""Where :func:`_join_spanning` may change a line: checked first, as it seldom does."""
 _DATE_PARTS = frozenset({_NUM, _NUM + ",", _TIMESTAMP}) | _CALENDAR_WORDS
 
 
@@ -156,7 +161,9 @@ class Masker:
     """Masks the secrets and parameters of lines, each distinct word once.
 
     Words repeat across the lines of a log, so each word is masked by one regular expression
-    pass the first time it is seen and looked up after that (up to ``max_cached_words``).
+    pass the first time it is seen and looked up after that (up to ``max_cached_words``); a
+    word that differs from one seen only in its digits (``blk_42`` after ``blk_17``) takes its
+    mask when that mask kept no digit.
     Secrets are masked on the whole line first, when a hint of one is there. Parameters that
     span words are joined as the words are read: a date written ``Nov 10 14:17:41`` is one
     ``<TIMESTAMP>``, ``5 KB`` one ``<SIZE>``, and a list of masked values (``<IP>, <IP>``) one
@@ -165,48 +172,72 @@ class Masker:
 
     def __init__(self, max_cached_words: int = 100_000) -> None:
         self._words: dict[str, str] = {}
+        self._shapes: dict[str, str] = {}
         self._max_cached_words = max_cached_words
 
     def mask(self, text: str, max_words: int = -1) -> str:
         """``text`` masked, cut to its first ``max_words`` words (all when negative)."""
-        lowered = text.lower()
-        if any(hint in lowered for hint in _SECRET_HINTS):
+        if _may_hold_secret(text):
             text = _secret_masker.mask(text)
-        words = self._words
-        out: list[str] = []
-        previous = ""
         split = text.split(None, max_words)
-        for word in split[:max_words] if len(split) > max_words >= 0 else split:
-            masked = words.get(word)
-            if masked is None:
-                masked = self._mask_word(word)
-            if "<" in masked:
-                key = masked.rstrip(_RUN_SEPARATORS)
-                if key == previous:
-                    continue  # one more item of a list of masked values
-                if masked == _TIMESTAMP:
-                    while out and out[-1] in _DATE_PARTS:
-                        out.pop()  # the date and weekday before a time of day
-                previous = key
-            else:
-                if out and out[-1] == _NUM and (unit := masked.rstrip(_PUNCTUATION)) in _SIZE_UNITS:
-                    out[-1] = previous = _SIZE + masked[len(unit) :]
-                    continue
-                previous = ""
-            out.append(masked)
-        return " ".join(out)
+        if len(split) > max_words >= 0:
+            del split[max_words:]
+        cached = self._words.get
+        masked = [cached(word) or self._mask_word(word) for word in split]
+        line = " ".join(masked)
+        return _join_spanning(masked) if _SPANS_WORDS.search(line) else line
 
     def _mask_word(self, word: str) -> str:
+        """Masks a word not seen before; words that differ only in their digits mask alike."""
         if word.isdigit():
             masked = _NUM
         else:
-            masked = _WORD_MASKER.sub(word)
-            if "<" in masked and "," in masked:
-                masked = CollapseMaskedRuns.RUN.sub(r"\1", masked)
-        if len(self._words) >= self._max_cached_words:
-            self._words.clear()
-        self._words[word] = masked
+            shape = word.translate(_ANY_DIGIT)
+            masked = self._shapes.get(shape) or ""
+            if not masked:
+                masked = _WORD_MASKER.sub(word)
+                if "<" in masked and "," in masked:
+                    masked = CollapseMaskedRuns.RUN.sub(r"\1", masked)
+                if shape != word and not _DIGIT.search(masked):
+                    self._remember(self._shapes, shape, masked)
+        self._remember(self._words, word, masked)
         return masked
+
+    def _remember(self, cache: dict[str, str], key: str, masked: str) -> None:
+        if len(cache) >= self._max_cached_words:
+            cache.clear()
+        cache[key] = masked
+
+
+def _may_hold_secret(text: str) -> bool:
+    """Whether a secret instruction may match ``text`` (substring tests are fast, regexes not)."""
+    lowered = text.lower()
+    for hint in _SECRET_HINTS:
+        if hint in lowered:
+            return True
+    return False
+
+
+def _join_spanning(masked: list[str]) -> str:
+    """Masked words with dates, sizes and lists that span words made one parameter each."""
+    out: list[str] = []
+    previous = ""
+    for word in masked:
+        if "<" in word:
+            key = word.rstrip(_RUN_SEPARATORS)
+            if key == previous:
+                continue  # one more item of a list of masked values
+            if word == _TIMESTAMP:
+                while out and out[-1] in _DATE_PARTS:
+                    out.pop()  # the date and weekday before a time of day
+            previous = key
+        else:
+            if out and out[-1] == _NUM and (unit := word.rstrip(_PUNCTUATION)) in _SIZE_UNITS:
+                out[-1] = previous = _SIZE + word[len(unit) :]
+                continue
+            previous = ""
+        out.append(word)
+    return " ".join(out)
 
 
 class _Combined:

@@ -54,6 +54,7 @@ class LogPatternsResult(Envelope):
 def _page(source: LogSource, query: dict[str, Any], size: int) -> dict[str, Any]:
     profile = source.profile
     paths = [profile.time_field, profile.message_field, profile.trace_id_field]
+    paths += [path for path in (profile.service_field, profile.container_field) if path]
     return {
         "query": query,
         "size": size,
@@ -77,7 +78,11 @@ def _mine(
         for source, hit in items:
             line = log_line(hit, source.name, source.profile)
             if line.message:
-                miner.add(line.timestamp, line.message, line.trace_id, baseline=is_baseline)
+                # Lines of one container share a header format: the miner learns it per source.
+                origin = (source.name, line.service, line.container)
+                miner.add(
+                    line.timestamp, line.message, line.trace_id, baseline=is_baseline, source=origin
+                )
     return miner.summary(max_patterns=limit)
 
 
