@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field
@@ -11,9 +12,10 @@ from pydantic import Field
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.opensearch.context import ToolContext
 from opslens_mcp.opensearch.log_filters import LogFilters, LogSource, open_sources, source_query
-from opslens_mcp.opensearch.models import Envelope, TimeWindow
+from opslens_mcp.opensearch.models import Envelope, OpenSearchRequest, TimeWindow
 from opslens_mcp.opensearch.normalize import log_line
 from opslens_mcp.opensearch.patterns import LogPattern, LogPatternMiner, LogPatternSummary
+from opslens_mcp.opensearch.searcher import Searcher
 
 Hit = dict[str, Any]
 
@@ -22,9 +24,10 @@ class LogPatternsParams(LogFilters):
     max_messages: int = Field(
         default=1000,
         ge=10,
-        le=10_000,
-        description="Newest matching messages to analyse (server cap 5,000 by default). A "
-        "thousand show every frequent template in about a second; raise it to find rare ones.",
+        le=100_000,
+        description="Newest matching messages to analyse (server cap 100,000 by default). A "
+        "thousand show every frequent template at once; 100,000 take a few seconds and find "
+        "rare ones.",
     )
     max_patterns: int = Field(default=20, ge=1, le=200, description="Templates to return.")
     baseline_start: str | None = Field(
@@ -51,21 +54,65 @@ class LogPatternsResult(Envelope):
     baseline_messages: int = 0
 
 
-def _page(source: LogSource, query: dict[str, Any], size: int) -> dict[str, Any]:
-    profile = source.profile
-    paths = [profile.time_field, profile.message_field, profile.trace_id_field]
-    paths += [path for path in (profile.service_field, profile.container_field) if path]
-    return {
-        "query": query,
-        "size": size,
-        "sort": [{profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}}],
-        "track_total_hits": True,
-        "_source": {"includes": paths},
-    }
+PAGE = 10_000
+"""Hits per search: OpenSearch's default ``index.max_result_window``; more are read page by page
+with ``search_after``."""
 
 
-def _newest(pages: Sequence[tuple[LogSource, list[Hit]]], size: int) -> list[tuple[LogSource, Hit]]:
-    tagged = [(source, hit) for source, hits in pages for hit in hits]
+@dataclass
+class _Reading:
+    """The newest hits of one source in one window, read page by page."""
+
+    source: LogSource
+    query: dict[str, Any]
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    done: bool = False
+
+    def body(self, size: int) -> dict[str, Any]:
+        profile = self.source.profile
+        paths = [profile.time_field, profile.message_field, profile.trace_id_field]
+        paths += [path for path in (profile.service_field, profile.container_field) if path]
+        body: dict[str, Any] = {
+            "query": self.query,
+            "size": min(PAGE, size - len(self.hits)),
+            "sort": [
+                {profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}},
+                {"_id": {"order": "asc"}},
+            ],
+            "track_total_hits": not self.hits,
+            "_source": {"includes": paths},
+        }
+        if self.hits:
+            body["search_after"] = self.hits[-1]["sort"]
+        return body
+
+    def take(self, answer: dict[str, Any], asked: int, size: int) -> None:
+        page = answer["hits"]["hits"]
+        if not self.hits:
+            self.total = int(answer["hits"]["total"]["value"])
+        self.hits += page
+        self.done = len(page) < asked or len(self.hits) >= size
+
+
+async def _read(
+    searcher: Searcher, readings: list[_Reading], size: int
+) -> list[OpenSearchRequest]:
+    """Reads every source's newest ``size`` hits, one ``_msearch`` per round of pages."""
+    requests = []
+    while pending := [reading for reading in readings if not reading.done]:
+        bodies = [reading.body(size) for reading in pending]
+        answers, request = await searcher.msearch(
+            [(reading.source.profile.index, body) for reading, body in zip(pending, bodies)]
+        )
+        requests.append(request)
+        for reading, body, answer in zip(pending, bodies, answers, strict=True):
+            reading.take(answer, body["size"], size)
+    return requests
+
+
+def _newest(readings: Sequence[_Reading], size: int) -> list[tuple[LogSource, Hit]]:
+    tagged = [(reading.source, hit) for reading in readings for hit in reading.hits]
     tagged.sort(key=lambda item: -int((item[1].get("sort") or [0])[0] or 0))
     return tagged[:size]
 
@@ -106,27 +153,13 @@ def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None
         size = min(params.max_messages, cap)
         warnings = [] if size == params.max_messages else [f"max_messages lowered to {cap}"]
         sources, skipped = await open_sources(ctx.searcher, ctx.profiles, params.sources)
-        searches = [
-            (s.profile.index, _page(s, source_query(s, params, window), size)) for s in sources
-        ]
-        if baseline:
-            searches += [
-                (s.profile.index, _page(s, source_query(s, params, baseline), size))
-                for s in sources
-            ]
-        answers, request = await ctx.searcher.msearch(searches)
-        current = answers[: len(sources)]
-        before = answers[len(sources) :]
-        picked = _newest(
-            [(s, a["hits"]["hits"]) for s, a in zip(sources, current, strict=True)], size
-        )
-        picked_before = (
-            _newest([(s, a["hits"]["hits"]) for s, a in zip(sources, before, strict=True)], size)
-            if baseline
-            else []
-        )
+        current = [_Reading(s, source_query(s, params, window)) for s in sources]
+        before = [_Reading(s, source_query(s, params, baseline)) for s in sources if baseline]
+        requests = await _read(ctx.searcher, current + before, size)
+        picked = _newest(current, size)
+        picked_before = _newest(before, size)
         summary = await asyncio.to_thread(_mine, picked, picked_before, params.max_patterns)
-        total = sum(int(a["hits"]["total"]["value"]) for a in current)
+        total = sum(reading.total for reading in current)
         ctx.finish("log_patterns", "logs", params, session_id)
         return LogPatternsResult(
             patterns=summary.patterns,
@@ -137,7 +170,7 @@ def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None
             sample_truncated=len(picked) < total,
             baseline_range=TimeWindow.of(baseline) if baseline else None,
             baseline_messages=summary.baseline_messages,
-            requests=[request],
+            requests=requests,
             time_range=TimeWindow.of(window),
             warnings=warnings + skipped,
             session_id=session_id,
