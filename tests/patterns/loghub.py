@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+
 @dataclass(frozen=True)
 class LoghubSample:
     """One system's 2k sample: the labelled rows and its raw log lines."""

@@ -123,9 +123,7 @@ def test_the_word_cached_masker_redacts_secrets() -> None:
         ('{"not": "a log"}', '{"not": "a log"}', None),
     ],
 )
-def test_records_are_unwrapped_to_their_line(
-    record: str, text: str, trace_id: str | None
-) -> None:
+def test_records_are_unwrapped_to_their_line(record: str, text: str, trace_id: str | None) -> None:
     assert unwrap_record(record) == (text, trace_id)
 
 
@@ -138,8 +136,10 @@ def test_records_are_unwrapped_to_their_line(
         (["user 12 logged in"] * 3, "user 12 logged in"),
         (["Connection reset by peer"] * 40, "Connection reset by peer"),
         (
-            [f'10.0.0.{n} - - [26/Nov/2026:01:02:{n:02} +0000] "GET /a/{n} HTTP/1.1" 200 9'
-             for n in range(40)],
+            [
+                f'10.0.0.{n} - - [26/Nov/2026:01:02:{n:02} +0000] "GET /a/{n} HTTP/1.1" 200 9'
+                for n in range(40)
+            ],
             '"GET /a/39 HTTP/1.1" 200 9',
         ),
     ],

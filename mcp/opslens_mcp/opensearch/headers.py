@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from opslens_mcp.opensearch.masking import MONTHS, WEEKDAYS
+
 MIN_SAMPLE = 20
 """Lines a source needs before weak, colon and dotted columns count: fewer lines agree by chance."""
 AGREEMENT = 0.9
@@ -56,9 +58,7 @@ _LEVELS = (
     "|EMERG|EMERGENCY|FAILURE|FINE|FINER|FINEST|CONFIG|VERBOSE"
 )
 _LEVEL = re.compile(rf"[\[(<]?(?i:{_LEVELS})[\])>]?:?|[VDIWEF]")
-_CALENDAR = re.compile(
-    r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
-)
+_CALENDAR = re.compile("(?i:" + "|".join(MONTHS + WEEKDAYS) + ")[a-z]*,?")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$-]*(?:[.$][\w$-]+)+(?:[#:@]\d+)?:?")
 _EXCEPTION = re.compile(r"(?:Exception|Error)\b")
 _TRACE = re.compile(
@@ -244,6 +244,8 @@ def unwrap_record(record: str) -> tuple[str, str | None]:
         if isinstance(document, dict):
             for key in _JSON_MESSAGE_KEYS:
                 if isinstance(text := document.get(key), str):
-                    trace = next((str(document[k]) for k in _JSON_TRACE_KEYS if document.get(k)), None)
+                    trace = next(
+                        (str(document[k]) for k in _JSON_TRACE_KEYS if document.get(k)), None
+                    )
                     return unwrap_record(text)[0], trace
     return line, None

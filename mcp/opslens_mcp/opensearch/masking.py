@@ -35,8 +35,10 @@ MASK_PREFIX = "<"
 MASK_SUFFIX = ">"
 
 _HEX = "[0-9a-fA-F]"
-_MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+_WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 _SYSLOG_TIMESTAMP = _MONTH + r" +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?"
 _TIME_OF_DAY = r"\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
@@ -138,13 +140,7 @@ MASKING_INSTRUCTIONS: tuple[AbstractMaskingInstruction, ...] = (
 _RUN_SEPARATORS = ","
 _PUNCTUATION = ",;:.)]}'\""
 _SECRET_HINTS = ("eyj", "bearer", "passw", "pwd", "secret", "key", "token")
-_CALENDAR_WORDS = frozenset(
-    word + suffix
-    for word in (
-        "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun".split()
-    )
-    for suffix in ("", ",")
-)
+_CALENDAR_WORDS = frozenset(word + suffix for word in MONTHS + WEEKDAYS for suffix in ("", ","))
 _SIZE_UNITS = frozenset(
     prefix + unit for prefix in ("", "K", "M", "G", "T", "P", "E") for unit in ("B", "iB")
 ) | {"bytes"}
@@ -212,10 +208,7 @@ class Masker:
 def _may_hold_secret(text: str) -> bool:
     """Whether a secret instruction may match ``text`` (substring tests are fast, regexes not)."""
     lowered = text.lower()
-    for hint in _SECRET_HINTS:
-        if hint in lowered:
-            return True
-    return False
+    return any(hint in lowered for hint in _SECRET_HINTS)
 
 
 def _join_spanning(masked: list[str]) -> str:
@@ -279,7 +272,9 @@ def _pattern_of(instruction: AbstractMaskingInstruction) -> str:
     raise TypeError(f"cannot combine {type(instruction).__name__}")
 
 
-_WORD_MASKER = _Combined([i for i in PARAMETER_INSTRUCTIONS if not isinstance(i, CollapseMaskedRuns)])
+_WORD_MASKER = _Combined(
+    [i for i in PARAMETER_INSTRUCTIONS if not isinstance(i, CollapseMaskedRuns)]
+)
 _parameter_masker = LogMasker(MASKING_INSTRUCTIONS, MASK_PREFIX, MASK_SUFFIX)
 _secret_masker = LogMasker(SECRET_INSTRUCTIONS, MASK_PREFIX, MASK_SUFFIX)
 

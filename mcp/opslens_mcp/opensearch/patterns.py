@@ -360,9 +360,7 @@ def grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) 
     return correct / len(truth)
 
 
-def _candidate_slots(
-    template: Sequence[str], variants: Sequence[list[str]]
-) -> dict[int, set[str]]:
+def _candidate_slots(template: Sequence[str], variants: Sequence[list[str]]) -> dict[int, set[str]]:
     """Wildcard slots of ``template`` that only ever held a few plain words, with the words."""
     slots = {}
     for slot, token in enumerate(template):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -13,8 +14,9 @@ from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.opensearch.context import ToolContext
 from opslens_mcp.opensearch.log_filters import LogFilters, LogSource, open_sources, source_query
 from opslens_mcp.opensearch.models import Envelope, OpenSearchRequest, TimeWindow
-from opslens_mcp.opensearch.normalize import log_line
-from opslens_mcp.opensearch.patterns import LogPattern, LogPatternMiner, LogPatternSummary
+from opslens_mcp.opensearch.normalize import lookup
+from opslens_mcp.opensearch.patterns import LogPattern, LogPatternMiner
+from opslens_mcp.opensearch.profiles import LogProfile
 from opslens_mcp.opensearch.searcher import Searcher
 
 Hit = dict[str, Any]
@@ -54,6 +56,7 @@ class LogPatternsResult(Envelope):
     baseline_messages: int = 0
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE = 10_000
 """Hits per search: OpenSearch's default ``index.max_result_window``; more are read page by page
 with ``search_after``."""
@@ -61,76 +64,137 @@ with ``search_after``."""
 
 @dataclass
 class _Reading:
-    """The newest hits of one source in one window, read page by page."""
+    """The newest hits of one source in one window, read page by page.
+
+    Pages sort by time alone (a tie-breaker such as ``_id`` costs OpenSearch more than the
+    page): the next page asks for times up to the last one read, without the hits of that time
+    already read.
+    """
 
     source: LogSource
     query: dict[str, Any]
+    baseline: bool = False
+    keep: bool = True
     hits: list[Hit] = field(default_factory=list)
+    read: int = 0
     total: int = 0
     done: bool = False
+    _last_nanos: int | None = None
+    _last_ids: list[str] = field(default_factory=list)
 
     def body(self, size: int) -> dict[str, Any]:
         profile = self.source.profile
         paths = [profile.time_field, profile.message_field, profile.trace_id_field]
         paths += [path for path in (profile.service_field, profile.container_field) if path]
-        body: dict[str, Any] = {
-            "query": self.query,
-            "size": min(PAGE, size - len(self.hits)),
-            "sort": [
-                {profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}},
-                {"_id": {"order": "asc"}},
-            ],
-            "track_total_hits": not self.hits,
+        query = self.query
+        if self._last_nanos is not None:
+            until = {"range": {profile.time_field: {"lte": _iso_nanos(self._last_nanos)}}}
+            query = {
+                "bool": {
+                    "filter": [query, until],
+                    "must_not": [{"ids": {"values": self._last_ids}}],
+                }
+            }
+        return {
+            "query": query,
+            "size": min(PAGE, size - self.read),
+            "sort": [{profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}}],
+            "track_total_hits": not self.read,
             "_source": {"includes": paths},
         }
-        if self.hits:
-            body["search_after"] = self.hits[-1]["sort"]
-        return body
 
-    def take(self, answer: dict[str, Any], asked: int, size: int) -> None:
-        page = answer["hits"]["hits"]
-        if not self.hits:
+    def take(self, answer: dict[str, Any], asked: int, size: int) -> list[Hit]:
+        page: list[Hit] = answer["hits"]["hits"]
+        if not self.read:
             self.total = int(answer["hits"]["total"]["value"])
-        self.hits += page
-        self.done = len(page) < asked or len(self.hits) >= size
+        self.read += len(page)
+        if self.keep:
+            self.hits += page
+        self.done = len(page) < asked or self.read >= size
+        if page:
+            last = _nanos(page[-1])
+            if last != self._last_nanos:
+                self._last_nanos, self._last_ids = last, []
+            self._last_ids += [str(hit["_id"]) for hit in page if _nanos(hit) == last]
+        return page
+
+
+def _nanos(hit: Hit) -> int:
+    return int((hit.get("sort") or [0])[0] or 0)
+
+
+def _iso_nanos(nanos: int) -> str:
+    seconds, fraction = divmod(nanos, 1_000_000_000)
+    moment = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{moment}.{fraction:09d}Z"
+
+
+class _Feeder:
+    """Feeds hits to one miner in a worker thread, a page at a time, while the next is read."""
+
+    def __init__(self) -> None:
+        self.miner = LogPatternMiner()
+        self._task: asyncio.Task[None] | None = None
+
+    async def feed(self, items: list[tuple[LogSource, Hit]], baseline: bool) -> None:
+        await self.finish()
+        self._task = asyncio.create_task(asyncio.to_thread(_feed, self.miner, items, baseline))
+
+    async def finish(self) -> None:
+        if self._task is not None:
+            await self._task
+            self._task = None
 
 
 async def _read(
-    searcher: Searcher, readings: list[_Reading], size: int
+    searcher: Searcher, readings: list[_Reading], size: int, feeder: _Feeder | None
 ) -> list[OpenSearchRequest]:
-    """Reads every source's newest ``size`` hits, one ``_msearch`` per round of pages."""
+    """Reads every source's newest ``size`` hits, one ``_msearch`` per round of pages; pages
+    go to ``feeder`` as they come when given."""
     requests = []
     while pending := [reading for reading in readings if not reading.done]:
         bodies = [reading.body(size) for reading in pending]
         answers, request = await searcher.msearch(
-            [(reading.source.profile.index, body) for reading, body in zip(pending, bodies)]
+            [
+                (reading.source.profile.index, body)
+                for reading, body in zip(pending, bodies, strict=True)
+            ]
         )
         requests.append(request)
         for reading, body, answer in zip(pending, bodies, answers, strict=True):
-            reading.take(answer, body["size"], size)
+            page = reading.take(answer, body["size"], size)
+            if feeder is not None:
+                await feeder.feed([(reading.source, hit) for hit in page], reading.baseline)
     return requests
 
 
 def _newest(readings: Sequence[_Reading], size: int) -> list[tuple[LogSource, Hit]]:
     tagged = [(reading.source, hit) for reading in readings for hit in reading.hits]
-    tagged.sort(key=lambda item: -int((item[1].get("sort") or [0])[0] or 0))
+    tagged.sort(key=lambda item: -_nanos(item[1]))
     return tagged[:size]
 
 
-def _mine(
-    current: list[tuple[LogSource, Hit]], baseline: list[tuple[LogSource, Hit]], limit: int
-) -> LogPatternSummary:
-    miner = LogPatternMiner()
-    for is_baseline, items in ((True, baseline), (False, current)):
-        for source, hit in items:
-            line = log_line(hit, source.name, source.profile)
-            if line.message:
-                # Lines of one container share a header format: the miner learns it per source.
-                origin = (source.name, line.service, line.container)
-                miner.add(
-                    line.timestamp, line.message, line.trace_id, baseline=is_baseline, source=origin
-                )
-    return miner.summary(max_patterns=limit)
+def _feed(miner: LogPatternMiner, items: list[tuple[LogSource, Hit]], baseline: bool) -> None:
+    for source, hit in items:
+        doc = hit.get("_source") or {}
+        message = lookup(doc, source.profile.message_field)
+        if not message:
+            continue
+        # Lines of one container share a header format: the miner learns it per source.
+        profile = source.profile
+        origin = (source.name, lookup(doc, profile.service_field), _container(doc, profile))
+        trace_id = lookup(doc, profile.trace_id_field)
+        miner.add(
+            _EPOCH + timedelta(microseconds=_nanos(hit) // 1_000),
+            message if isinstance(message, str) else str(message),
+            str(trace_id) if trace_id else None,
+            baseline=baseline,
+            source=origin,
+        )
+
+
+def _container(doc: dict[str, Any], profile: LogProfile) -> Any:
+    return lookup(doc, profile.container_field) if profile.container_field else None
 
 
 def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
@@ -153,12 +217,22 @@ def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None
         size = min(params.max_messages, cap)
         warnings = [] if size == params.max_messages else [f"max_messages lowered to {cap}"]
         sources, skipped = await open_sources(ctx.searcher, ctx.profiles, params.sources)
-        current = [_Reading(s, source_query(s, params, window)) for s in sources]
-        before = [_Reading(s, source_query(s, params, baseline)) for s in sources if baseline]
-        requests = await _read(ctx.searcher, current + before, size)
-        picked = _newest(current, size)
-        picked_before = _newest(before, size)
-        summary = await asyncio.to_thread(_mine, picked, picked_before, params.max_patterns)
+        # One source: every hit read is mined, so pages are mined while the next is read.
+        # Several: the newest hits of all are mined once all are read.
+        stream = len(sources) == 1
+        current = [_Reading(s, source_query(s, params, window), keep=not stream) for s in sources]
+        before = [
+            _Reading(s, source_query(s, params, baseline), baseline=True, keep=not stream)
+            for s in sources
+            if baseline
+        ]
+        feeder = _Feeder()
+        requests = await _read(ctx.searcher, current + before, size, feeder if stream else None)
+        if not stream:
+            await feeder.feed(_newest(before, size), baseline=True)
+            await feeder.feed(_newest(current, size), baseline=False)
+        await feeder.finish()
+        summary = await asyncio.to_thread(feeder.miner.summary, params.max_patterns)
         total = sum(reading.total for reading in current)
         ctx.finish("log_patterns", "logs", params, session_id)
         return LogPatternsResult(
@@ -167,7 +241,7 @@ def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None
             truncated=summary.truncated,
             messages_analysed=summary.total_messages,
             matching_total=total,
-            sample_truncated=len(picked) < total,
+            sample_truncated=min(size, sum(reading.read for reading in current)) < total,
             baseline_range=TimeWindow.of(baseline) if baseline else None,
             baseline_messages=summary.baseline_messages,
             requests=requests,
