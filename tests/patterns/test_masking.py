@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from opslens_mcp.opensearch.headers import learn_header, unwrap_record
+from opslens_mcp.opensearch.headers import learn_header
 from opslens_mcp.opensearch.masking import Masker, mask_parameters, redact_secrets
+from opslens_mcp.opensearch.records import unwrap_record
 from tests.patterns.loghub import LoghubSample
 
 

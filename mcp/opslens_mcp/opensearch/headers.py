@@ -27,13 +27,11 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from opslens_mcp.opensearch.masking import MONTHS, WEEKDAYS
 
@@ -58,6 +56,7 @@ _LEVELS = (
     "|EMERG|EMERGENCY|FAILURE|FINE|FINER|FINEST|CONFIG|VERBOSE"
 )
 _LEVEL = re.compile(rf"[\[(<]?(?i:{_LEVELS})[\])>]?:?|[VDIWEF]")
+_LEVEL_PREFIX = re.compile(rf"(?i:{_LEVELS}):[\w.-]*:")
 _CALENDAR = re.compile("(?i:" + "|".join(MONTHS + WEEKDAYS) + ")[a-z]*,?")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$-]*(?:[.$][\w$-]+)+(?:[#:@]\d+)?:?")
 _EXCEPTION = re.compile(r"(?:Exception|Error)\b")
@@ -72,6 +71,7 @@ class Kind(Enum):
     """What the fields of one header column are."""
 
     LEVEL = "level"
+    LEVEL_PREFIX = "level prefix"
     NUMERIC = "numeric"
     MOSTLY_NUMERIC = "mostly numeric"
     CALENDAR = "calendar"
@@ -91,6 +91,8 @@ class Kind(Enum):
         field = _FIELD.pattern
         if self is Kind.LEVEL:
             return rf"(?:{_LEVEL.pattern})(?![^\s|])"
+        if self is Kind.LEVEL_PREFIX:
+            return _LEVEL_PREFIX.pattern
         if self is Kind.NUMERIC:  # a field with a digit, in brackets or not
             return rf"(?=\[[^\]]*\d|[^\s|]*\d){field}"
         if self is Kind.BRACKET:
@@ -117,7 +119,8 @@ class HeaderShape:
         self.kinds = tuple(kinds)
         self.has_trace = has_trace
         body = _SEPARATOR.join(f"(?:{kind.pattern})" for kind in self.kinds)
-        self._regex = re.compile(rf"[\s|]*{body}{_SEPARATOR}(?=\S)") if self.kinds else None
+        after = r"[\s|]*" if self.kinds[-1:] == (Kind.LEVEL_PREFIX,) else _SEPARATOR
+        self._regex = re.compile(rf"[\s|]*{body}{after}(?=\S)") if self.kinds else None
 
     def split(self, line: str) -> Split:
         """``line``'s header and message; a line that does not fit the shape is all message."""
@@ -155,7 +158,12 @@ def learn_header(lines: Sequence[str]) -> HeaderShape:
         fields = [row[column] for row in rows if len(row) > column + 1]
         if len(fields) < AGREEMENT * len(rows):
             break
-        kind = _column_kind(fields, len(rows)) or _named_before_number(rows, column)
+        if sum(1 for f in fields if _LEVEL_PREFIX.match(f)) >= AGREEMENT * len(fields):
+            kinds.append(Kind.LEVEL_PREFIX)  # "INFO:root:message": the message starts inside
+            end = len(kinds)
+            break
+        kind = _column_kind(fields, len(rows), _named_share(rows, column))
+        kind = kind or _named_before_number(rows, column)
         if kind is None:
             break
         if kind is Kind.NUMERIC and Kind.NUMERIC in kinds:
@@ -169,7 +177,9 @@ def learn_header(lines: Sequence[str]) -> HeaderShape:
     return HeaderShape(shape, has_trace)
 
 
-def _column_kind(fields: Sequence[str], lines: int) -> Kind | None:
+def _column_kind(fields: Sequence[str], lines: int, named: float) -> Kind | None:
+    """The kind of a column's ``fields``; ``named``: the share of them that end in ``:``."""
+
     def share(pattern: re.Pattern[str]) -> float:
         return sum(1 for field in fields if pattern.fullmatch(field)) / len(fields)
 
@@ -177,11 +187,7 @@ def _column_kind(fields: Sequence[str], lines: int) -> Kind | None:
         return Kind.LEVEL
     values = Counter(fields)
     no_exception = not any(_EXCEPTION.search(value) for value in values)
-    if (
-        lines >= MIN_SAMPLE
-        and no_exception
-        and sum(1 for field in fields if field.endswith(":")) >= AGREEMENT * len(fields)
-    ):
+    if lines >= MIN_SAMPLE and no_exception and named >= AGREEMENT:
         return Kind.COLON
     digits = sum(count for value, count in values.items() if _has_digit(value)) / len(fields)
     if digits >= AGREEMENT:
@@ -204,6 +210,19 @@ def _column_kind(fields: Sequence[str], lines: int) -> Kind | None:
     return None
 
 
+def _named_share(rows: Sequence[list[str]], column: int) -> float:
+    """Share of rows whose field at ``column`` ends in ``:``, or whose next field does when it
+    is a detail in brackets (``launchd[1] (com.apple.xpc):``)."""
+    rows = [row for row in rows if len(row) > column + 1]
+    named = sum(
+        1
+        for row in rows
+        if row[column].endswith(":")
+        or (len(row) > column + 2 and row[column + 1][:1] in "([" and row[column + 1][-1] == ":")
+    )
+    return named / len(rows) if rows else 0.0
+
+
 def _named_before_number(rows: Sequence[list[str]], column: int) -> Kind | None:
     """A weak column of many names, when a column of numbers always follows it (``comp|pid|``)."""
     fields = [row[column] for row in rows if len(row) > column + 2]
@@ -221,31 +240,3 @@ _DIGIT = re.compile(r"\d")
 
 def _has_digit(field: str) -> bool:
     return _DIGIT.search(field) is not None
-
-
-_JSON_MESSAGE_KEYS = ("msg", "message", "body", "log")
-_JSON_TRACE_KEYS = ("trace_id", "traceId", "traceID", "trace.id")
-
-
-def unwrap_record(record: str) -> tuple[str, str | None]:
-    """The log line a record holds, and a trace id it names beside the line.
-
-    A multi-line record (a stack trace) is read by its first line. A JSON line stands for its
-    ``msg`` (or ``message``, ``body``, ``log``) and ``trace_id``.
-    """
-    line = record.strip()
-    if "\n" in line:
-        line = line.split("\n", 1)[0].rstrip("\r")
-    if line.startswith("{") and line.endswith("}"):
-        try:
-            document: Any = json.loads(line)
-        except ValueError:
-            return line, None
-        if isinstance(document, dict):
-            for key in _JSON_MESSAGE_KEYS:
-                if isinstance(text := document.get(key), str):
-                    trace = next(
-                        (str(document[k]) for k in _JSON_TRACE_KEYS if document.get(k)), None
-                    )
-                    return unwrap_record(text)[0], trace
-    return line, None

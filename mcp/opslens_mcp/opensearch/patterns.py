@@ -36,8 +36,9 @@ from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 from pydantic import BaseModel, Field
 
-from opslens_mcp.opensearch.headers import HeaderShape, learn_header, unwrap_record
+from opslens_mcp.opensearch.headers import HeaderShape, learn_header
 from opslens_mcp.opensearch.masking import MASK_PREFIX, MASK_SUFFIX, Masker, redact_secrets
+from opslens_mcp.opensearch.records import unwrap_record
 
 SIMILARITY_THRESHOLD = 0.4
 """Drain's default: a message joins a cluster when 40% of its words match the template."""
