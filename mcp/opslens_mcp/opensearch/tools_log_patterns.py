@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
@@ -16,7 +16,6 @@ from opslens_mcp.opensearch.log_filters import LogFilters, LogSource, open_sourc
 from opslens_mcp.opensearch.models import Envelope, OpenSearchRequest, TimeWindow
 from opslens_mcp.opensearch.normalize import lookup
 from opslens_mcp.opensearch.patterns import LogPattern, LogPatternMiner
-from opslens_mcp.opensearch.profiles import LogProfile
 from opslens_mcp.opensearch.searcher import Searcher
 
 Hit = dict[str, Any]
@@ -75,7 +74,7 @@ class _Reading:
     query: dict[str, Any]
     baseline: bool = False
     keep: bool = True
-    hits: list[Hit] = field(default_factory=list)
+    records: list[_Record] = field(default_factory=list)
     read: int = 0
     total: int = 0
     done: bool = False
@@ -84,8 +83,6 @@ class _Reading:
 
     def body(self, size: int) -> dict[str, Any]:
         profile = self.source.profile
-        paths = [profile.time_field, profile.message_field, profile.trace_id_field]
-        paths += [path for path in (profile.service_field, profile.container_field) if path]
         query = self.query
         if self._last_nanos is not None:
             until = {"range": {profile.time_field: {"lte": _iso_nanos(self._last_nanos)}}}
@@ -100,23 +97,50 @@ class _Reading:
             "size": min(PAGE, size - self.read),
             "sort": [{profile.time_field: {"order": "desc", "numeric_type": "date_nanos"}}],
             "track_total_hits": not self.read,
-            "_source": {"includes": paths},
+            # Whole documents: filtering them costs OpenSearch more than sending them.
+            "_source": True,
         }
 
-    def take(self, answer: dict[str, Any], asked: int, size: int) -> list[Hit]:
+    def take(self, answer: dict[str, Any], asked: int, size: int) -> list[_Record]:
+        """Takes a page of hits; returns them as records (kept too unless streamed)."""
         page: list[Hit] = answer["hits"]["hits"]
         if not self.read:
             self.total = int(answer["hits"]["total"]["value"])
         self.read += len(page)
-        if self.keep:
-            self.hits += page
         self.done = len(page) < asked or self.read >= size
         if page:
             last = _nanos(page[-1])
             if last != self._last_nanos:
                 self._last_nanos, self._last_ids = last, []
             self._last_ids += [str(hit["_id"]) for hit in page if _nanos(hit) == last]
-        return page
+        records = [_record(self.source, hit) for hit in page]
+        if self.keep:
+            self.records += records
+        return records
+
+
+class _Record(NamedTuple):
+    """What the miner needs of one hit."""
+
+    nanos: int
+    message: str
+    trace_id: str | None
+    origin: tuple[str, Any, Any]
+
+
+def _record(source: LogSource, hit: Hit) -> _Record:
+    doc = hit.get("_source") or {}
+    profile = source.profile
+    message = lookup(doc, profile.message_field)
+    trace_id = lookup(doc, profile.trace_id_field)
+    container = lookup(doc, profile.container_field) if profile.container_field else None
+    return _Record(
+        _nanos(hit),
+        "" if message is None else message if isinstance(message, str) else str(message),
+        str(trace_id) if trace_id else None,
+        # Lines of one container share a header format: the miner learns it per source.
+        (source.name, lookup(doc, profile.service_field), container),
+    )
 
 
 def _nanos(hit: Hit) -> int:
@@ -136,7 +160,7 @@ class _Feeder:
         self.miner = LogPatternMiner()
         self._task: asyncio.Task[None] | None = None
 
-    async def feed(self, items: list[tuple[LogSource, Hit]], baseline: bool) -> None:
+    async def feed(self, items: list[_Record], baseline: bool) -> None:
         await self.finish()
         self._task = asyncio.create_task(asyncio.to_thread(_feed, self.miner, items, baseline))
 
@@ -164,37 +188,26 @@ async def _read(
         for reading, body, answer in zip(pending, bodies, answers, strict=True):
             page = reading.take(answer, body["size"], size)
             if feeder is not None:
-                await feeder.feed([(reading.source, hit) for hit in page], reading.baseline)
+                await feeder.feed(page, reading.baseline)
     return requests
 
 
-def _newest(readings: Sequence[_Reading], size: int) -> list[tuple[LogSource, Hit]]:
-    tagged = [(reading.source, hit) for reading in readings for hit in reading.hits]
-    tagged.sort(key=lambda item: -_nanos(item[1]))
-    return tagged[:size]
+def _newest(readings: Sequence[_Reading], size: int) -> list[_Record]:
+    records = [record for reading in readings for record in reading.records]
+    records.sort(key=lambda record: -record.nanos)
+    return records[:size]
 
 
-def _feed(miner: LogPatternMiner, items: list[tuple[LogSource, Hit]], baseline: bool) -> None:
-    for source, hit in items:
-        doc = hit.get("_source") or {}
-        message = lookup(doc, source.profile.message_field)
-        if not message:
-            continue
-        # Lines of one container share a header format: the miner learns it per source.
-        profile = source.profile
-        origin = (source.name, lookup(doc, profile.service_field), _container(doc, profile))
-        trace_id = lookup(doc, profile.trace_id_field)
-        miner.add(
-            _EPOCH + timedelta(microseconds=_nanos(hit) // 1_000),
-            message if isinstance(message, str) else str(message),
-            str(trace_id) if trace_id else None,
-            baseline=baseline,
-            source=origin,
-        )
-
-
-def _container(doc: dict[str, Any], profile: LogProfile) -> Any:
-    return lookup(doc, profile.container_field) if profile.container_field else None
+def _feed(miner: LogPatternMiner, records: list[_Record], baseline: bool) -> None:
+    for record in records:
+        if record.message:
+            miner.add(
+                _EPOCH + timedelta(microseconds=record.nanos // 1_000),
+                record.message,
+                record.trace_id,
+                baseline=baseline,
+                source=record.origin,
+            )
 
 
 def register_log_pattern_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
