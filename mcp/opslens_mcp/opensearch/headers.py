@@ -20,8 +20,8 @@ costs a single match; a line that does not fit is mined whole.
 
 Example::
 
-    >>> shape = learn_header(["2026-11-26 01:02:03 INFO [main] a.B: Started in 3 s", ...])
-    >>> shape.message("2026-11-26 01:02:04 WARN [main] a.B: Slow start")
+    >>> shape = learn_header(["2026-11-26 01:02:03 INFO [main] a.B - Started in 3 s"])
+    >>> shape.message("2026-11-26 01:02:04 WARN [main] a.B - Slow start")
     'Slow start'
 """
 
