@@ -153,7 +153,7 @@ def main() -> int:
             print(
                 f"log_patterns over {result['matching_total']:,} matching lines: "
                 f"{result['messages_analysed']:,} analysed, {result['pattern_count']} templates, "
-                f"{len(result['requests'])} msearch rounds"
+                f"{len(result['requests'])} requests"
             )
             print(
                 f"wall time per call: best {min(seconds):.2f} s, "
