@@ -1,15 +1,18 @@
 """Log templates: groups log messages into templates with counts, first/last seen and an example.
 
 :class:`LogPatternMiner` wraps drain3's Drain with one configuration for every log source. Each
-message is first reduced to its text: the first line of a record, the message of a JSON line,
-without the header its source writes before every line (learned from the source's own lines, see
+message is first reduced to its text: the first line of a record, the message of a JSON or
+logfmt line (see :mod:`opslens_mcp.opensearch.records`), without the header its source writes
+before every line (learned from the source's own lines, see
 :mod:`opslens_mcp.opensearch.headers`). Parameters are masked (see
 :mod:`opslens_mcp.opensearch.masking`), and Drain clusters what remains; a masked message seen
-before goes straight to its cluster. Drain merges messages
-that differ in one word into a wildcard, so "VM Started" and "VM Stopped" become ``VM <*>``. The
-miner undoes such a merge when the wildcard only ever held a few distinct plain words: that slot
-names an event, it is not a parameter. User names, hosts and ids take many values, or contain
-digits, so they stay wildcards.
+before goes straight to its cluster.
+
+Drain merges messages that differ in one word into a wildcard, so "VM Started" and "VM Stopped"
+become ``VM <*>``. The miner undoes such a merge when the wildcard only ever held a few distinct
+plain words that fill no wildcard of another template: that slot names an event, it is not a
+parameter. User names recur across templates ("session opened/closed for user cyrus"), hosts
+and ids take many values or contain digits, so they stay wildcards.
 
 Example::
 
