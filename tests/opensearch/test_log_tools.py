@@ -4,16 +4,26 @@ synthetic OpenTelemetry logs, compared with what the files hold."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
 import pytest
 
+from opslens.devstack.asgi import serve
+from opslens.devstack.opensearch import OpenSearchBackend
+from opslens_mcp.core.app import create_app
+from opslens_mcp.core.settings import ServerSettings
+from opslens_mcp.opensearch.normalize import to_nanos
+from opslens_mcp.opensearch.server import create_service
+from opslens_mcp.opensearch.settings import OpenSearchSettings
+from tests.opensearch import public_data
 from tests.opensearch.public_data import NEZHA_NAMESPACE, PublicData
 from tests.opensearch.rpc import Rpc
 from tests.opensearch.truth import NEZHA_WINDOW, OTEL2_WINDOW, by, has_phrase, tokens
 
 CONTAINERS = {**NEZHA_WINDOW, "sources": ["containers"]}
+PAGE = 20
 
 pytestmark = pytest.mark.integration
 
@@ -176,6 +186,40 @@ def test_log_patterns_group_the_error_lines(platform: Rpc, pubdata: PublicData) 
     assert all(p["example"] in messages for p in result["patterns"])
     trace_ids = {d["trace_id"] for d in errors}
     assert all(set(p["trace_ids"]) <= trace_ids for p in result["patterns"])
+
+
+@pytest.fixture(scope="module")
+def small_pages(opensearch_backend: OpenSearchBackend, pubdata: PublicData) -> Iterator[Rpc]:
+    """The server reading log_patterns' hits 20 at a time, so that every way of paging runs."""
+    settings = OpenSearchSettings(
+        url=opensearch_backend.url,
+        profiles=public_data.platform_profiles(),
+        max_window_days=1200,
+        pattern_page_size=PAGE,
+    )
+    with serve(create_app(create_service(settings), ServerSettings())) as base_url:
+        yield Rpc(base_url)
+
+
+def test_log_patterns_read_every_line_page_by_page(small_pages: Rpc, pubdata: PublicData) -> None:
+    """All matching lines: a sorted first page, then the rest by scroll. Fewer: sorted pages."""
+    errors = [d for d in pubdata.vector_logs if d.get("level") == "ERROR"]
+    assert len(errors) > 3 * PAGE
+    whole = small_pages("log_patterns", level="error", max_patterns=200, **CONTAINERS)
+    assert whole["messages_analysed"] == whole["matching_total"] == len(errors)
+    assert sum(p["count"] for p in whole["patterns"]) == len(errors)
+    assert not whole["sample_truncated"]
+    assert [r["path"].endswith("?scroll=1m") for r in whole["requests"]] == [False, True]
+    wanted = len(errors) - 7
+    newest = small_pages(
+        "log_patterns", level="error", max_messages=wanted, max_patterns=200, **CONTAINERS
+    )
+    assert newest["messages_analysed"] == sum(p["count"] for p in newest["patterns"]) == wanted
+    assert newest["sample_truncated"]
+    assert len(newest["requests"]) == -(-wanted // PAGE)
+    times = sorted((to_nanos(d["@timestamp"]) or 0 for d in errors), reverse=True)
+    oldest_read = min(to_nanos(p["first_seen"]) or 0 for p in newest["patterns"])
+    assert oldest_read // 1_000 >= times[wanted] // 1_000  # none older than the lines left out
 
 
 def test_new_patterns_against_a_baseline(platform: Rpc, pubdata: PublicData) -> None:

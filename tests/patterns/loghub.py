@@ -6,10 +6,6 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-COMMON_HEADER_SYSTEMS = ("Apache", "HDFS", "Hadoop", "Linux", "Spark", "Zookeeper")
-"""Systems whose raw lines start with a common header (Apache error log, log4j, syslog). BGL and
-OpenStack lines start with fields the benchmark added (alert label and node id, file name)."""
-
 
 @dataclass(frozen=True)
 class LoghubSample:

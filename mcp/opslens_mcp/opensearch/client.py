@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import orjson
 from opensearchpy import AsyncOpenSearch
 from opensearchpy import exceptions as os_errors
+from opensearchpy.serializer import JSONSerializer
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable
 from opslens_mcp.core.retry import TRANSIENT_STATUSES
@@ -60,6 +62,16 @@ def translated(
     return BackendError(BACKEND, f"{what}: {_reason(exc)}", status)
 
 
+class _FastJSONSerializer(JSONSerializer):
+    """Reads answers with orjson: a page of 10,000 hits parses several times faster."""
+
+    def loads(self, s: str) -> Any:
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError:
+            return super().loads(s)  # raises the client's own SerializationError
+
+
 class OpenSearchClient:
     """Thin typed wrapper over ``AsyncOpenSearch``; every call has the configured timeout."""
 
@@ -78,6 +90,7 @@ class OpenSearchClient:
             ca_certs=settings.ca_file,
             timeout=settings.timeout_s,
             max_retries=0,
+            serializer=_FastJSONSerializer(),
             **client_options,
         )
 

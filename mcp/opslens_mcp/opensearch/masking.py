@@ -1,24 +1,17 @@
-"""What the log template miner sees of a log line: its free text, with parameters masked.
+"""What the log template miner masks: parameters and secrets, replaced by ``<NAME>``.
 
-Three steps, the same for every log source:
-
-1. :func:`extract_free_text` keeps the free-text part of a line. It strips a leading header
-   (timestamp, level, klog or syslog prefix, thread, logger) and reads the ``msg`` of a JSON
-   line. It also picks up a trace and span id printed in that header. Only the first line of a
-   multi-line message is kept, because stack-trace lines follow it.
-2. :data:`MASKING_INSTRUCTIONS` are drain3 masking instructions. They replace secrets and
-   parameters (ids, UUIDs, IPs, hex, numbers, paths, durations, timestamps, pod names, trace and
-   span ids) with ``<NAME>`` before Drain compares words, so "took 12ms" and "took 7ms" are one
-   template.
-3. :func:`redact_secrets` removes passwords, tokens and JWTs from the example messages that
-   results show.
+* :data:`MASKING_INSTRUCTIONS` are drain3 masking instructions. They replace secrets and
+  parameters (ids, UUIDs, IPs, hex, numbers, paths, URLs, durations, sizes, timestamps, pod
+  names, trace and span ids) with ``<NAME>``, so "took 12ms" and "took 7ms" are one template.
+  :func:`mask_parameters` applies them to a text as drain3 would.
+* :class:`Masker` is what the miner uses: the same instructions, each distinct word masked once
+  and then read from a cache, which is many times faster on logs.
+* :func:`redact_secrets` removes passwords, tokens and JWTs from the example messages that
+  results show.
 
 Example::
 
-    >>> line = extract_free_text("2026-11-26T01:02:03Z ERROR c.s.Pay - took 12ms for 10.0.0.7:8080")
-    >>> line.text
-    'took 12ms for 10.0.0.7:8080'
-    >>> mask_parameters(line.text)
+    >>> mask_parameters("took 12ms for 10.0.0.7:8080")
     'took <DURATION> for <IP>'
 
 Non-ASCII text, Korean included, passes through unchanged. Only parameters are replaced.
@@ -26,10 +19,8 @@ Non-ASCII text, Korean included, passes through unchanged. Only parameters are r
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from drain3.masking import AbstractMaskingInstruction, LogMasker, MaskingInstruction
 
@@ -37,10 +28,11 @@ MASK_PREFIX = "<"
 MASK_SUFFIX = ">"
 
 _HEX = "[0-9a-fA-F]"
-_MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+_WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-_SYSLOG_TIMESTAMP = _MONTH + r" +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?"
 _TIME_OF_DAY = r"\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
 _TRACE_KEY = r"(?i:trace[_-]?id)"
 _SPAN_KEY = r"(?i:span[_-]?id)"
@@ -74,13 +66,13 @@ class CollapseMaskedRuns(AbstractMaskingInstruction):
     would be a template of its own.
     """
 
-    _RUN = re.compile(r"(?<!\S)(\S*<[A-Z_]+>\S*?)(?:(?:, ?| )\1)+(?![^\s,])")
+    RUN = re.compile(r"(?<!\S)(\S*<[A-Z_]+>\S*?)(?:(?:, ?| )\1)+(?![^\s,])")
 
     def __init__(self) -> None:
         super().__init__("LIST")
 
     def mask(self, content: str, mask_prefix: str, mask_suffix: str) -> str:
-        return self._RUN.sub(r"\1", content)
+        return self.RUN.sub(r"\1", content)
 
 
 _H4 = _HEX + "{1,4}"
@@ -92,9 +84,9 @@ _KEY_VALUE = r"[\"']?\s*[=:]\s*[\"']?"
 
 SECRET_INSTRUCTIONS: tuple[AbstractMaskingInstruction, ...] = (
     MaskingInstruction(r"\beyJ[\w-]{4,}(?:\.[\w-]*){0,2}", "TOKEN"),
-    KeyedMask(r"(?i)\bbearer\s+(?P<value>[\w.~+/=-]{8,})", "SECRET"),
+    KeyedMask(r"\b(?i:bearer)\s+(?P<value>[\w.~+/=-]{8,})", "SECRET"),
     KeyedMask(
-        r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|token)"
+        r"\b(?i:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|token)"
         + _KEY_VALUE
         + r"(?P<value>[^\s\"',;&]+)",
         "SECRET",
@@ -137,6 +129,144 @@ MASKING_INSTRUCTIONS: tuple[AbstractMaskingInstruction, ...] = (
 )
 """Everything the template miner masks, in the order it is applied."""
 
+_RUN_SEPARATORS = ","
+_PUNCTUATION = ",;:.)]}'\""
+_SECRET_HINTS = ("eyj", "bearer", "passw", "pwd", "secret", "key", "token")
+_CALENDAR_WORDS = frozenset(word + suffix for word in MONTHS + WEEKDAYS for suffix in ("", ","))
+_SIZE_UNITS = frozenset(
+    prefix + unit for prefix in ("", "K", "M", "G", "T", "P", "E") for unit in ("B", "iB")
+) | {"bytes"}
+_ANY_DIGIT = str.maketrans("0123456789", "2222222222")
+"""Digits as one digit (one the Kubernetes name alphabet holds): a word's shape."""
+_DIGIT = re.compile(r"\d")
+_NUM, _TIMESTAMP, _SIZE = "<NUM>", "<TIMESTAMP>", "<SIZE>"
+_SPANS_WORDS = re.compile(r"<(?:([A-Z_]+>),? <\1|TIMESTAMP>|NUM> (?:[KMGTPE]?i?B|bytes)\b)")
+"""Where :func:`_join_spanning` may change a line: checked first, as it seldom does."""
+_DATE_PARTS = frozenset({_NUM, _NUM + ",", _TIMESTAMP}) | _CALENDAR_WORDS
+
+
+class Masker:
+    """Masks the secrets and parameters of lines, each distinct word once.
+
+    Words repeat across the lines of a log, so each word is masked by one regular expression
+    pass the first time it is seen and looked up after that (up to ``max_cached_words``); a
+    word that differs from one seen only in its digits (``blk_42`` after ``blk_17``) takes its
+    mask when that mask kept no digit.
+    Secrets are masked on the whole line first, when a hint of one is there. Parameters that
+    span words are joined as the words are read: a date written ``Nov 10 14:17:41`` is one
+    ``<TIMESTAMP>``, ``5 KB`` one ``<SIZE>``, and a list of masked values (``<IP>, <IP>``) one
+    item. Words are joined by one space, as Drain splits them.
+    """
+
+    def __init__(self, max_cached_words: int = 100_000) -> None:
+        self._words: dict[str, str] = {}
+        self._shapes: dict[str, str] = {}
+        self._max_cached_words = max_cached_words
+
+    def mask(self, text: str, max_words: int = -1) -> str:
+        """``text`` masked, cut to its first ``max_words`` words (all when negative)."""
+        if _may_hold_secret(text):
+            text = _secret_masker.mask(text)
+        split = text.split(None, max_words)
+        if len(split) > max_words >= 0:
+            del split[max_words:]
+        cached = self._words.get
+        masked = [cached(word) or self._mask_word(word) for word in split]
+        line = " ".join(masked)
+        return _join_spanning(masked) if _SPANS_WORDS.search(line) else line
+
+    def _mask_word(self, word: str) -> str:
+        """Masks a word not seen before; words that differ only in their digits mask alike."""
+        if word.isdigit():
+            masked = _NUM
+        else:
+            shape = word.translate(_ANY_DIGIT)
+            masked = self._shapes.get(shape) or ""
+            if not masked:
+                masked = _WORD_MASKER.sub(word)
+                if "<" in masked and "," in masked:
+                    masked = CollapseMaskedRuns.RUN.sub(r"\1", masked)
+                if shape != word and not _DIGIT.search(masked):
+                    self._remember(self._shapes, shape, masked)
+        self._remember(self._words, word, masked)
+        return masked
+
+    def _remember(self, cache: dict[str, str], key: str, masked: str) -> None:
+        if len(cache) >= self._max_cached_words:
+            cache.clear()
+        cache[key] = masked
+
+
+def _may_hold_secret(text: str) -> bool:
+    """Whether a secret instruction may match ``text`` (substring tests are fast, regexes not)."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _SECRET_HINTS)
+
+
+def _join_spanning(masked: list[str]) -> str:
+    """Masked words with dates, sizes and lists that span words made one parameter each."""
+    out: list[str] = []
+    previous = ""
+    for word in masked:
+        if "<" in word:
+            key = word.rstrip(_RUN_SEPARATORS)
+            if key == previous:
+                continue  # one more item of a list of masked values
+            if word == _TIMESTAMP:
+                while out and out[-1] in _DATE_PARTS:
+                    out.pop()  # the date and weekday before a time of day
+            previous = key
+        else:
+            if out and out[-1] == _NUM and (unit := word.rstrip(_PUNCTUATION)) in _SIZE_UNITS:
+                out[-1] = previous = _SIZE + word[len(unit) :]
+                continue
+            previous = ""
+        out.append(word)
+    return " ".join(out)
+
+
+class _Combined:
+    """Several masking instructions as one alternation, applied in one ``re.sub`` pass.
+
+    At each position the first instruction that matches wins, as the order of the list says.
+    """
+
+    def __init__(self, instructions: Sequence[AbstractMaskingInstruction]) -> None:
+        parts: list[str] = []
+        self._masks: dict[str, tuple[str, str | None]] = {}
+        for index, instruction in enumerate(instructions):
+            pattern = _pattern_of(instruction)
+            value = None
+            if isinstance(instruction, KeyedMask):
+                value = f"v{index}"
+                pattern = pattern.replace("(?P<value>", f"(?P<{value}>")
+            parts.append(f"(?P<g{index}>{pattern})")
+            self._masks[f"g{index}"] = (MASK_PREFIX + instruction.mask_with + MASK_SUFFIX, value)
+        self._regex = re.compile("|".join(parts))
+
+    def sub(self, text: str) -> str:
+        return self._regex.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        mask, value = self._masks[match.lastgroup or ""]
+        if value is None:
+            return mask
+        whole, start = match.group(0), match.start()
+        value_start, value_end = match.span(value)
+        return whole[: value_start - start] + mask + whole[value_end - start :]
+
+
+def _pattern_of(instruction: AbstractMaskingInstruction) -> str:
+    if isinstance(instruction, MaskingInstruction):
+        return instruction.pattern
+    if isinstance(instruction, KeyedMask):
+        return instruction.regex.pattern
+    raise TypeError(f"cannot combine {type(instruction).__name__}")
+
+
+_WORD_MASKER = _Combined(
+    [i for i in PARAMETER_INSTRUCTIONS if not isinstance(i, CollapseMaskedRuns)]
+)
 _parameter_masker = LogMasker(MASKING_INSTRUCTIONS, MASK_PREFIX, MASK_SUFFIX)
 _secret_masker = LogMasker(SECRET_INSTRUCTIONS, MASK_PREFIX, MASK_SUFFIX)
 
@@ -149,105 +279,3 @@ def mask_parameters(text: str) -> str:
 def redact_secrets(text: str) -> str:
     """``text`` with passwords, bearer tokens, API keys and JWTs replaced by masks."""
     return _secret_masker.mask(text)
-
-
-@dataclass(frozen=True)
-class FreeText:
-    """The free-text part of a log line, and the trace context its header carried."""
-
-    text: str
-    trace_id: str | None = None
-    span_id: str | None = None
-
-
-_LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE)"
-_HEADER_TIMESTAMP = re.compile(
-    r"\[?(?:"
-    + "|".join(
-        (
-            _ISO_TIMESTAMP,
-            _WEEKDAY + " " + _MONTH + r" +\d{1,2} " + _TIME_OF_DAY + r" \d{4}",  # ctime
-            r"\d{2}/\d{2}/\d{2} " + _TIME_OF_DAY,  # yy/MM/dd HH:mm:ss
-            r"\d{6} \d{6}",  # yyMMdd HHmmss
-            _TIME_OF_DAY,
-        )
-    )
-    + r")\]?\s+(?:\d+\s+)?(?:-\s+)?"  # then maybe a process id and a " - "
-)
-_SYSLOG_HEADER = re.compile(_SYSLOG_TIMESTAMP + r" [\w.-]+ [^\s:\[]+(?:\[\d+\])?: ")
-_KLOG_HEADER = re.compile(r"[IWEF]\d{4} " + _TIME_OF_DAY + r"\s+\d+ [\w.-]+:\d+\] ")
-_LEVEL_HEADER = re.compile(r"(?:" + _LEVEL + r"|\[(?i:" + _LEVEL + r")\]):?\s*")
-# Without a timestamp, a bare level is a header only when marked as one: "[warn] …", "ERROR: …".
-_MARKED_LEVEL_HEADER = re.compile(r"(?:" + _LEVEL + r":|\[(?i:" + _LEVEL + r")\]:?)\s*")
-_THREAD_HEADER = re.compile(r"\[(?P<inside>(?:[^\[\]]|\[[^\[\]]*\]){1,200})\]\s*(?:-\s+)?")
-_LOGGER_HEADER = re.compile(
-    r"(?![\w$.]*(?:Exception|Error)\b)"  # an exception class starts the message itself
-    r"(?:[A-Za-z_$][\w$]*(?:\.[\w$\[\]/]+)+(?:[#:@]\d+)?(?:\s+-\s+|:\s*|\s+)"
-    r"|[\w$.#@-]+(?:\s+-\s+|:(?=\S)))"
-)
-_TRACE_HEADER = re.compile(
-    _TRACE_KEY + r"\s*[=:]\s*(?P<trace>" + _HEX + r"{16,32})[\s,;]+"
-    r"(?:" + _SPAN_KEY + r"\s*[=:]\s*(?P<span>" + _HEX + r"{16})[\s,;]+)?"
-)
-_BRACKET_TRACE = re.compile(r"[\w-]*,(?P<trace>" + _HEX + r"{16,32}),(?P<span>" + _HEX + "{16})")
-_JSON_MESSAGE_KEYS = ("msg", "message", "body", "log")
-_JSON_TRACE_KEYS = ("trace_id", "traceId", "traceID", "trace.id")
-_JSON_SPAN_KEYS = ("span_id", "spanId", "spanID", "span.id")
-
-
-def extract_free_text(raw: str) -> FreeText:
-    """The free text of ``raw``, with a leading log header stripped.
-
-    The header is a timestamp (ISO 8601, syslog, ctime or time of day) or a level, then an
-    optional thread in brackets, a logger name and a trace context; klog and syslog headers are
-    known too. A line with neither a timestamp nor a level has no header, so a message such as
-    ``[instance: 42] VM Started`` is kept whole.
-    """
-    first_line = raw.strip().split("\n", 1)[0].rstrip("\r")
-    structured = _parse_json_line(first_line)
-    if structured is not None:
-        return structured
-    position, has_header = 0, False
-    if match := _SYSLOG_HEADER.match(first_line) or _HEADER_TIMESTAMP.match(first_line):
-        position, has_header = match.end(), True
-    if match := _KLOG_HEADER.match(first_line, position):
-        return _header_trace(first_line[match.end() :] or first_line, None, None)
-    level_header = _LEVEL_HEADER if has_header else _MARKED_LEVEL_HEADER
-    if match := level_header.match(first_line, position):
-        position, has_header = match.end(), True
-    if not has_header:
-        return FreeText(first_line)
-    trace_id = span_id = None
-    if match := _THREAD_HEADER.match(first_line, position):
-        position = match.end()
-        if bracket := _BRACKET_TRACE.fullmatch(match.group("inside")):
-            trace_id, span_id = bracket.group("trace"), bracket.group("span")
-    if match := _LOGGER_HEADER.match(first_line, position):
-        position = match.end()
-    return _header_trace(first_line[position:] or first_line, trace_id, span_id)
-
-
-def _header_trace(text: str, trace_id: str | None, span_id: str | None) -> FreeText:
-    """Moves a leading ``TraceID: … SpanID: …`` out of the text into the trace context."""
-    if match := _TRACE_HEADER.match(text):
-        trace_id, span_id = match.group("trace"), match.group("span") or span_id
-        text = text[match.end() :] or text
-    return FreeText(text, trace_id, span_id)
-
-
-def _parse_json_line(line: str) -> FreeText | None:
-    if not (line.startswith("{") and line.endswith("}")):
-        return None
-    try:
-        document: Any = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(document, dict):
-        return None
-    text = next((document[k] for k in _JSON_MESSAGE_KEYS if isinstance(document.get(k), str)), None)
-    if text is None:
-        return None
-    nested = extract_free_text(text)
-    trace_id = next((str(document[k]) for k in _JSON_TRACE_KEYS if document.get(k)), None)
-    span_id = next((str(document[k]) for k in _JSON_SPAN_KEYS if document.get(k)), None)
-    return FreeText(nested.text, trace_id or nested.trace_id, span_id or nested.span_id)

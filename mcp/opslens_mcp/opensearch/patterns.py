@@ -1,12 +1,18 @@
 """Log templates: groups log messages into templates with counts, first/last seen and an example.
 
-:class:`LogPatternMiner` wraps drain3's ``TemplateMiner`` with one configuration for every log
-source. First, each message is reduced to its free text with parameters masked (see
-:mod:`opslens_mcp.opensearch.masking`), and Drain clusters what remains. Drain merges messages
-that differ in one word into a wildcard, so "VM Started" and "VM Stopped" become ``VM <*>``. The
-miner undoes such a merge when the wildcard only ever held a few distinct plain words: that slot
-names an event, it is not a parameter. User names, hosts and ids take many values, or contain
-digits, so they stay wildcards.
+:class:`LogPatternMiner` wraps drain3's Drain with one configuration for every log source. Each
+message is first reduced to its text: the first line of a record, the message of a JSON or
+logfmt line (see :mod:`opslens_mcp.opensearch.records`), without the header its source writes
+before every line (learned from the source's own lines, see
+:mod:`opslens_mcp.opensearch.headers`). Parameters are masked (see
+:mod:`opslens_mcp.opensearch.masking`), and Drain clusters what remains; a masked message seen
+before goes straight to its cluster.
+
+Drain merges messages that differ in one word into a wildcard, so "VM Started" and "VM Stopped"
+become ``VM <*>``. The miner undoes such a merge when the wildcard only ever held a few distinct
+plain words that fill no wildcard of another template: that slot names an event, it is not a
+parameter. User names recur across templates ("session opened/closed for user cyrus"), hosts
+and ids take many values or contain digits, so they stay wildcards.
 
 Example::
 
@@ -33,13 +39,9 @@ from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 from pydantic import BaseModel, Field
 
-from opslens_mcp.opensearch.masking import (
-    MASK_PREFIX,
-    MASK_SUFFIX,
-    MASKING_INSTRUCTIONS,
-    extract_free_text,
-    redact_secrets,
-)
+from opslens_mcp.opensearch.headers import HeaderShape, learn_header
+from opslens_mcp.opensearch.masking import MASK_PREFIX, MASK_SUFFIX, Masker, redact_secrets
+from opslens_mcp.opensearch.records import unwrap_record
 
 SIMILARITY_THRESHOLD = 0.4
 """Drain's default: a message joins a cluster when 40% of its words match the template."""
@@ -50,9 +52,13 @@ MAX_EVENT_WORDS = 8
 """A wildcard that held at most this many distinct plain words is split back into templates.
 Eight is enough for HTTP methods and typical state names. A slot that held more values is a
 parameter."""
+SHARED_WORDS = 0.5
+"""A slot is a parameter when this share of its words fill a wildcard of another template too."""
 MAX_WORDS = 64
 """Words of a message that are mined: the start of a message names its kind, and cutting long
 dumps keeps mining fast and lets lists of any length share a template."""
+HEADER_SAMPLE = 1000
+"""Messages of a source its header is learned from."""
 MAX_TRACE_IDS = 3
 MAX_EXAMPLE_CHARS = 1000
 WILDCARD = MASK_PREFIX + "*" + MASK_SUFFIX
@@ -64,7 +70,6 @@ def drain_config() -> TemplateMinerConfig:
     config = TemplateMinerConfig()
     config.drain_sim_th = SIMILARITY_THRESHOLD
     config.drain_depth = TREE_DEPTH
-    config.masking_instructions = list(MASKING_INSTRUCTIONS)
     config.mask_prefix = MASK_PREFIX
     config.mask_suffix = MASK_SUFFIX
     return config
@@ -108,16 +113,21 @@ class LogPatternSummary(BaseModel):
     truncated: bool
 
 
-class MinedLine(NamedTuple):
-    """Where one added message went: its Drain cluster and the plain words it held."""
+class MinedLine:
+    """A handle on one added message; :meth:`LogPatternMiner.template_of` reads its template.
 
-    cluster_id: int
-    words: tuple[str | None, ...]
+    A source's first messages wait until its header is learned, so the handle is filled later.
+    """
+
+    __slots__ = ("variant",)
+
+    def __init__(self) -> None:
+        self.variant: _Variant | None = None
 
 
 @dataclass
 class _Tally:
-    """Counts and samples of some messages: one (cluster, words) variant, or one template."""
+    """Counts and samples of some messages: one variant, or one template."""
 
     count: int = 0
     baseline_count: int = 0
@@ -125,6 +135,18 @@ class _Tally:
     last_seen: datetime | None = None
     example: str | None = None
     trace_ids: list[str] = field(default_factory=list)
+
+    def add(self, seen: datetime | None, message: str, trace_id: str | None) -> None:
+        self.count += 1
+        if seen is not None:
+            if self.first_seen is None or seen < self.first_seen:
+                self.first_seen = seen
+            if self.last_seen is None or seen > self.last_seen:
+                self.last_seen = seen
+        if self.example is None:
+            self.example = message
+        if trace_id and len(self.trace_ids) < MAX_TRACE_IDS and trace_id not in self.trace_ids:
+            self.trace_ids.append(trace_id)
 
     def merge(self, other: _Tally) -> None:
         self.count += other.count
@@ -144,20 +166,40 @@ class _Tally:
 
 
 @dataclass
-class _Cluster:
-    """Per Drain cluster: the plain words seen in each slot (None once it is a parameter)."""
+class _Variant:
+    """One distinct masked message: its Drain cluster and the messages that read so."""
 
-    slot_words: list[set[str] | None]
-    variants: dict[tuple[str | None, ...], _Tally] = field(default_factory=dict)
+    cluster_id: int
+    masked: str
+    tally: _Tally = field(default_factory=_Tally)
+
+
+class _Waiting(NamedTuple):
+    """A message of a source whose header is not learned yet."""
+
+    line: MinedLine
+    timestamp: Timestamp
+    message: str
+    text: str
+    trace_id: str | None
+    baseline: bool
 
 
 class LogPatternMiner:
-    """Mines log templates from messages added one by one (not thread-safe)."""
+    """Mines log templates from messages added one by one (not thread-safe).
+
+    Each ``source`` (a container, a file: lines that share one format) has its header learned
+    from its first :data:`HEADER_SAMPLE` messages; those wait until then, or until a template
+    or the summary is asked for.
+    """
 
     def __init__(self) -> None:
-        self._miner = TemplateMiner(config=drain_config())
-        self._clusters: dict[int, _Cluster] = {}
-        self._resolved: dict[tuple[int, tuple[str | None, ...]], str] | None = None
+        self._drain = TemplateMiner(config=drain_config()).drain
+        self._masker = Masker()
+        self._headers: dict[Hashable, HeaderShape] = {}
+        self._waiting: dict[Hashable, list[_Waiting]] = {}
+        self._variants: dict[str, _Variant] = {}
+        self._resolved: dict[str, str] | None = None
         self.total_messages = 0
         self.baseline_messages = 0
 
@@ -168,43 +210,40 @@ class LogPatternMiner:
         trace_id: str | None = None,
         *,
         baseline: bool = False,
+        source: Hashable = None,
     ) -> MinedLine:
-        """Adds one message; ``baseline`` marks it as part of the comparison window."""
-        line = extract_free_text(message)
-        # Mask once and hand the result to Drain directly (TemplateMiner.add_log_message would
-        # mask again); the words of the masked message are needed for the event-word split.
-        masked = self._miner.masker.mask(_first_words(line.text))
-        drain_cluster, _ = self._miner.drain.add_log_message(masked)
-        tokens = self._miner.drain.get_content_as_tokens(masked)
-        cluster = self._clusters.get(drain_cluster.cluster_id)
-        if cluster is None:
-            cluster = _Cluster(slot_words=[set() for _ in tokens])
-            self._clusters[drain_cluster.cluster_id] = cluster
-        words = _record_words(cluster.slot_words, tokens)
-        seen, known_trace = _as_datetime(timestamp), trace_id or line.trace_id
-        tally = (
-            _Tally(baseline_count=1)
-            if baseline
-            else _Tally(1, 0, seen, seen, message, [known_trace] if known_trace else [])
-        )
-        cluster.variants.setdefault(words, _Tally()).merge(tally)
-        self._resolved = None
+        """Adds one message of ``source``; ``baseline`` marks it as part of the comparison
+        window."""
+        line = MinedLine()
+        text, text_trace = unwrap_record(message)
         if baseline:
             self.baseline_messages += 1
         else:
             self.total_messages += 1
-        return MinedLine(drain_cluster.cluster_id, words)
+        shape = self._headers.get(source)
+        if shape is not None:
+            self._mine(line, shape, timestamp, message, text, trace_id or text_trace, baseline)
+            return line
+        waiting = self._waiting.setdefault(source, [])
+        waiting.append(_Waiting(line, timestamp, message, text, trace_id or text_trace, baseline))
+        if len(waiting) >= HEADER_SAMPLE:
+            self._learn(source)
+        return line
 
     def template_of(self, line: MinedLine) -> str:
         """The final template of a message added earlier (templates settle as messages come)."""
-        return self._templates()[(line.cluster_id, line.words)]
+        self._flush()
+        if line.variant is None:
+            raise ValueError("this line was not added to this miner")
+        return self._templates()[line.variant.masked]
 
     def summary(self, max_patterns: int = 50) -> LogPatternSummary:
         """The templates of the analysed window, most frequent first, at most ``max_patterns``."""
+        self._flush()
         tallies: dict[str, _Tally] = {}
-        for (cluster_id, words), template in self._templates().items():
-            variant = self._clusters[cluster_id].variants[words]
-            tallies.setdefault(template, _Tally()).merge(variant)
+        templates = self._templates()
+        for masked, variant in self._variants.items():
+            tallies.setdefault(templates[masked], _Tally()).merge(variant.tally)
         current = [(template, tally) for template, tally in tallies.items() if tally.count]
         current.sort(key=lambda item: (-item[1].count, _first_seen_key(item[1]), item[0]))
         has_baseline = self.baseline_messages > 0
@@ -219,21 +258,73 @@ class LogPatternMiner:
             truncated=len(current) > max_patterns,
         )
 
-    def _templates(self) -> dict[tuple[int, tuple[str | None, ...]], str]:
+    def _flush(self) -> None:
+        for source in list(self._waiting):
+            self._learn(source)
+
+    def _learn(self, source: Hashable) -> None:
+        waiting = self._waiting.pop(source)
+        shape = self._headers[source] = learn_header([item.text for item in waiting])
+        for item in waiting:
+            self._mine(item.line, shape, *item[1:])
+
+    def _mine(
+        self,
+        line: MinedLine,
+        shape: HeaderShape,
+        timestamp: Timestamp,
+        message: str,
+        text: str,
+        trace_id: str | None,
+        baseline: bool,
+    ) -> None:
+        if shape.has_trace and trace_id is None:
+            split = shape.split(text)
+            body, trace_id = split.message, split.trace_id
+        else:
+            body = shape.message(text)
+        masked = self._masker.mask(body, MAX_WORDS) or WILDCARD
+        variant = self._variants.get(masked)
+        if variant is None:
+            cluster, _ = self._drain.add_log_message(masked)
+            variant = self._variants[masked] = _Variant(cluster.cluster_id, masked)
+            self._resolved = None
+        line.variant = variant
+        if baseline:
+            variant.tally.baseline_count += 1
+        else:
+            variant.tally.add(_as_datetime(timestamp), message, trace_id)
+
+    def _templates(self) -> dict[str, str]:
+        """The template of each variant: Drain's, with event words put back."""
         if self._resolved is None:
+            members: dict[int, list[list[str]]] = {}
+            for masked, variant in self._variants.items():
+                members.setdefault(variant.cluster_id, []).append(masked.split(" "))
+            candidates = {
+                cluster_id: _candidate_slots(
+                    self._drain.id_to_cluster[cluster_id].log_template_tokens, variants
+                )
+                for cluster_id, variants in members.items()
+            }
+            clusters_of: dict[str, set[int]] = {}
+            for cluster_id, slots in candidates.items():
+                for words in slots.values():
+                    for word in words:
+                        clusters_of.setdefault(word, set()).add(cluster_id)
             self._resolved = {}
-            for cluster_id, cluster in self._clusters.items():
-                drain_template = self._miner.drain.id_to_cluster[cluster_id].log_template_tokens
-                event_slots = [
+            for cluster_id, variants in members.items():
+                template = self._drain.id_to_cluster[cluster_id].log_template_tokens
+                events = [
                     slot
-                    for slot, token in enumerate(drain_template)
-                    if token == WILDCARD and cluster.slot_words[slot] is not None
+                    for slot, words in candidates[cluster_id].items()
+                    if _names_events(words, cluster_id, clusters_of)
                 ]
-                for words in cluster.variants:
-                    tokens = list(drain_template)
-                    for slot in event_slots:
-                        tokens[slot] = words[slot] or WILDCARD
-                    self._resolved[(cluster_id, words)] = " ".join(tokens)
+                for tokens in variants:
+                    resolved = list(template)
+                    for slot in events:
+                        resolved[slot] = tokens[slot]
+                    self._resolved[" ".join(tokens)] = " ".join(resolved)
         return self._resolved
 
 
@@ -273,26 +364,23 @@ def grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) 
     return correct / len(truth)
 
 
-def _record_words(
-    slot_words: list[set[str] | None], tokens: Sequence[str]
-) -> tuple[str | None, ...]:
-    """Notes the plain words of ``tokens`` per slot; returns them (None for parameters)."""
-    words: list[str | None] = []
-    for slot, token in enumerate(tokens):
-        seen = slot_words[slot]
-        if seen is not None and _is_plain_word(token):
-            seen.add(token)
-            if len(seen) > MAX_EVENT_WORDS:
-                slot_words[slot] = None
-        else:
-            slot_words[slot] = None
-        words.append(token if slot_words[slot] is not None else None)
-    return tuple(words)
+def _candidate_slots(template: Sequence[str], variants: Sequence[list[str]]) -> dict[int, set[str]]:
+    """Wildcard slots of ``template`` that only ever held a few plain words, with the words."""
+    slots = {}
+    for slot, token in enumerate(template):
+        if token != WILDCARD:
+            continue
+        words = {tokens[slot] for tokens in variants}
+        if len(words) <= MAX_EVENT_WORDS and all(_is_plain_word(word) for word in words):
+            slots[slot] = words
+    return slots
 
 
-def _first_words(text: str) -> str:
-    words = text.split(maxsplit=MAX_WORDS)
-    return " ".join(words[:MAX_WORDS]) if len(words) > MAX_WORDS else text
+def _names_events(words: set[str], cluster_id: int, clusters_of: dict[str, set[int]]) -> bool:
+    """Whether a slot's words name events: a name that also fills a wildcard of another
+    template (``user cyrus`` opens and closes sessions) is a parameter."""
+    shared = sum(1 for word in words if len(clusters_of[word] - {cluster_id}) > 0)
+    return shared < SHARED_WORDS * len(words)
 
 
 def _is_plain_word(token: str) -> bool:

@@ -7,7 +7,8 @@ like errors of a plain search.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from functools import partial
 from typing import Any
 
 from cachetools import TTLCache
@@ -82,6 +83,38 @@ class Searcher:
         if not hit:
             self.cache.put(key, answer)
         return items, OpenSearchRequest(method="POST", path="/_msearch", body=lines, cached=hit)
+
+    def scroll_request(self, index: str, body: Body, keep_alive: str = "1m") -> OpenSearchRequest:
+        """The first request of :meth:`scroll`, as the answer shows it."""
+        path = f"/{index}/_search?scroll={keep_alive}"
+        return OpenSearchRequest(method="POST", path=path, body=body, cached=False)
+
+    async def scroll(
+        self, index: str, body: Body, *, keep_alive: str = "1m"
+    ) -> AsyncIterator[list[Body]]:
+        """Every hit of ``body``'s query, page by page in index order (no sorting: the
+        cheapest way to read all of many hits); never cached. The scroll is cleared after."""
+        answer: Body = await self.client.call(
+            f"scroll of {index}",
+            lambda: self.client.raw.search(index=index, body=body, scroll=keep_alive),
+        )
+        scroll_id: str | None = answer.get("_scroll_id")
+        try:
+            while hits := answer["hits"]["hits"]:
+                yield hits
+                answer = await self._scroll_page(index, scroll_id, keep_alive)
+                scroll_id = answer.get("_scroll_id", scroll_id)
+        finally:
+            if scroll_id:
+                await self.client.call(
+                    "clear scroll", partial(self.client.raw.clear_scroll, scroll_id=scroll_id)
+                )
+
+    async def _scroll_page(self, index: str, scroll_id: str | None, keep_alive: str) -> Body:
+        return await self.client.call(
+            f"scroll of {index}",
+            partial(self.client.raw.scroll, scroll_id=scroll_id, scroll=keep_alive),
+        )
 
     async def mapping(self, pattern: str) -> Body:
         """The full mappings of the indices ``pattern`` matches."""

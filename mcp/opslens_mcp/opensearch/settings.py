@@ -74,7 +74,13 @@ class OpenSearchSettings(BaseSettings, RetrySettings):
         default=10_000, gt=0, description="Spans scanned to find service-map edges from spans."
     )
     pattern_max_messages: int = Field(
-        default=5_000, gt=0, description="Most messages log_patterns clusters per call."
+        default=100_000, gt=0, description="Most messages log_patterns clusters per call."
+    )
+    pattern_page_size: int = Field(
+        default=10_000,
+        gt=0,
+        le=10_000,
+        description="Hits per page log_patterns reads (at most index.max_result_window).",
     )
     cache_ttl_s: float = Field(default=30.0, ge=0, description="Life of a cached answer; 0: off.")
     cache_max_entries: int = Field(default=256, gt=0)
