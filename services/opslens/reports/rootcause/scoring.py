@@ -184,6 +184,6 @@ def rank_causes(
         strongest = sorted(
             items[service], key=lambda e: (e.signal != best, -e.score / STRONG[e.signal])
         )
-        ranked.append(RankedCause(service, round(strength[best], 3), strongest[:TOP_EVIDENCE]))
+        ranked.append(RankedCause(service, strength[best], strongest[:TOP_EVIDENCE]))
     ranked.sort(key=lambda r: (-r.score, r.service))
     return ranked
