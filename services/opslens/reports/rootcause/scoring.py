@@ -40,6 +40,9 @@ STRONG = {"resource": 40.0, "network": 10.0, "code": 5.0}
 """Score at which each signal alone is convincing: resources are sampled every minute and
 swing less than sampled spans; a lost statement counts its expected lines."""
 MIN_REQUESTS = 2
+USUALLY_PRESENT = 0.8
+"""A statement that stops counts when it ran in this share of the baseline periods at least
+(an earlier fault of the same kind may have stopped it once already)."""
 NEW_LINE_WEIGHT = 0.5
 TOP_EVIDENCE = 3
 EXAMPLE_CHARS = 160
@@ -129,32 +132,29 @@ def code_evidence(
     found = []
     keys = set(period.patterns) | {k for b in baselines for k in b.patterns}
     for key in keys:
-        service, operation, template = key
+        service, operation, event = key
         requests = period.requests.get((service, operation), 0)
-        if requests < MIN_REQUESTS:
+        if requests < MIN_REQUESTS or not period.observed(event):
             continue
         rates = [
             b.patterns.get(key, 0) / b.requests[(service, operation)]
             for b in baselines
-            if b.has_logs and b.requests.get((service, operation), 0) >= MIN_REQUESTS
+            if b.observed(event) and b.requests.get((service, operation), 0) >= MIN_REQUESTS
         ]
         if not rates:
             continue
         lines = period.patterns.get(key, 0)
         usual = float(np.median(rates))
-        if lines == 0 and min(rates) > 0:
-            score, what = usual * requests, "stopped"
+        present = sum(rate > 0 for rate in rates) / len(rates)
+        if lines == 0 and present >= USUALLY_PRESENT:
+            score, what = present * usual * requests, "stopped"
         elif usual == 0 and lines >= MIN_REQUESTS and lines / requests > max(rates):
             score, what = NEW_LINE_WEIGHT * lines, "new"
         else:
             continue
-        subject = f"{operation}: {what}: {book.template(template)}"[:300]
-        found.append(
-            (
-                service,
-                Evidence("code", subject, lines, usual * requests, score, book.examples[template]),
-            )
-        )
+        text, example = book.describe(event)
+        subject = f"{operation}: {what}: {text}"[:300]
+        found.append((service, Evidence("code", subject, lines, usual * requests, score, example)))
     return found
 
 

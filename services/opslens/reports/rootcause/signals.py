@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,15 @@ from typing import Any
 from drain3 import TemplateMiner
 
 from opslens.reports.trace_analysis import Trace, call_gaps
+from opslens_mcp.opensearch.masking import mask_parameters
 from opslens_mcp.opensearch.patterns import drain_config
+
+
+STATEMENT_WORDS = 8
+STATEMENT_SIMILARITY = 0.7
+"""Drain's similarity for statements: their heads are short, so two statements of one class
+share most words; the platform's looser threshold would merge them."""
+_MASK_ONLY = re.compile(r"<[A-Z_]+>[,;:.]?")
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,17 @@ class TemplateBook:
     def __init__(self) -> None:
         config = drain_config()
         config.profiling_enabled = False
+        config.drain_sim_th = STATEMENT_SIMILARITY
         self._miner = TemplateMiner(config=config)
         self.examples: dict[int, str] = {}
 
     def template_id(self, message: str) -> int:
-        cluster_id = int(self._miner.add_log_message(message)["cluster_id"])
+        """The template of a line's first ``STATEMENT_WORDS`` words: they name the statement
+        that wrote it; what follows (lists, dumped objects) varies in length and would split
+        one statement into many templates."""
+        words = [w for w in mask_parameters(message).split() if not _MASK_ONLY.fullmatch(w)]
+        head = " ".join(words[:STATEMENT_WORDS])
+        cluster_id = int(self._miner.add_log_message(head)["cluster_id"])
         self.examples.setdefault(cluster_id, message)
         return cluster_id
 
@@ -60,9 +75,19 @@ class TemplateBook:
         cluster = self._miner.drain.id_to_cluster.get(cluster_id)
         return cluster.get_template() if cluster is not None else ""
 
+    def describe(self, event: str) -> tuple[str, str]:
+        """(what the event is, an example of it) for an event key of :class:`PeriodSignals`."""
+        if event.startswith(LOG_EVENT):
+            cluster_id = int(event.removeprefix(LOG_EVENT))
+            return self.template(cluster_id), self.examples.get(cluster_id, "")
+        operation = event.removeprefix(SPAN_EVENT)
+        return f"span {operation}", f"span {operation}"
 
-PatternKey = tuple[str, str, int]
-"""(service, entry operation, template id)."""
+
+LOG_EVENT = "log:"
+SPAN_EVENT = "span:"
+PatternKey = tuple[str, str, str]
+"""(service, entry operation, event): ``log:<template id>`` or ``span:<operation>``."""
 
 
 @dataclass
@@ -73,12 +98,15 @@ class PeriodSignals:
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Requests per (service, entry operation)."""
     patterns: Counter[PatternKey] = field(default_factory=Counter)
-    """Log lines per (service, entry operation, template)."""
+    """Events per (service, entry operation, event): the log lines of each template and the
+    spans of each operation under the entry span (its queries, internal steps, calls out)."""
     services: set[str] = field(default_factory=set)
 
-    @property
-    def has_logs(self) -> bool:
-        return bool(self.patterns)
+    has_logs: bool = False
+
+    def observed(self, event: str) -> bool:
+        """Whether this period could show ``event`` at all (it has that signal)."""
+        return self.has_logs if event.startswith(LOG_EVENT) else self.has_spans
 
     @property
     def has_spans(self) -> bool:
@@ -121,12 +149,16 @@ def period_signals(
             signals.services.add(key[0])
             if entry is span:
                 signals.requests[key] += 1
+            else:
+                signals.patterns[(*key, SPAN_EVENT + str(span["operation"]))] += 1
     for line in lines:
+        signals.has_logs = True
         signals.services.add(line.service)
         service, operation = operation_of.get(line.span_id, (line.service, ""))
         if service != line.service:
             service, operation = line.service, ""
-        signals.patterns[(service, operation, book.template_id(line.message))] += 1
+        event = f"{LOG_EVENT}{book.template_id(line.message)}"
+        signals.patterns[(service, operation, event)] += 1
     return signals
 
 
