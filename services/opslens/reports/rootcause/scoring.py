@@ -34,9 +34,9 @@ from opslens.reports.rootcause.signals import PeriodSignals, TemplateBook
 MAD_TO_SIGMA = 1.4826
 GAP_LOG_FLOOR = 0.1
 """Smallest spread of a call gap's log across periods (about 10%)."""
-RESOURCE_RELATIVE_FLOOR = 0.05
+RESOURCE_RELATIVE_FLOOR = 0.2
 """Smallest spread of a resource sample, relative to its median."""
-STRONG = {"resource": 40.0, "network": 10.0, "code": 5.0}
+STRONG = {"resource": 40.0, "network": 20.0, "code": 5.0}
 """Score at which each signal alone is convincing: resources are sampled every minute and
 swing less than sampled spans; a lost statement counts its expected lines."""
 MIN_REQUESTS = 2

@@ -34,7 +34,6 @@ from opslens.reports.trace_analysis import Trace, call_gaps
 from opslens_mcp.opensearch.masking import mask_parameters
 from opslens_mcp.opensearch.patterns import drain_config
 
-
 STATEMENT_WORDS = 8
 STATEMENT_SIMILARITY = 0.7
 """Drain's similarity for statements: their heads are short, so two statements of one class
