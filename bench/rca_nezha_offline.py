@@ -16,20 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from opslens.reports.evaluation import accuracy_at, average_at
-from opslens.reports.nezha.offline import OfflineResult, evaluate_offline
+from opslens.reports.nezha.offline import OfflineResult, evaluate_offline, inner_at
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("OPSLENS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 NEZHA_ANCHOR = "Nezha (FSE'23, its README): service AC@1 0.867, AC@3 0.978; inner the same"
-
-
-def inner_at(results: Sequence[OfflineResult], k: int) -> float:
-    hits = [
-        r.rank is not None and r.rank <= k and r.inner_rank is not None and r.inner_rank <= k
-        for r in results
-        if r.inner_label
-    ]
-    return sum(hits) / len(hits) if hits else 0.0
 
 
 def table(results: Sequence[OfflineResult]) -> list[str]:

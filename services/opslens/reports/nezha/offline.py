@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -114,6 +115,17 @@ def inner_matches(label: str, cause_signal: str, subject: str, example: str) -> 
     if cause_signal == "code":
         return any(end and end in example for end in label.split("_"))
     return False
+
+
+def inner_at(results: Sequence[OfflineResult], k: int) -> float:
+    """Inner-service top-k over the faults with an inner label: the root-cause service within
+    the top ``k`` and, among its evidence, the labelled resource or code within the top ``k``."""
+    hits = [
+        r.rank is not None and r.rank <= k and r.inner_rank is not None and r.inner_rank <= k
+        for r in results
+        if r.inner_label
+    ]
+    return sum(hits) / len(hits) if hits else 0.0
 
 
 def evaluate_offline(root: Path) -> list[OfflineResult]:
