@@ -105,6 +105,8 @@ class OfflineResult:
     inner_rank: int | None
     """Position of the first evidence of the true service that matches the inner label."""
     seconds: float
+    cpu_seconds: float
+    """Wall-clock and CPU time to read, mine and rank the fault's minute."""
 
 
 def inner_matches(label: str, cause_signal: str, subject: str, example: str) -> bool:
@@ -137,10 +139,11 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
     samples = pod_samples(root)
     results = []
     for case in load_cases(root):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         period = minute_signals(case.files, book)
         ranked = rank_causes(period, baselines, case_resources(case, samples), book)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         baselines.append(period)  # later faults see this minute as part of their past
         services = [r.service for r in ranked]
         truth = case.root_cause_service
@@ -157,5 +160,5 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
                 ),
                 None,
             )
-        results.append(OfflineResult(case, rank, ranked, label, inner, seconds))
+        results.append(OfflineResult(case, rank, ranked, label, inner, seconds, cpu_seconds))
     return results
