@@ -88,6 +88,7 @@ async def measure(backends: ReportBackends, store: Path) -> None:
             scenario_ranks.append(rank)
             print(f"{fault.name}: {fault.root_cause} ranked {rank} ({seconds:.1f}s)")
     settings = backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, store)
+    assert backends.nezha is not None, "the Nezha data was imported above"
     async with ReportClients.from_settings(settings) as clients:
         results = await evaluate_cases(settings, clients, backends.nezha)
     for result in results:
