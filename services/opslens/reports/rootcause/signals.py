@@ -3,14 +3,15 @@
 * Call gaps: per (caller, callee), the median time a caller's client span outlasts the callee's
   server span under it (:func:`opslens.reports.trace_analysis.call_gaps`): network delay to a
   pod shows here while its own spans look normal.
-* Log patterns: per service and entry operation (the operation of the service's span that
-  received the request), how often each log template is written per request. An exception or
-  an altered return changes which log statements run: a statement every request wrote stops,
-  or a new one appears. Counting per request of the same operation keeps a change of traffic
-  mix from looking like one.
+* Events per request: per service and entry operation (the operation of the service's span
+  that received the request), how often each log template is written and each span operation
+  runs under it (queries, internal steps, calls out). An exception or an altered return changes
+  which statements run: a statement every request wrote stops, or a new one appears. Counting
+  per request of the same operation keeps a change of traffic mix from looking like one.
 
-Templates come from drain3 with the platform's masking; one :class:`TemplateBook` is shared by
-every period compared, so the same statement gets the same template id everywhere.
+Templates come from drain3 with the platform's masking, over a line's first words with the
+masked ids dropped; one :class:`TemplateBook` is shared by every period compared, so the same
+statement gets the same template id everywhere.
 
 Example::
 
@@ -22,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -159,7 +159,3 @@ def period_signals(
         event = f"{LOG_EVENT}{book.template_id(line.message)}"
         signals.patterns[(service, operation, event)] += 1
     return signals
-
-
-def median(values: Sequence[float]) -> float:
-    return float(statistics.median(values)) if values else 0.0
