@@ -3,12 +3,13 @@
 Each signal is scaled robustly (median and MAD over the baseline periods, as BARO does for
 metrics), so a service whose numbers always swing does not outrank one that never moves:
 
-* resources: per service and metric (CPU, memory, network, latency), the highest robust z of
-  the period's samples against the samples before it;
+* resources: per service and metric (whatever the caller passes: CPU, memory, ...), the
+  highest robust z of the period's samples against the samples before it;
 * network: per callee, the robust z of the log of its call gap, across the baseline periods;
-* code path: per service, log statements that every request of an operation wrote in every
-  baseline period and that no request writes now (expected lines lost), plus new statements
-  repeated per request (Nezha's idea: compare the event pattern of normal and faulty periods).
+* code path: per service and operation, events (log statements, span operations) that its
+  requests wrote in most baseline periods (``USUALLY_PRESENT``) and none writes now (scored by
+  the events expected), plus new events repeated (Nezha's idea: compare the event patterns of
+  normal and faulty periods). Events of a signal the period lacks (no logs) are not judged.
 
 A service's score is its strongest signal in units of ``STRONG`` (the level at which that
 signal alone is convincing); the signal that gives it is the fine-grained cause. One
@@ -16,8 +17,8 @@ configuration for every application: nothing here knows a service or a fault typ
 
 Example::
 
-    ranked = rank_causes(period, baselines, resources)
-    ranked[0].service, ranked[0].cause.kind  # ('payment', 'cpu')
+    ranked = rank_causes(period, baselines, resources, book)
+    ranked[0].describe()  # 'payment: cpu', with ranked[0].evidence against the baseline
 """
 
 from __future__ import annotations
