@@ -3,8 +3,9 @@ real Nezha TrainTicket faults.
 
 Starts Prometheus, OpenSearch and kube-apiserver (free ports, a temporary directory), seeds
 every scenario of ``scenarios/`` (each in its own namespace and indices, ending at the current
-minute), imports ``../shared/data/nezha-trainticket`` through the same backends, and serves the
-three MCP servers. Then:
+minute), imports ``../shared/data/nezha-trainticket-all`` (all 45 labelled faults; ``--nezha``
+picks another folder in the same format) through the same backends, and serves the three MCP
+servers. Then:
 
 * scenarios: one report over each scenario's whole history; each injected fault's root-cause
   service (the scenario's ground truth) is looked up in the incident overlapping the fault;
@@ -87,6 +88,7 @@ async def measure(backends: ReportBackends, store: Path) -> None:
             scenario_ranks.append(rank)
             print(f"{fault.name}: {fault.root_cause} ranked {rank} ({seconds:.1f}s)")
     settings = backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, store)
+    assert backends.nezha is not None, "the Nezha data was imported above"
     async with ReportClients.from_settings(settings) as clients:
         results = await evaluate_cases(settings, clients, backends.nezha)
     for result in results:
@@ -95,12 +97,21 @@ async def measure(backends: ReportBackends, store: Path) -> None:
     print()
     print(line("shipped scenarios", scenario_ranks))
     print(line("Nezha TrainTicket", nezha_ranks))
+    for fault_type in sorted({r.fault.name.rsplit(" ", 1)[-1] for r in results}):
+        typed = [r.rank for r in results if r.fault.name.endswith(f" {fault_type}")]
+        print(line(f"  {fault_type}", typed))
     print(line("all", scenario_ranks + nezha_ranks))
     print(f"false alarms on the healthy scenarios: {false_alarms} incident(s)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--nezha",
+        type=Path,
+        default=SHARED_DATA / "nezha-trainticket-all",
+        help="Nezha-format fault data to import (default: all 45 TrainTicket faults).",
+    )
     parser.add_argument(
         "--test-sampling",
         action="store_true",
@@ -125,9 +136,7 @@ def main() -> int:
             workdir / "scenarios",
             TEST_SAMPLING if args.test_sampling else None,
         )
-        nezha = import_nezha_documents(
-            SHARED_DATA / "nezha-trainticket", opensearch.url, workdir / "nezha"
-        )
+        nezha = import_nezha_documents(args.nezha, opensearch.url, workdir / "nezha")
         prometheus.backfill(workdir / "nezha" / "metrics.om")
         print(
             f"seeded {len(scenarios)} scenarios and {len(nezha.cases)} Nezha faults in "

@@ -24,7 +24,8 @@ ANALYSED_AFTER = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class MinuteFiles:
-    """One minute of logs and traces: ``<dir>/log/HH_MM_log.csv`` and the trace file."""
+    """One minute of logs and traces: ``<dir>/log/HH_MM_log.csv`` and the trace file; either
+    may be missing or empty (readers then see no rows)."""
 
     log: Path
     trace: Path
@@ -52,7 +53,7 @@ def _minute_files(directory: Path, minute: datetime) -> MinuteFiles | None:
     files = MinuteFiles(
         directory / "log" / f"{stem}_log.csv", directory / "trace" / f"{stem}_trace.csv"
     )
-    return files if files.log.is_file() and files.trace.is_file() else None
+    return files if files.log.is_file() or files.trace.is_file() else None
 
 
 def load_cases(root: Path) -> list[NezhaCase]:
@@ -82,11 +83,16 @@ def reference_minutes(root: Path) -> list[MinuteFiles]:
     """The fault-free minutes of ``construct_data``."""
     found = []
     for day_dir in sorted((root / "construct_data").glob("*")):
-        for log in sorted((day_dir / "log").glob("*_log.csv")):
-            stem = log.name.removesuffix("_log.csv")
-            trace = day_dir / "trace" / f"{stem}_trace.csv"
-            if trace.is_file():
-                found.append(MinuteFiles(log, trace))
+        stems = {p.name.removesuffix("_log.csv") for p in (day_dir / "log").glob("*_log.csv")}
+        stems |= {
+            p.name.removesuffix("_trace.csv") for p in (day_dir / "trace").glob("*_trace.csv")
+        }
+        found += [
+            MinuteFiles(
+                day_dir / "log" / f"{stem}_log.csv", day_dir / "trace" / f"{stem}_trace.csv"
+            )
+            for stem in sorted(stems)
+        ]
     return found
 
 

@@ -29,6 +29,9 @@ csv.field_size_limit(16 * 1024 * 1024)
 
 
 def rows(path: Path) -> Iterator[dict[str, str]]:
+    """The rows of a CSV file; none when the file is missing or empty."""
+    if not path.is_file():
+        return
     with path.open(newline="", encoding="utf-8") as handle:
         yield from csv.DictReader(handle)
 
@@ -39,7 +42,7 @@ def level_of(line: str) -> str:
     return "WARN" if level == "WARNING" else level
 
 
-def _app_line(raw: str) -> tuple[str, str]:
+def app_line(raw: str) -> tuple[str, str]:
     """(line, stream) from Docker's json-file record (the raw text if it is not one)."""
     try:
         record = json.loads(raw)
@@ -54,7 +57,7 @@ def _nanos_iso(epoch_ns: str) -> str:
 
 def log_documents(row: dict[str, str], namespace: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(container-log document, OpenTelemetry log record) of one log row."""
-    line, stream = _app_line(row["Log"])
+    line, stream = app_line(row["Log"])
     pod, service, level = row["PodName"], service_of_pod(row["PodName"]), level_of(line)
     stamp = _nanos_iso(row["TimeUnixNano"])
     container = {
@@ -143,11 +146,15 @@ def span_documents(path: Path, namespace: str) -> list[dict[str, Any]]:
     return documents
 
 
-def data_window(log_path: Path, trace_path: Path) -> tuple[datetime, datetime]:
-    """The first and last moment of a minute's logs and spans (UTC)."""
-    stamps = [int(row["TimeUnixNano"]) for row in rows(log_path)]
-    for row in rows(trace_path):
+def data_window(log_path: Path | None, trace_path: Path | None) -> tuple[datetime, datetime] | None:
+    """The first and last moment of a minute's logs and spans (UTC); None when both are empty.
+
+    Either file may be missing or empty (an application without logs still has spans)."""
+    stamps = [int(row["TimeUnixNano"]) for row in rows(log_path)] if log_path else []
+    for row in rows(trace_path) if trace_path else ():
         stamps += [int(row["StartTimeUnixNano"]), int(row["EndTimeUnixNano"])]
+    if not stamps:
+        return None
     first, last = min(stamps), max(stamps)
     return (
         datetime.fromtimestamp(first / 1e9, UTC).replace(microsecond=0),

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +51,8 @@ class NezhaImport:
     namespace: str
     documents: dict[str, int]
     samples: int
+    warnings: list[str] = field(default_factory=list)
+    """Minutes left out because they hold no log line and no span."""
 
 
 def _day_suffix(moment: datetime) -> str:
@@ -59,9 +61,13 @@ def _day_suffix(moment: datetime) -> str:
 
 def write_minute(
     files: MinuteFiles, bulk: BulkFiles, layout: IndexLayout, namespace: str
-) -> tuple[datetime, datetime]:
-    """Write one minute's logs and spans as ``_bulk`` files; returns the window it covers."""
-    start, end = data_window(files.log, files.trace)
+) -> tuple[datetime, datetime] | None:
+    """Write one minute's logs and spans as ``_bulk`` files; returns the window it covers
+    (None when the minute holds neither)."""
+    window = data_window(files.log, files.trace)
+    if window is None:
+        return None
+    start, end = window
     day = _day_suffix(start)
     containers, otels = [], []
     for row in rows(files.log):
@@ -78,16 +84,24 @@ def write_minute(
 def write_files(root: Path, workdir: Path, layout: IndexLayout, namespace: str) -> NezhaImport:
     """Convert everything into ``workdir`` (``opensearch/*.ndjson`` and ``metrics.om``)."""
     bulk = BulkFiles(workdir / "opensearch")
-    cases = [
-        ImportedCase(case, *write_minute(case.files, bulk, layout, namespace))
-        for case in load_cases(root)
-    ]
-    references = [write_minute(files, bulk, layout, namespace) for files in reference_minutes(root)]
+    cases, references, warnings = [], [], []
+    for case in load_cases(root):
+        window = write_minute(case.files, bulk, layout, namespace)
+        if window is None:
+            warnings.append(f"{case.name}: no log line and no span in {case.files.trace.stem}")
+        else:
+            cases.append(ImportedCase(case, *window))
+    for files in reference_minutes(root):
+        window = write_minute(files, bulk, layout, namespace)
+        if window is None:
+            warnings.append(f"reference {files.trace.stem}: no log line and no span")
+        else:
+            references.append(window)
     bulk.close()
     writer = OpenMetricsWriter(workdir / "metric-parts")
     samples = sum(write_pod_metrics(path, writer, namespace) for path in metric_files(root))
     writer.finish(workdir / "metrics.om")
-    return NezhaImport(cases, references, namespace, dict(bulk.counts), samples)
+    return NezhaImport(cases, references, namespace, dict(bulk.counts), samples, warnings)
 
 
 async def load_files(url: str, layout: IndexLayout, workdir: Path, namespace: str) -> None:

@@ -57,7 +57,7 @@ COLUMNS: dict[str, Column] = {
 }
 
 
-def _value(text: str | None) -> float | None:
+def float_cell(text: str | None) -> float | None:
     try:
         value = float(text) if text not in (None, "") else None
     except ValueError:
@@ -82,7 +82,7 @@ def write_pod_metrics(path: Path, writer: OpenMetricsWriter, namespace: str) -> 
         gap = 60.0 if previous is None else max(stamp - previous, 1)
         previous = stamp
         for column, spec in COLUMNS.items():
-            value = _value(row.get(column))
+            value = float_cell(row.get(column))
             if spec.integrate:
                 totals[column] = totals.get(column, 0.0) + (value or 0.0) * spec.scale * gap
                 value = totals[column]

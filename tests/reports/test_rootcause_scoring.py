@@ -1,0 +1,96 @@
+"""The root-cause scoring on small hand-made periods: a stopped statement, a delayed callee, a
+resource that jumps, and a period whose logs are missing (no statement counts as stopped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opslens.reports.rootcause.scoring import rank_causes, robust_z
+from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
+
+
+def _trace(n: int, gap_ms: float, with_query: bool = True) -> dict[str, Any]:
+    """order's entry span calls payment (client span outlasting payment's server span by
+    ``gap_ms``); payment's entry span runs a query unless told otherwise."""
+    spans = [
+        {"span_id": f"o{n}", "parent_span_id": "", "service": "order", "operation": "POST /order",
+         "kind": "SPAN_KIND_SERVER", "duration_ms": 50.0 + gap_ms},
+        {"span_id": f"c{n}", "parent_span_id": f"o{n}", "service": "order",
+         "operation": "HTTP POST", "kind": "SPAN_KIND_CLIENT", "duration_ms": 20.0 + gap_ms},
+        {"span_id": f"p{n}", "parent_span_id": f"c{n}", "service": "payment",
+         "operation": "POST /pay", "kind": "SPAN_KIND_SERVER", "duration_ms": 20.0},
+    ]  # fmt: skip
+    if with_query:
+        spans.append(
+            {"span_id": f"q{n}", "parent_span_id": f"p{n}", "service": "payment",
+             "operation": "SELECT payments", "kind": "SPAN_KIND_CLIENT", "duration_ms": 5.0}
+        )  # fmt: skip
+    return {"trace_id": f"t{n}", "spans": spans}
+
+
+def _period(
+    book: TemplateBook, gap_ms: float = 1.0, charged: bool = True, logs: bool = True
+) -> PeriodSignals:
+    traces = [_trace(n, gap_ms + n % 3) for n in range(20)]
+    lines = []
+    if logs:
+        for n in range(20):
+            lines.append(LogLine("order", f"o{n}", f"INFO OrderService placing order {n}"))
+            if charged:
+                lines.append(LogLine("payment", f"p{n}", f"INFO PaymentService charged card {n}"))
+    return period_signals(traces, lines, book)
+
+
+def test_robust_z_uses_the_floor_when_the_baseline_does_not_move() -> None:
+    assert robust_z(12.0, [10.0, 10.0, 10.0], floor=1.0) == 2.0
+    assert robust_z(12.0, [8.0, 10.0, 12.0], floor=0.1) == 2.0 / (2.0 * 1.4826)
+
+
+def test_a_statement_every_request_wrote_that_stops_names_its_service() -> None:
+    book = TemplateBook()
+    baselines = [_period(book) for _ in range(4)]
+    ranked = rank_causes(_period(book, charged=False), baselines, {}, book)
+    assert ranked[0].service == "payment"
+    cause = ranked[0].cause
+    assert cause is not None and cause.signal == "code" and cause.value == 0
+    assert cause.baseline == 20.0 and "charged card" in cause.example
+    assert ranked[0].describe().startswith("payment: the code around INFO PaymentService")
+
+
+def test_a_delayed_callee_ranks_by_its_call_gap() -> None:
+    book = TemplateBook()
+    baselines = [_period(book, gap_ms=1.0 + i % 2) for i in range(5)]
+    ranked = rank_causes(_period(book, gap_ms=400.0), baselines, {}, book)
+    assert ranked[0].service == "payment"
+    cause = ranked[0].cause
+    assert cause is not None and cause.signal == "network" and cause.value > 300
+    assert ranked[0].describe() == "payment: network latency (calls from order)"
+
+
+def test_a_resource_jump_names_the_metric() -> None:
+    book = TemplateBook()
+    baselines = [_period(book) for _ in range(3)]
+    resources = {
+        "order": {"cpu": ([10.0, 11.0, 9.0, 10.0], [10.5])},
+        "payment": {"cpu": ([10.0, 11.0, 9.0, 10.0], [95.0])},
+    }
+    ranked = rank_causes(_period(book), baselines, resources, book)
+    assert ranked[0].service == "payment" and ranked[0].describe() == "payment: cpu"
+
+
+def test_missing_logs_are_not_statements_that_stopped() -> None:
+    book = TemplateBook()
+    baselines = [_period(book) for _ in range(4)]
+    period = _period(book, logs=False)
+    assert not period.has_logs and period.has_spans
+    assert rank_causes(period, baselines, {}, book) == []
+
+
+def test_a_span_operation_that_stops_counts_like_a_statement() -> None:
+    book = TemplateBook()
+    baselines = [_period(book) for _ in range(4)]
+    traces = [_trace(n, 1.0 + n % 3, with_query=False) for n in range(20)]
+    period = period_signals(traces, [], book)
+    ranked = rank_causes(period, baselines, {}, book)
+    assert ranked[0].service == "payment"
+    assert ranked[0].cause is not None and ranked[0].cause.example == "span SELECT payments"
