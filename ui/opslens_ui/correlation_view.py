@@ -11,7 +11,7 @@ import streamlit as st
 
 from opslens_ui.contract import Correlation, Link
 from opslens_ui.formatting import escape_markdown, short_id
-from opslens_ui.i18n import Labels, pick
+from opslens_ui.i18n import Language, text
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
 MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
@@ -24,35 +24,6 @@ NODE_STYLES = {
 }
 ROOT_CAUSE_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#ffc9c9", color="#c92a2a"'
 OTHER_STYLE = "shape=box"
-# The tab's words in the answer's language.
-LABELS: Labels = {
-    "root_cause": {"en": "Likely root cause: {service}", "ko": "가장 유력한 원인: {service}"},
-    "trace_ids": {
-        "en": "{ids} trace ids in the logs; {found} traces fetched",
-        "ko": "로그의 트레이스 ID {ids}개 중 {found}개 트레이스를 조회",
-    },
-    "not_found": {
-        "en": ", {missing} not found in the trace store",
-        "ko": ", {missing}개는 트레이스 저장소에 없음",
-    },
-    "graph_cut": {
-        "en": "The graph shows the first {shown} of {drawn} links.",
-        "ko": "그래프는 연결 {drawn}개 중 처음 {shown}개를 보여줍니다.",
-    },
-    "origins": {"en": "Where the errors start", "ko": "에러가 시작된 곳"},
-    "slow_services": {
-        "en": "Where the time goes (self time on the critical path)",
-        "ko": "시간이 쓰인 곳 (크리티컬 패스의 자체 시간)",
-    },
-    "traces_missing": {
-        "en": "Trace ids from the logs that the trace store does not hold",
-        "ko": "트레이스 저장소에 없는 로그의 트레이스 ID",
-    },
-    "nothing": {
-        "en": "Nothing to correlate for this question.",
-        "ko": "이 질문에는 연관 분석할 내용이 없습니다.",
-    },
-}
 
 
 def dot_string(text: str) -> str:
@@ -129,20 +100,20 @@ def _is_trace(node: str) -> bool:
     return node.startswith("trace:")
 
 
-def render_correlation(correlation: Correlation, key: str, language: str = "en") -> None:
+def render_correlation(correlation: Correlation, key: str, language: Language) -> None:
     """Root cause, the link graph, where errors start and where time goes."""
 
-    def label(name: str, **values: object) -> str:
-        return pick(LABELS, name, language).format(**values)
+    def label(name: str, count: int | None = None, **values: object) -> str:
+        return text(f"correlation.{name}", language, count=count, **values)
 
     if correlation.root_cause:
         st.error(escape_markdown(label("root_cause", service=correlation.root_cause)))
     ids = len(correlation.trace_ids_from_logs)
     if ids:
         missing = len(correlation.traces_missing)
-        fetched = label("trace_ids", ids=ids, found=correlation.traces_found)
+        fetched = label("trace_ids", count=ids, found=correlation.traces_found)
         st.caption(
-            escape_markdown(fetched + (label("not_found", missing=missing) if missing else ""))
+            escape_markdown(fetched + (label("not_found", count=missing) if missing else ""))
         )
     if correlation.links:
         st.graphviz_chart(correlation_dot(correlation), width="stretch")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from opslens_ui.contract import KubeEvidence
+from opslens_ui.i18n import Language, text
 
 SEVERITY_ORDER = {"critical": 0, "error": 0, "warning": 1, "warn": 1, "info": 2}
 
@@ -48,14 +49,14 @@ def events_frame(evidence: KubeEvidence) -> pd.DataFrame:
     )
 
 
-def render_kubernetes(evidence: KubeEvidence, key: str) -> None:
+def render_kubernetes(evidence: KubeEvidence, key: str, language: Language) -> None:
     """Findings, pods and events as tables (empty sections say so)."""
-    st.markdown("##### Findings")
+    st.markdown(f"##### {text('k8s.findings', language)}")
     if evidence.findings:
         st.dataframe(findings_frame(evidence), hide_index=True, key=f"{key}-findings")
     else:
-        st.caption("Nothing abnormal found in the objects looked at.")
-    st.markdown("##### Pods")
+        st.caption(text("k8s.no_findings", language))
+    st.markdown(f"##### {text('k8s.pods', language)}")
     if evidence.pods:
         st.dataframe(
             pods_frame(evidence),
@@ -64,8 +65,8 @@ def render_kubernetes(evidence: KubeEvidence, key: str) -> None:
             column_config={"restarts": st.column_config.NumberColumn("restarts", format="%d")},
         )
     else:
-        st.caption("No pod matched.")
-    st.markdown("##### Events")
+        st.caption(text("k8s.no_pods", language))
+    st.markdown(f"##### {text('k8s.events', language)}")
     if evidence.events:
         st.dataframe(
             events_frame(evidence),
@@ -74,4 +75,4 @@ def render_kubernetes(evidence: KubeEvidence, key: str) -> None:
             column_config={"message": st.column_config.TextColumn("message", width="large")},
         )
     else:
-        st.caption("No event in this window.")
+        st.caption(text("k8s.no_events", language))

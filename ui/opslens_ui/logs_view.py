@@ -14,6 +14,7 @@ from streamlit.typing import DataframeState
 
 from opslens_ui.contract import LogEvidence, LogRecord
 from opslens_ui.formatting import escape_markdown, first_line, format_time
+from opslens_ui.i18n import Language, text
 
 TRACE_QUERY_PARAM = "trace"
 TABLE_COLUMNS = ["timestamp", "service", "level", "trace", "message", "pod"]
@@ -47,13 +48,17 @@ def export_frame(records: list[LogRecord]) -> pd.DataFrame:
     )
 
 
-def render_logs(evidence: LogEvidence, key: str) -> None:
-    """The table of lines, its summary, the selected line in full, and the CSV download."""
+def matching_note(evidence: LogEvidence, language: Language) -> str:
+    """``1,394 matching lines; the 50 newest are shown …`` (or only the count when all are)."""
     shown = len(evidence.records)
-    note = f"{evidence.total} matching lines"
     if shown < evidence.total or evidence.truncated:
-        note += f"; the {shown} newest are shown (narrow the question or the filters to see more)"
-    st.caption(escape_markdown(note))
+        return text("logs.newest", language, count=evidence.total, shown=shown)
+    return text("logs.matching", language, count=evidence.total)
+
+
+def render_logs(evidence: LogEvidence, key: str, language: Language) -> None:
+    """The table of lines, its summary, the selected line in full, and the CSV download."""
+    st.caption(escape_markdown(matching_note(evidence, language)))
     by_service = pd.DataFrame([item.model_dump() for item in evidence.by_service])
     patterns = pd.DataFrame([item.model_dump() for item in evidence.patterns])
     summaries = [frame for frame in (by_service, patterns) if not frame.empty]
@@ -63,10 +68,10 @@ def render_logs(evidence: LogEvidence, key: str) -> None:
             frame,
             hide_index=True,
             key=f"{key}-{'patterns' if 'template' in frame else 'by-service'}",
-            column_config={"template": st.column_config.TextColumn("message pattern")},
+            column_config={"template": st.column_config.TextColumn(text("logs.pattern", language))},
         )
     if not evidence.records:
-        st.info("No log line matched.")
+        st.info(text("logs.none", language))
         return
     table = st.dataframe(
         logs_frame(evidence.records, st.context.url or ""),
@@ -83,11 +88,11 @@ def render_logs(evidence: LogEvidence, key: str) -> None:
     )
     selected = table.selection.rows if isinstance(table, DataframeState) else []
     if selected:
-        _render_record(evidence.records[selected[0]])
+        _render_record(evidence.records[selected[0]], language)
     else:
-        st.caption("Select a row to read the whole line; trace links open the trace.")
+        st.caption(text("logs.select", language))
     st.download_button(
-        "Download log lines (CSV)",
+        text("logs.download", language),
         export_frame(evidence.records).to_csv(index=False).encode("utf-8-sig"),
         file_name="opslens-logs.csv",
         mime="text/csv",
@@ -95,7 +100,7 @@ def render_logs(evidence: LogEvidence, key: str) -> None:
     )
 
 
-def _render_record(record: LogRecord) -> None:
+def _render_record(record: LogRecord, language: Language) -> None:
     where = " · ".join(
         part
         for part in (format_time(record.timestamp), record.service, record.pod, record.namespace)
@@ -105,5 +110,6 @@ def _render_record(record: LogRecord) -> None:
     st.code(record.message, language=None, wrap_lines=True)
     if record.trace_id:
         st.link_button(
-            f"Open trace {record.trace_id}", trace_link(st.context.url or "", record.trace_id)
+            text("logs.open_trace", language, trace_id=record.trace_id),
+            trace_link(st.context.url or "", record.trace_id),
         )
