@@ -150,6 +150,6 @@ def test_markdown_and_links() -> None:
 def test_anomaly_windows_are_shaded_behind_the_lines() -> None:
     series = [MetricSeries(name="error_ratio", points=[(1795656840.0, 0.0), (1795656900.0, 0.5)])]
     window = AnomalyWindow(start="2026-11-26T01:34:30Z", end="2026-11-26T01:35:00Z", label="outage")
-    spec = metric_chart("error_ratio", series, [window]).to_dict()
+    spec = metric_chart("error_ratio", series, [window], "en").to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "line"]
-    assert "layer" not in metric_chart("error_ratio", series, []).to_dict()
+    assert "layer" not in metric_chart("error_ratio", series, [], "en").to_dict()

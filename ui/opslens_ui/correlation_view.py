@@ -103,32 +103,36 @@ def _is_trace(node: str) -> bool:
 def render_correlation(correlation: Correlation, key: str, language: Language) -> None:
     """Root cause, the link graph, where errors start and where time goes."""
 
-    def label(name: str, count: int | None = None, **values: object) -> str:
-        return text(f"correlation.{name}", language, count=count, **values)
-
     if correlation.root_cause:
-        st.error(escape_markdown(label("root_cause", service=correlation.root_cause)))
+        st.error(
+            escape_markdown(
+                text("correlation.root_cause", language, service=correlation.root_cause)
+            )
+        )
     ids = len(correlation.trace_ids_from_logs)
     if ids:
         missing = len(correlation.traces_missing)
-        fetched = label("trace_ids", count=ids, found=correlation.traces_found)
+        fetched = text("correlation.trace_ids", language, count=ids, found=correlation.traces_found)
         st.caption(
-            escape_markdown(fetched + (label("not_found", count=missing) if missing else ""))
+            escape_markdown(
+                fetched
+                + (text("correlation.not_found", language, count=missing) if missing else "")
+            )
         )
     if correlation.links:
         st.graphviz_chart(correlation_dot(correlation), width="stretch")
         drawn = len(grouped_traces(correlation.links))
         if drawn > MAX_LINKS:
-            st.caption(label("graph_cut", shown=MAX_LINKS, drawn=drawn))
+            st.caption(text("correlation.graph_cut", language, shown=MAX_LINKS, drawn=drawn))
     if correlation.origins:
-        st.caption(label("origins"))
+        st.caption(text("correlation.origins", language))
         st.dataframe(
             pd.DataFrame([origin.model_dump() for origin in correlation.origins]),
             hide_index=True,
             key=f"{key}-origins",
         )
     if correlation.slow_services:
-        st.caption(label("slow_services"))
+        st.caption(text("correlation.slow_services", language))
         st.dataframe(
             pd.DataFrame([slow.model_dump() for slow in correlation.slow_services]),
             hide_index=True,
@@ -140,7 +144,7 @@ def render_correlation(correlation: Correlation, key: str, language: Language) -
             },
         )
     if correlation.traces_missing:
-        st.caption(label("traces_missing"))
+        st.caption(text("correlation.traces_missing", language))
         st.code("\n".join(correlation.traces_missing), language=None)
     if not (correlation.links or correlation.origins or correlation.slow_services or ids):
-        st.info(label("nothing"))
+        st.info(text("correlation.nothing", language))
