@@ -68,13 +68,16 @@ def test_the_ui_language_setting_fixes_the_language(
     assert text("filters.level", "ko") in [element.label for element in app.sidebar.selectbox]
 
 
-def test_the_sidebar_choice_wins_over_the_setting_and_the_question(
+def test_the_sidebar_choice_wins_over_the_setting(
     ui_against: AppFactory, closed_agent_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One run only: AppTest keeps the entry script's sidebar widgets for the first run of a
+    # multipage app, so the choice cannot be carried into a later question here (a browser
+    # keeps it; the browser test covers the language of whole answers).
     monkeypatch.setenv("OPSLENS_UI_LANGUAGE", "ko")
     app = ui_against(closed_agent_url, None)
     app.sidebar.selectbox(key=CHOICE_KEY).set_value("en").run()
+    assert not app.exception
     assert text("chat.examples", "en") in shown(app, "caption")
-    turn = ask(app, "order-service의 에러 로그 보여줘")
-    assert turn.error is not None and "not reachable" in turn.error
     assert text("filters.level", "en") in [element.label for element in app.sidebar.selectbox]
+    assert any(line.startswith("Cannot ask anything right now") for line in texts(app))

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from opslens_ui.filters import SELECT_KEYS
 from opslens_ui.i18n import text
 from opslens_ui.runtime import shared_client
 from opslens_ui.settings import UiSettings
 from opslens_ui.status import render_status
-from opslens_ui.ui_language import page_language, render_choice
+from opslens_ui.ui_language import CHOICE_KEY, page_language, relabel, render_choice
 
 st.set_page_config(page_title="opslens", page_icon=":material/troubleshoot:", layout="wide")
 settings = UiSettings()
 language = page_language(settings)
+relabel(language, (CHOICE_KEY, *SELECT_KEYS))
 navigation = st.navigation(
     [
         st.Page(

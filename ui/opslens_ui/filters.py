@@ -50,6 +50,7 @@ KEYS = {
     "end": "filter-end",
     "namespace": "filter-namespace",
 }
+SELECT_KEYS = (KEYS["level"], KEYS["range"], KEYS["namespace"])  # shown in the page's language
 
 
 def build_filters(

@@ -14,6 +14,7 @@ from opslens_ui.settings import UiSettings
 
 CHOICE_KEY = "ui-language"
 SPOKEN_KEY = "spoken-language"
+DRAWN_KEY = "drawn-language"
 
 
 def choice(settings: UiSettings) -> UiLanguage:
@@ -32,12 +33,27 @@ def remember_spoken(language: str) -> None:
     st.session_state[SPOKEN_KEY] = language
 
 
+def relabel(language: Language, widget_keys: tuple[str, ...]) -> None:
+    """After a change of language, show the choices of these select boxes in the new one.
+
+    A select box's browser side keeps the words of its chosen option; setting the value
+    again (before the widget is drawn) sends the option in the new words. Values, and so the
+    filters, stay as they were.
+    """
+    if st.session_state.get(DRAWN_KEY) == language:
+        return
+    for key in widget_keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    st.session_state[DRAWN_KEY] = language
+
+
 def render_choice(settings: UiSettings, language: Language) -> None:
     """The sidebar selector: follow the conversation, or always English, or always Korean."""
+    st.session_state.setdefault(CHOICE_KEY, settings.language)
     st.sidebar.selectbox(
         text("language.choice", language),
         UI_LANGUAGES,
-        index=UI_LANGUAGES.index(settings.language),
         format_func=lambda option: text(f"language.{option}", language),
         key=CHOICE_KEY,
     )
