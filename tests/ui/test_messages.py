@@ -11,10 +11,30 @@ from pathlib import Path
 import pytest
 
 from opslens.agent.plan import INTENTS as AGENT_INTENTS
-from opslens_ui import answer_view, chat_page, filters, reports_page, status
-from opslens_ui.contract import AskResponse, LogEvidence, LogRecord, TraceEvidence, TraceSummary
+from opslens_ui import (
+    answer_view,
+    chat_page,
+    filters,
+    incidents_view,
+    k8s_view,
+    logs_view,
+    reports_page,
+    status,
+)
+from opslens_ui.contract import (
+    AskResponse,
+    Incident,
+    KubeEvidence,
+    LogEvidence,
+    LogPattern,
+    LogRecord,
+    Origin,
+    ServiceCount,
+    SlowService,
+    TraceEvidence,
+    TraceSummary,
+)
 from opslens_ui.i18n import CATALOG_PATH, UI_LANGUAGES, catalog, resolve, text
-from opslens_ui.logs_view import matching_note
 from opslens_ui.traces_view import traces_note
 
 UI_DIR = CATALOG_PATH.parent
@@ -65,6 +85,10 @@ SHOWN_CALLS = {
     "datetime_input",
     "update",
     "Page",
+    "TextColumn",
+    "LinkColumn",
+    "NumberColumn",
+    "ProgressColumn",
 }
 SHOWN_KEYWORDS = {"label", "title", "placeholder", "help"}
 BRAND = {"opslens"}
@@ -84,7 +108,8 @@ def message_ids_used() -> tuple[set[str], set[str]]:
     prefixes: set[str] = set()
     for path in ui_modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and _is_catalog_lookup(node) and node.args):
+            is_lookup = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            if not (is_lookup and node.func.id == "text" and node.args):
                 continue
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -101,12 +126,15 @@ def message_ids_used() -> tuple[set[str], set[str]]:
 
 
 def _string_constants() -> set[str]:
-    return {
-        node.value
-        for path in ui_modules()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
+    """Every string literal of the UI, and the literal start of every f-string."""
+    found: set[str] = set()
+    for path in ui_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                found.add(str(node.values[0].value))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
 
 
 def english_literals_shown(path: Path) -> list[str]:
@@ -136,8 +164,8 @@ def _literals(node: ast.AST) -> list[str]:
 
 
 def _is_catalog_lookup(call: ast.Call) -> bool:
-    """``text(...)`` (the catalog), not ``st.text(...)`` (a Streamlit element)."""
-    return isinstance(call.func, ast.Name) and call.func.id == "text"
+    """``text(...)`` or ``header(...)`` (the catalog), not ``st.text(...)`` (an element)."""
+    return isinstance(call.func, ast.Name) and call.func.id in ("text", "header")
 
 
 def _name(func: ast.AST) -> str:
@@ -168,8 +196,10 @@ def test_every_message_id_used_exists_and_every_message_is_used() -> None:
     assert not literal - known, f"used but not in messages.yaml: {sorted(literal - known)}"
     for prefix in prefixes:
         assert any(key.startswith(prefix) for key in known), f"no message starts with {prefix!r}"
-    named = literal | _string_constants()  # ids held in constants (examples, filter options)
-    unused = {key for key in known - named if not any(key.startswith(p) for p in prefixes)}
+    # Ids held in constants (examples, filter options) or built from a value ("column.{name}").
+    named = literal | _string_constants()
+    built = prefixes | {start for start in named if start.endswith(".")}
+    unused = {key for key in known - named if not any(key.startswith(p) for p in built)}
     assert not unused, f"in messages.yaml but never shown: {sorted(unused)}"
 
 
@@ -189,6 +219,26 @@ def test_every_built_message_id_exists() -> None:
     ]
     missing = sorted(set(built) - set(catalog()))
     assert not missing, f"not in messages.yaml: {missing}"
+
+
+def test_every_table_column_has_a_header_in_both_languages() -> None:
+    incident = Incident.model_validate({"start": "2026-11-26T01:00:00Z"})
+    columns = {
+        *logs_view.TABLE_COLUMNS,
+        *(
+            field
+            for model in (ServiceCount, LogPattern, Origin, SlowService)
+            for field in model.model_fields
+        ),
+        *k8s_view.findings_frame(KubeEvidence()).columns,
+        *k8s_view.pods_frame(KubeEvidence()).columns,
+        *k8s_view.events_frame(KubeEvidence()).columns,
+        *incidents_view.candidates_frame(incident).columns,
+        *incidents_view.anomalies_frame(incident).columns,
+        *reports_page.reports_frame([]).columns,
+    }
+    missing = sorted(column for column in columns if f"column.{column}" not in catalog())
+    assert not missing, f"no column.<name> in messages.yaml for: {missing}"
 
 
 @pytest.mark.parametrize("path", ui_modules(), ids=lambda path: path.name)
@@ -211,11 +261,15 @@ def test_the_literal_finder_finds_english_literals(tmp_path: Path) -> None:
 def test_counts_read_naturally_in_both_languages() -> None:
     record = LogRecord(timestamp="2026-11-26T01:00:00Z", message="boom")
     cut = LogEvidence(total=1394, records=[record] * 50, truncated=True)
-    assert matching_note(cut, "en").startswith("1,394 matching lines; the 50 newest are shown")
-    assert matching_note(cut, "ko").startswith("일치하는 줄 1,394개 중 최신 50개를 표시합니다")
+    assert logs_view.matching_note(cut, "en").startswith(
+        "1,394 matching lines; the 50 newest are shown"
+    )
+    assert logs_view.matching_note(cut, "ko").startswith(
+        "일치하는 줄 1,394개 중 최신 50개를 표시합니다"
+    )
     whole = LogEvidence(total=1, records=[record])
-    assert matching_note(whole, "en") == "1 matching line"
-    assert matching_note(whole, "ko") == "일치하는 줄 1개"
+    assert logs_view.matching_note(whole, "en") == "1 matching line"
+    assert logs_view.matching_note(whole, "ko") == "일치하는 줄 1개"
     one = TraceEvidence(summaries=[TraceSummary(trace_id="a")], threshold_ms=1500)
     assert traces_note(one, "en") == "1 trace slower than 1.50 s"
     assert traces_note(one, "ko") == "1.50 s보다 느린 트레이스 1개"

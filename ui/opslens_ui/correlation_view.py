@@ -12,6 +12,7 @@ import streamlit as st
 from opslens_ui.contract import Correlation, Link
 from opslens_ui.formatting import escape_markdown, short_id
 from opslens_ui.i18n import Language, text
+from opslens_ui.tables import header, show_table
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
 MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
@@ -126,20 +127,17 @@ def render_correlation(correlation: Correlation, key: str, language: Language) -
             st.caption(text("correlation.graph_cut", language, shown=MAX_LINKS, drawn=drawn))
     if correlation.origins:
         st.caption(text("correlation.origins", language))
-        st.dataframe(
-            pd.DataFrame([origin.model_dump() for origin in correlation.origins]),
-            hide_index=True,
-            key=f"{key}-origins",
-        )
+        origins = pd.DataFrame([origin.model_dump() for origin in correlation.origins])
+        show_table(origins, language, f"{key}-origins")
     if correlation.slow_services:
         st.caption(text("correlation.slow_services", language))
-        st.dataframe(
+        show_table(
             pd.DataFrame([slow.model_dump() for slow in correlation.slow_services]),
-            hide_index=True,
-            key=f"{key}-slow",
+            language,
+            f"{key}-slow",
             column_config={
                 "share": st.column_config.ProgressColumn(
-                    "share", format="percent", min_value=0.0, max_value=1.0
+                    header("share", language), format="percent", min_value=0.0, max_value=1.0
                 )
             },
         )

@@ -10,6 +10,7 @@ from opslens_ui.contract import Incident
 from opslens_ui.formatting import escape_markdown, format_time
 from opslens_ui.i18n import Language, text
 from opslens_ui.logs_view import trace_link
+from opslens_ui.tables import show_table
 
 
 def incident_title(number: int, incident: Incident, language: Language) -> str:
@@ -49,13 +50,9 @@ def render_incidents(incidents: list[Incident], key: str, language: Language) ->
                 )
             st.caption(escape_markdown(", ".join(incident.services)))
             st.markdown(f"##### {text('incidents.candidates', language)}")
-            st.dataframe(
-                candidates_frame(incident), hide_index=True, key=f"{key}-{number}-candidates"
-            )
+            show_table(candidates_frame(incident), language, f"{key}-{number}-candidates")
             st.markdown(f"##### {text('incidents.anomalies', language)}")
-            st.dataframe(
-                anomalies_frame(incident), hide_index=True, key=f"{key}-{number}-anomalies"
-            )
+            show_table(anomalies_frame(incident), language, f"{key}-{number}-anomalies")
             if incident.trace_id:
                 st.link_button(
                     text("incidents.trace", language),

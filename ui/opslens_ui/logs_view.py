@@ -15,6 +15,7 @@ from streamlit.typing import DataframeState
 from opslens_ui.contract import LogEvidence, LogRecord
 from opslens_ui.formatting import escape_markdown, first_line, format_time
 from opslens_ui.i18n import Language, text
+from opslens_ui.tables import header, show_table
 
 TRACE_QUERY_PARAM = "trace"
 TABLE_COLUMNS = ["timestamp", "service", "level", "trace", "message", "pod"]
@@ -63,26 +64,25 @@ def render_logs(evidence: LogEvidence, key: str, language: Language) -> None:
     patterns = pd.DataFrame([item.model_dump() for item in evidence.patterns])
     summaries = [frame for frame in (by_service, patterns) if not frame.empty]
     slots = st.columns([1, 2]) if len(summaries) == 2 else [st.container()]
-    for slot, frame in zip(slots, summaries, strict=False):
-        slot.dataframe(
-            frame,
-            hide_index=True,
-            key=f"{key}-{'patterns' if 'template' in frame else 'by-service'}",
-            column_config={"template": st.column_config.TextColumn(text("logs.pattern", language))},
-        )
+    for slot, summary in zip(slots, summaries, strict=False):
+        with slot:
+            name = "patterns" if "template" in summary else "by-service"
+            show_table(summary, language, f"{key}-{name}")
     if not evidence.records:
         st.info(text("logs.none", language))
         return
-    table = st.dataframe(
-        logs_frame(evidence.records, st.context.url or ""),
-        hide_index=True,
-        key=f"{key}-table",
+    frame = logs_frame(evidence.records, st.context.url or "")
+    table = show_table(
+        frame,
+        language,
+        f"{key}-table",
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "message": st.column_config.TextColumn("message", width="large"),
+            "message": st.column_config.TextColumn(header("message", language), width="large"),
             "trace": st.column_config.LinkColumn(
-                "trace", display_text=rf"{TRACE_QUERY_PARAM}=([0-9a-fA-F]{{1,16}})"
+                header("trace", language),
+                display_text=rf"{TRACE_QUERY_PARAM}=([0-9a-fA-F]{{1,16}})",
             ),
         },
     )

@@ -15,6 +15,7 @@ from opslens_ui.formatting import escape_markdown, format_time
 from opslens_ui.i18n import Language, text
 from opslens_ui.settings import UiSettings
 from opslens_ui.status import error_text
+from opslens_ui.tables import show_table
 from opslens_ui.ui_language import page_language
 
 DOWNLOADS: list[tuple[ReportFormat, str]] = [  # the button says reports.download.<format>
@@ -54,7 +55,7 @@ def render(client: AgentClient, settings: UiSettings) -> None:
     if not reports:
         st.info(text("reports.none", language))
         return
-    st.dataframe(reports_frame(reports), hide_index=True, key="reports-table")
+    show_table(reports_frame(reports), language, "reports-table")
     by_id = {report.id: report for report in reports}
     chosen = st.selectbox(
         text("reports.choose", language),

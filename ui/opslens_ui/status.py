@@ -11,7 +11,7 @@ import streamlit as st
 from opslens_ui.client import AgentClient, AgentError, AgentUnavailable
 from opslens_ui.contract import AgentStatus, ServiceCatalog
 from opslens_ui.formatting import escape_markdown
-from opslens_ui.i18n import Language, text
+from opslens_ui.i18n import Language, catalog, text
 
 STATUS_TTL_S = 10  # short: a backend coming back shows up within seconds, without a reload
 CATALOG_TTL_S = 60  # services change with deployments, not between two questions
@@ -29,6 +29,12 @@ def fetch_status(agent_url: str, _client: AgentClient) -> AgentStatus:
 def fetch_catalog(agent_url: str, _client: AgentClient) -> ServiceCatalog:
     """The services and namespaces for the filters, cached per agent URL."""
     return _client.services()
+
+
+def state_word(state: str, language: Language) -> str:
+    """A state the agent reports (``ok``, ``ready``, ``unavailable``) in ``language``."""
+    key = f"state.{state}"
+    return text(key, language) if key in catalog() else state
 
 
 def error_text(error: AgentUnavailable | AgentError, language: Language) -> str:
@@ -50,9 +56,13 @@ def render_status(client: AgentClient, language: Language) -> None:
     except AgentError as exc:
         sidebar.error(escape_markdown(text("status.agent_error", language, message=exc.message)))
     else:
-        sidebar.success(escape_markdown(text("status.agent", language, status=status.agent)))
+        sidebar.success(
+            escape_markdown(
+                text("status.agent", language, status=state_word(status.agent, language))
+            )
+        )
         for name, backend in sorted(status.backends.items()):
-            line = f"{name}: {backend.status}"
+            line = f"{name}: {state_word(backend.status, language)}"
             if backend.status in READY:
                 sidebar.text(f"● {line}")
             else:
@@ -82,7 +92,7 @@ def render_outages(client: AgentClient, language: Language) -> bool:
                         "status.backend_down",
                         language,
                         name=name,
-                        status=backend.status,
+                        status=state_word(backend.status, language),
                         consequence=consequence,
                     )
                 )

@@ -17,6 +17,7 @@ import streamlit as st
 from opslens_ui.contract import SpanRecord, TraceEvidence, TraceTree
 from opslens_ui.formatting import escape_markdown, format_ms, format_time, short_id, try_parse_time
 from opslens_ui.i18n import Language, text
+from opslens_ui.tables import show_table
 
 ROW_HEIGHT_PX = 22
 INDENT_PX = 14
@@ -175,9 +176,7 @@ def render_traces(
     else:
         st.info(text("traces.no_tree", language))
     if evidence.summaries:
-        st.dataframe(
-            _summaries_frame(evidence), hide_index=True, key=f"{key}-summaries", height=250
-        )
+        show_table(_summaries_frame(evidence), language, f"{key}-summaries", height=250)
 
 
 def _render_waterfall(
@@ -203,7 +202,7 @@ def _render_waterfall(
     failed = [row for row in rows if row.kind == "error"]
     if failed:
         st.caption(text("traces.failing", language))
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 [
                     {
@@ -215,8 +214,8 @@ def _render_waterfall(
                     for r in failed
                 ]
             ),
-            hide_index=True,
-            key=f"{key}-failed",
+            language,
+            f"{key}-failed",
         )
 
 
