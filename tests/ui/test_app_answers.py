@@ -16,6 +16,7 @@ from opslens_ui.answer_view import label
 from opslens_ui.contract import AskResponse
 from opslens_ui.correlation_view import ROOT_CAUSE_STYLE
 from opslens_ui.formatting import escape_markdown, parse_time
+from opslens_ui.i18n import text
 from opslens_ui.traces_view import default_tree
 from tests.ui.helpers import (
     answered,
@@ -85,7 +86,8 @@ def test_log_question_lists_the_error_lines_of_the_window(
     assert len(table) == len(logs.records) > 0
     assert set(table["service"]) == {"order-service"}
     assert set(table["level"]) == {"ERROR"}
-    assert any(text.startswith(f"{expected} matching lines") for text in texts(demo_ui))
+    counted = text("logs.matching", response.language, count=expected)  # "1,314 matching lines"
+    assert any(line.startswith(counted) for line in texts(demo_ui)), counted
     assert_common_rendering(demo_ui, response)
 
 

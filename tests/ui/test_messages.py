@@ -208,7 +208,7 @@ def test_every_built_message_id_exists() -> None:
     built = [
         *(f"step.{step}" for step in chat_page.STEPS),
         *(f"step_short.{step}" for step in chat_page.STEPS),
-        *(f"intent.{intent}" for intent in (*answer_view.INTENTS, *AGENT_INTENTS)),
+        *(f"intent.{intent}" for intent in AGENT_INTENTS),
         *(f"language.{choice}" for choice in UI_LANGUAGES),
         *(f"answer.tab.{name}" for name in answer_view.evidence_tabs(_full_response())),
         *(f"status.missing.{name}" for name in (*status.BACKENDS_EXPLAINED, "other")),

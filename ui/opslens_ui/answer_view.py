@@ -13,15 +13,13 @@ from opslens_ui.contract import AskResponse
 from opslens_ui.conversation import Turn
 from opslens_ui.correlation_view import render_correlation
 from opslens_ui.formatting import escape_markdown, format_ms, format_time
-from opslens_ui.i18n import Language, text
+from opslens_ui.i18n import Language, text, text_or
 from opslens_ui.incidents_view import render_incidents
 from opslens_ui.k8s_view import render_kubernetes
 from opslens_ui.logs_view import render_logs
 from opslens_ui.metrics_view import render_metrics
 from opslens_ui.queries_view import render_queries
 from opslens_ui.traces_view import render_traces
-
-INTENTS = ("logs", "traces", "metrics", "k8s", "correlate", "anomaly", "unknown")  # intent.*
 
 
 def label(name: str, language: str) -> str:
@@ -33,11 +31,12 @@ def understood_as(response: AskResponse, language: Language) -> str:
     """The plan in one line: intent, services, level, window and the time taken."""
     plan = response.plan
     intent = plan.intent or "unknown"
-    parts = [text(f"intent.{intent}", language) if intent in INTENTS else intent]
+    parts = [text_or(f"intent.{intent}", language, intent)]
     if plan.services:
         parts.append(", ".join(plan.services))
     if plan.level:
-        parts.append(text("answer.level", language, level=plan.level))
+        level = text_or(f"filters.level.{plan.level}", language, plan.level)
+        parts.append(text("answer.level", language, level=level))
     if plan.namespace:
         parts.append(text("answer.namespace", language, namespace=plan.namespace))
     if plan.start and plan.end:

@@ -18,7 +18,7 @@ from opslens_ui.contract import AskRequest, AskResponse, Filters, ServiceCatalog
 from opslens_ui.conversation import Conversation, Turn, current, question_language, start_over
 from opslens_ui.filters import describe, render_filters, take_change
 from opslens_ui.formatting import escape_markdown, format_ms
-from opslens_ui.i18n import Language, resolve, text
+from opslens_ui.i18n import Language, resolve, text, text_or
 from opslens_ui.logs_view import TRACE_QUERY_PARAM
 from opslens_ui.settings import UiSettings
 from opslens_ui.status import error_text, fetch_catalog, render_outages
@@ -170,7 +170,7 @@ def _user_message(turn: Turn) -> None:
 
 
 def _step_line(event: StepEvent, language: Language, live: bool) -> str:
-    name = text(f"step.{event.step}", language) if event.step in STEPS else event.step
+    name = text_or(f"step.{event.step}", language, event.step)
     if live:
         return f"{name}…" if event.status == "started" else name
     mark = "✓" if event.status == "done" else "…"

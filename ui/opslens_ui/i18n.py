@@ -64,3 +64,9 @@ def text(key: str, language: str, /, count: int | None = None, **values: object)
     else:
         template = message.en
     return template.format(count=count, **values)
+
+
+def text_or(key: str, language: str, fallback: str) -> str:
+    """The message ``key`` in ``language``, or ``fallback`` (a value shown as it is) when the
+    catalog has no such message: an agent's state or step the UI does not know yet."""
+    return text(key, language) if key in catalog() else fallback

@@ -11,7 +11,7 @@ import streamlit as st
 from opslens_ui.client import AgentClient, AgentError, AgentUnavailable
 from opslens_ui.contract import AgentStatus, ServiceCatalog
 from opslens_ui.formatting import escape_markdown
-from opslens_ui.i18n import Language, catalog, text
+from opslens_ui.i18n import Language, text, text_or
 
 STATUS_TTL_S = 10  # short: a backend coming back shows up within seconds, without a reload
 CATALOG_TTL_S = 60  # services change with deployments, not between two questions
@@ -33,8 +33,7 @@ def fetch_catalog(agent_url: str, _client: AgentClient) -> ServiceCatalog:
 
 def state_word(state: str, language: Language) -> str:
     """A state the agent reports (``ok``, ``ready``, ``unavailable``) in ``language``."""
-    key = f"state.{state}"
-    return text(key, language) if key in catalog() else state
+    return text_or(f"state.{state}", language, state)
 
 
 def error_text(error: AgentUnavailable | AgentError, language: Language) -> str:

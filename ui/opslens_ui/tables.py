@@ -9,14 +9,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from opslens_ui.i18n import Language, catalog, text
+from opslens_ui.i18n import Language, text_or
 
 
 def header(column: str, language: Language) -> str:
     """The header of ``column`` in ``language``; a column the catalog does not name keeps its
     field name."""
-    key = f"column.{column}"
-    return text(key, language) if key in catalog() else column
+    return text_or(f"column.{column}", language, column)
 
 
 def headers(columns: Iterable[object], language: Language) -> dict[str, str]:
