@@ -121,7 +121,8 @@ def test_combined_question_shows_where_the_errors_start(
     assert response.correlation.root_cause == origin
     assert origin in response.answer
     [dot] = graphs(demo_ui)
-    assert f'"service:{origin}" [label="service\\n{origin}", {ROOT_CAUSE_STYLE}];' in dot
+    kind = text("node.service", response.language)
+    assert f'"service:{origin}" [label="{kind}\\n{origin}", {ROOT_CAUSE_STYLE}];' in dot
     table = log_table(demo_ui)
     linked = table["trace"].dropna()
     assert len(linked) > 0 and all("?trace=" in link for link in linked)

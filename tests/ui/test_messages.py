@@ -23,8 +23,10 @@ from opslens_ui import (
 )
 from opslens_ui.contract import (
     AskResponse,
+    Correlation,
     Incident,
     KubeEvidence,
+    Link,
     LogEvidence,
     LogPattern,
     LogRecord,
@@ -34,6 +36,7 @@ from opslens_ui.contract import (
     TraceEvidence,
     TraceSummary,
 )
+from opslens_ui.correlation_view import MAX_TRACE_NODES, correlation_dot
 from opslens_ui.i18n import CATALOG_PATH, UI_LANGUAGES, catalog, resolve, text
 from opslens_ui.traces_view import traces_note
 
@@ -291,4 +294,14 @@ def _full_response() -> AskResponse:
             "incidents": [{"start": "2026-11-26T01:00:00Z"}],
             "evidence": {"logs": {}, "traces": {}, "metrics": {}, "k8s": {}},
         }
+    )
+
+
+def test_the_correlation_graph_speaks_the_page_s_language() -> None:
+    links = [Link(source="service:a", target="pod:p", relation="runs as")]
+    dot = correlation_dot(Correlation(links=links), "ko")
+    assert 'label="서비스\\na"' in dot and '[label="실행 중인 파드"]' in dot
+    many = [Link(source="service:a", target=f"trace:{n}") for n in range(MAX_TRACE_NODES + 1)]
+    assert f'label="트레이스 {MAX_TRACE_NODES + 1}개"' in correlation_dot(
+        Correlation(links=many), "ko"
     )

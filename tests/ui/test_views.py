@@ -91,7 +91,8 @@ def test_waterfall_keeps_nanosecond_starts_and_skips_unreadable_ones() -> None:
 def test_dot_labels_cannot_change_the_graph() -> None:
     hostile = 'evil"]; x -> y; "\\'
     dot = correlation_dot(
-        Correlation(links=[Link(source=f"service:{hostile}", target="pod:p", relation='a"b')])
+        Correlation(links=[Link(source=f"service:{hostile}", target="pod:p", relation='a"b')]),
+        "ko",
     )
     assert hostile not in dot, "never unescaped"
     structure = QUOTED.sub("S", dot)  # what is left once every quoted string is taken out

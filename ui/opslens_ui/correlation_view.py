@@ -11,7 +11,7 @@ import streamlit as st
 
 from opslens_ui.contract import Correlation, Link
 from opslens_ui.formatting import escape_markdown, short_id
-from opslens_ui.i18n import Language, text
+from opslens_ui.i18n import Language, text, text_or
 from opslens_ui.tables import header, show_table
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
@@ -33,15 +33,16 @@ def dot_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def node_label(node: str) -> str:
-    """What a node shows: its kind on one line, a readable name on the next."""
+def node_label(node: str, language: Language) -> str:
+    """What a node shows: its kind on one line, a readable name on the next (a group of
+    traces: how many)."""
     kind, _, name = node.partition(":")
     if not name:
         return node
     if kind == "traces":
-        return name.rsplit(" #", 1)[0]
+        return text("correlation.group", language, count=int(name.split(" ", 1)[0]))
     shown = short_id(name, 16) if kind in ("trace", "log") else name
-    return f"{kind}\n{shown}"
+    return f"{text_or(f'node.{kind}', language, kind)}\n{shown}"
 
 
 def grouped_traces(links: list[Link]) -> list[Link]:
@@ -75,7 +76,7 @@ def grouped_traces(links: list[Link]) -> list[Link]:
     return list({(link.source, link.target): link for link in merged}.values())
 
 
-def correlation_dot(correlation: Correlation) -> str:
+def correlation_dot(correlation: Correlation, language: Language) -> str:
     """The correlation links as a left-to-right DOT digraph, the root-cause service in red."""
     root = f"service:{correlation.root_cause}" if correlation.root_cause else None
     links = grouped_traces(correlation.links)[:MAX_LINKS]
@@ -89,9 +90,12 @@ def correlation_dot(correlation: Correlation) -> str:
     for node in nodes:
         kind = node.partition(":")[0]
         style = ROOT_CAUSE_STYLE if node == root else NODE_STYLES.get(kind, OTHER_STYLE)
-        lines.append(f"  {dot_string(node)} [label={dot_string(node_label(node))}, {style}];")
+        lines.append(
+            f"  {dot_string(node)} [label={dot_string(node_label(node, language))}, {style}];"
+        )
     for link in links:
-        label = f" [label={dot_string(link.relation)}]" if link.relation else ""
+        relation = text_or(f"relation.{link.relation}", language, link.relation)
+        label = f" [label={dot_string(relation)}]" if link.relation else ""
         lines.append(f"  {dot_string(link.source)} -> {dot_string(link.target)}{label};")
     lines.append("}")
     return "\n".join(lines)
@@ -121,7 +125,7 @@ def render_correlation(correlation: Correlation, key: str, language: Language) -
             )
         )
     if correlation.links:
-        st.graphviz_chart(correlation_dot(correlation), width="stretch")
+        st.graphviz_chart(correlation_dot(correlation, language), width="stretch")
         drawn = len(grouped_traces(correlation.links))
         if drawn > MAX_LINKS:
             st.caption(text("correlation.graph_cut", language, shown=MAX_LINKS, drawn=drawn))
