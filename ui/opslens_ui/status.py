@@ -39,8 +39,15 @@ def state_word(state: str, language: Language) -> str:
 def error_text(error: AgentUnavailable | AgentError, language: Language) -> str:
     """What went wrong talking to the agent, in ``language`` (the agent's own words inside)."""
     if isinstance(error, AgentUnavailable):
-        return text("error.unreachable", language, url=error.url, reason=error.reason)
+        reason = unavailable_reason(error, language)
+        return text("error.unreachable", language, url=error.url, reason=reason)
     return error.message
+
+
+def unavailable_reason(error: AgentUnavailable, language: Language) -> str:
+    """Why the agent cannot be reached, in ``language`` (an HTTP status or a transport error's
+    own words stay as they are)."""
+    return text_or(f"error.reason.{error.kind}", language, error.reason)
 
 
 def render_status(client: AgentClient, language: Language) -> None:
@@ -50,7 +57,8 @@ def render_status(client: AgentClient, language: Language) -> None:
     try:
         status = fetch_status(client.base_url, client)
     except AgentUnavailable as exc:
-        sidebar.error(escape_markdown(text("status.unreachable", language, reason=exc.reason)))
+        reason = unavailable_reason(exc, language)
+        sidebar.error(escape_markdown(text("status.unreachable", language, reason=reason)))
         sidebar.caption(escape_markdown(exc.url))
     except AgentError as exc:
         sidebar.error(escape_markdown(text("status.agent_error", language, message=exc.message)))
