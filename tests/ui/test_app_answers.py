@@ -16,6 +16,7 @@ from opslens_ui.answer_view import label
 from opslens_ui.contract import AskResponse
 from opslens_ui.correlation_view import ROOT_CAUSE_STYLE
 from opslens_ui.formatting import escape_markdown, parse_time
+from opslens_ui.i18n import text
 from opslens_ui.traces_view import default_tree
 from tests.ui.helpers import (
     answered,
@@ -85,7 +86,8 @@ def test_log_question_lists_the_error_lines_of_the_window(
     assert len(table) == len(logs.records) > 0
     assert set(table["service"]) == {"order-service"}
     assert set(table["level"]) == {"ERROR"}
-    assert any(text.startswith(f"{expected} matching lines") for text in texts(demo_ui))
+    counted = text("logs.matching", response.language, count=expected)  # "1,314 matching lines"
+    assert any(line.startswith(counted) for line in texts(demo_ui)), counted
     assert_common_rendering(demo_ui, response)
 
 
@@ -119,7 +121,8 @@ def test_combined_question_shows_where_the_errors_start(
     assert response.correlation.root_cause == origin
     assert origin in response.answer
     [dot] = graphs(demo_ui)
-    assert f'"service:{origin}" [label="service\\n{origin}", {ROOT_CAUSE_STYLE}];' in dot
+    kind = text("node.service", response.language)
+    assert f'"service:{origin}" [label="{kind}\\n{origin}", {ROOT_CAUSE_STYLE}];' in dot
     table = log_table(demo_ui)
     linked = table["trace"].dropna()
     assert len(linked) > 0 and all("?trace=" in link for link in linked)

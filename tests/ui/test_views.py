@@ -91,7 +91,8 @@ def test_waterfall_keeps_nanosecond_starts_and_skips_unreadable_ones() -> None:
 def test_dot_labels_cannot_change_the_graph() -> None:
     hostile = 'evil"]; x -> y; "\\'
     dot = correlation_dot(
-        Correlation(links=[Link(source=f"service:{hostile}", target="pod:p", relation='a"b')])
+        Correlation(links=[Link(source=f"service:{hostile}", target="pod:p", relation='a"b')]),
+        "ko",
     )
     assert hostile not in dot, "never unescaped"
     structure = QUOTED.sub("S", dot)  # what is left once every quoted string is taken out
@@ -150,6 +151,6 @@ def test_markdown_and_links() -> None:
 def test_anomaly_windows_are_shaded_behind_the_lines() -> None:
     series = [MetricSeries(name="error_ratio", points=[(1795656840.0, 0.0), (1795656900.0, 0.5)])]
     window = AnomalyWindow(start="2026-11-26T01:34:30Z", end="2026-11-26T01:35:00Z", label="outage")
-    spec = metric_chart("error_ratio", series, [window]).to_dict()
+    spec = metric_chart("error_ratio", series, [window], "en").to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "line"]
-    assert "layer" not in metric_chart("error_ratio", series, []).to_dict()
+    assert "layer" not in metric_chart("error_ratio", series, [], "en").to_dict()

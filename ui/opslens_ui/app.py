@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import streamlit as st
 
+from opslens_ui.filters import SELECT_KEYS
+from opslens_ui.i18n import text
 from opslens_ui.runtime import shared_client
 from opslens_ui.settings import UiSettings
 from opslens_ui.status import render_status
+from opslens_ui.ui_language import CHOICE_KEY, page_language, relabel, render_choice
 
 st.set_page_config(page_title="opslens", page_icon=":material/troubleshoot:", layout="wide")
+settings = UiSettings()
+language = page_language(settings)
+relabel(language, (CHOICE_KEY, *SELECT_KEYS))
 navigation = st.navigation(
     [
-        st.Page("pages/ask.py", title="Ask", icon=":material/forum:", default=True),
         st.Page(
-            "pages/reports.py", title="Reports", icon=":material/summarize:", url_path="reports"
+            "pages/ask.py", title=text("page.ask", language), icon=":material/forum:", default=True
+        ),
+        st.Page(
+            "pages/reports.py",
+            title=text("page.reports", language),
+            icon=":material/summarize:",
+            url_path="reports",
         ),
     ]
 )
-render_status(shared_client(UiSettings()))
+render_choice(settings, language)
+render_status(shared_client(settings), language)
 navigation.run()

@@ -33,9 +33,12 @@ from opslens_ui.contract import (
     ServiceCatalog,
     StepEvent,
 )
+from opslens_ui.i18n import text
 from opslens_ui.settings import UiSettings
 
 ReportFormat = Literal["html", "md", "json"]
+# Why the agent is unavailable, for the UI to say in its language (``reason`` is the detail).
+Unavailability = Literal["refused", "timeout", "gateway", "transport"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # Statuses that mean "the service is not there right now" rather than "your request failed".
@@ -46,10 +49,11 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 class AgentUnavailable(Exception):
     """The agent service could not be reached or did not answer in time."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, kind: Unavailability = "transport") -> None:
         super().__init__(f"the opslens agent at {url} is not reachable: {reason}")
         self.url = url
         self.reason = reason
+        self.kind = kind
 
 
 class AgentError(Exception):
@@ -150,7 +154,7 @@ class AgentClient:
         message = _error_message(response.text)
         if response.status_code in UNAVAILABLE_STATUSES and not _is_json(response):
             # A proxy's or load balancer's page: the agent itself did not answer.
-            raise AgentUnavailable(self.base_url, f"HTTP {response.status_code}")
+            raise AgentUnavailable(self.base_url, f"HTTP {response.status_code}", "gateway")
         raise AgentError(message, response.status_code)
 
     @contextmanager
@@ -158,7 +162,11 @@ class AgentClient:
         try:
             yield
         except httpx.TimeoutException as exc:
-            raise AgentUnavailable(self.base_url, "timed out waiting for an answer") from exc
+            raise AgentUnavailable(
+                self.base_url, text("error.reason.timeout", "en"), "timeout"
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise AgentUnavailable(self.base_url, _transport_reason(exc), "refused") from exc
         except httpx.TransportError as exc:
             raise AgentUnavailable(self.base_url, _transport_reason(exc)) from exc
 
@@ -203,5 +211,5 @@ def _is_json(response: httpx.Response) -> bool:
 
 def _transport_reason(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.ConnectError):
-        return "connection refused or host unknown (is the agent service running?)"
+        return text("error.reason.refused", "en")
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

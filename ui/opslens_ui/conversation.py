@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from opslens_ui.contract import AskResponse, Filters, StepEvent
+from opslens_ui.i18n import Language, language_of
 
 STATE_KEY = "conversation"
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
@@ -35,11 +36,11 @@ class Turn:
         return f"turn-{self.number}"
 
     @property
-    def korean(self) -> bool:
-        """Whether this turn speaks Korean (the agent's word, else the question's script)."""
+    def language(self) -> Language:
+        """The language this turn speaks: the agent's word, else the question's script."""
         if self.response is not None:
-            return self.response.language == "ko"
-        return bool(HANGUL.search(self.question))
+            return language_of(self.response.language)
+        return question_language(self.question)
 
 
 @dataclass
@@ -59,6 +60,11 @@ class Conversation:
     @property
     def last_question(self) -> str | None:
         return self.turns[-1].question if self.turns else None
+
+
+def question_language(question: str) -> Language:
+    """Korean when the question holds Hangul, else English (the agent decides for answers)."""
+    return "ko" if HANGUL.search(question) else "en"
 
 
 def current() -> Conversation:

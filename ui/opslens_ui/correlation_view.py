@@ -11,7 +11,8 @@ import streamlit as st
 
 from opslens_ui.contract import Correlation, Link
 from opslens_ui.formatting import escape_markdown, short_id
-from opslens_ui.i18n import Labels, pick
+from opslens_ui.i18n import Language, text, text_or
+from opslens_ui.tables import header, show_table
 
 MAX_LINKS = 80  # beyond this a graph stops being readable; the tables below keep the rest
 MAX_TRACE_NODES = 8  # more traces than this are drawn as groups of traces with the same neighbours
@@ -24,35 +25,6 @@ NODE_STYLES = {
 }
 ROOT_CAUSE_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#ffc9c9", color="#c92a2a"'
 OTHER_STYLE = "shape=box"
-# The tab's words in the answer's language.
-LABELS: Labels = {
-    "root_cause": {"en": "Likely root cause: {service}", "ko": "가장 유력한 원인: {service}"},
-    "trace_ids": {
-        "en": "{ids} trace ids in the logs; {found} traces fetched",
-        "ko": "로그의 트레이스 ID {ids}개 중 {found}개 트레이스를 조회",
-    },
-    "not_found": {
-        "en": ", {missing} not found in the trace store",
-        "ko": ", {missing}개는 트레이스 저장소에 없음",
-    },
-    "graph_cut": {
-        "en": "The graph shows the first {shown} of {drawn} links.",
-        "ko": "그래프는 연결 {drawn}개 중 처음 {shown}개를 보여줍니다.",
-    },
-    "origins": {"en": "Where the errors start", "ko": "에러가 시작된 곳"},
-    "slow_services": {
-        "en": "Where the time goes (self time on the critical path)",
-        "ko": "시간이 쓰인 곳 (크리티컬 패스의 자체 시간)",
-    },
-    "traces_missing": {
-        "en": "Trace ids from the logs that the trace store does not hold",
-        "ko": "트레이스 저장소에 없는 로그의 트레이스 ID",
-    },
-    "nothing": {
-        "en": "Nothing to correlate for this question.",
-        "ko": "이 질문에는 연관 분석할 내용이 없습니다.",
-    },
-}
 
 
 def dot_string(text: str) -> str:
@@ -61,15 +33,16 @@ def dot_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def node_label(node: str) -> str:
-    """What a node shows: its kind on one line, a readable name on the next."""
+def node_label(node: str, language: Language) -> str:
+    """What a node shows: its kind on one line, a readable name on the next (a group of
+    traces: how many)."""
     kind, _, name = node.partition(":")
     if not name:
         return node
     if kind == "traces":
-        return name.rsplit(" #", 1)[0]
+        return text("correlation.group", language, count=int(name.split(" ", 1)[0]))
     shown = short_id(name, 16) if kind in ("trace", "log") else name
-    return f"{kind}\n{shown}"
+    return f"{text_or(f'node.{kind}', language, kind)}\n{shown}"
 
 
 def grouped_traces(links: list[Link]) -> list[Link]:
@@ -103,7 +76,7 @@ def grouped_traces(links: list[Link]) -> list[Link]:
     return list({(link.source, link.target): link for link in merged}.values())
 
 
-def correlation_dot(correlation: Correlation) -> str:
+def correlation_dot(correlation: Correlation, language: Language) -> str:
     """The correlation links as a left-to-right DOT digraph, the root-cause service in red."""
     root = f"service:{correlation.root_cause}" if correlation.root_cause else None
     links = grouped_traces(correlation.links)[:MAX_LINKS]
@@ -117,9 +90,12 @@ def correlation_dot(correlation: Correlation) -> str:
     for node in nodes:
         kind = node.partition(":")[0]
         style = ROOT_CAUSE_STYLE if node == root else NODE_STYLES.get(kind, OTHER_STYLE)
-        lines.append(f"  {dot_string(node)} [label={dot_string(node_label(node))}, {style}];")
+        lines.append(
+            f"  {dot_string(node)} [label={dot_string(node_label(node, language))}, {style}];"
+        )
     for link in links:
-        label = f" [label={dot_string(link.relation)}]" if link.relation else ""
+        relation = text_or(f"relation.{link.relation}", language, link.relation)
+        label = f" [label={dot_string(relation)}]" if link.relation else ""
         lines.append(f"  {dot_string(link.source)} -> {dot_string(link.target)}{label};")
     lines.append("}")
     return "\n".join(lines)
@@ -129,47 +105,48 @@ def _is_trace(node: str) -> bool:
     return node.startswith("trace:")
 
 
-def render_correlation(correlation: Correlation, key: str, language: str = "en") -> None:
+def render_correlation(correlation: Correlation, key: str, language: Language) -> None:
     """Root cause, the link graph, where errors start and where time goes."""
 
-    def label(name: str, **values: object) -> str:
-        return pick(LABELS, name, language).format(**values)
-
     if correlation.root_cause:
-        st.error(escape_markdown(label("root_cause", service=correlation.root_cause)))
+        st.error(
+            escape_markdown(
+                text("correlation.root_cause", language, service=correlation.root_cause)
+            )
+        )
     ids = len(correlation.trace_ids_from_logs)
     if ids:
         missing = len(correlation.traces_missing)
-        fetched = label("trace_ids", ids=ids, found=correlation.traces_found)
+        fetched = text("correlation.trace_ids", language, count=ids, found=correlation.traces_found)
         st.caption(
-            escape_markdown(fetched + (label("not_found", missing=missing) if missing else ""))
+            escape_markdown(
+                fetched
+                + (text("correlation.not_found", language, count=missing) if missing else "")
+            )
         )
     if correlation.links:
-        st.graphviz_chart(correlation_dot(correlation), width="stretch")
+        st.graphviz_chart(correlation_dot(correlation, language), width="stretch")
         drawn = len(grouped_traces(correlation.links))
         if drawn > MAX_LINKS:
-            st.caption(label("graph_cut", shown=MAX_LINKS, drawn=drawn))
+            st.caption(text("correlation.graph_cut", language, shown=MAX_LINKS, drawn=drawn))
     if correlation.origins:
-        st.caption(label("origins"))
-        st.dataframe(
-            pd.DataFrame([origin.model_dump() for origin in correlation.origins]),
-            hide_index=True,
-            key=f"{key}-origins",
-        )
+        st.caption(text("correlation.origins", language))
+        origins = pd.DataFrame([origin.model_dump() for origin in correlation.origins])
+        show_table(origins, language, f"{key}-origins")
     if correlation.slow_services:
-        st.caption(label("slow_services"))
-        st.dataframe(
+        st.caption(text("correlation.slow_services", language))
+        show_table(
             pd.DataFrame([slow.model_dump() for slow in correlation.slow_services]),
-            hide_index=True,
-            key=f"{key}-slow",
+            language,
+            f"{key}-slow",
             column_config={
                 "share": st.column_config.ProgressColumn(
-                    "share", format="percent", min_value=0.0, max_value=1.0
+                    header("share", language), format="percent", min_value=0.0, max_value=1.0
                 )
             },
         )
     if correlation.traces_missing:
-        st.caption(label("traces_missing"))
+        st.caption(text("correlation.traces_missing", language))
         st.code("\n".join(correlation.traces_missing), language=None)
     if not (correlation.links or correlation.origins or correlation.slow_services or ids):
-        st.info(label("nothing"))
+        st.info(text("correlation.nothing", language))

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from opslens_ui.contract import Filters, LogLevel, ServiceCatalog
+from opslens_ui.i18n import Language, text
 
+# Option ids (stable, what tests and session state hold); the sidebar shows OPTION_TEXT's words.
 ANY = "as asked"
 CUSTOM = "custom"
 QUICK_RANGES: dict[str, timedelta | None] = {
@@ -24,6 +26,20 @@ QUICK_RANGES: dict[str, timedelta | None] = {
     "last 24 hours": timedelta(hours=24),
     "last 7 days": timedelta(days=7),
 }
+OPTION_TEXT = {  # option id -> message id
+    ANY: "filters.any",
+    CUSTOM: "filters.custom",
+    "last 15 minutes": "filters.last_15m",
+    "last hour": "filters.last_1h",
+    "last 3 hours": "filters.last_3h",
+    "last 6 hours": "filters.last_6h",
+    "last 24 hours": "filters.last_24h",
+    "last 7 days": "filters.last_7d",
+    "error": "filters.level.error",
+    "warn": "filters.level.warn",
+    "info": "filters.level.info",
+    "debug": "filters.level.debug",
+}
 LEVELS: list[LogLevel] = ["error", "warn", "info", "debug"]
 CHANGED_FLAG = "filters-changed"
 KEYS = {
@@ -34,6 +50,7 @@ KEYS = {
     "end": "filter-end",
     "namespace": "filter-namespace",
 }
+SELECT_KEYS = (KEYS["level"], KEYS["range"], KEYS["namespace"])  # shown in the page's language
 
 
 def build_filters(
@@ -64,63 +81,90 @@ def build_filters(
     )
 
 
-def describe(filters: Filters) -> str:
+def describe(filters: Filters, language: Language) -> str:
     """The filters in a few words, for the question they were applied to."""
     parts = []
     if filters.services:
-        parts.append("services " + ", ".join(filters.services))
+        parts.append(
+            text("filters.describe.services", language, services=", ".join(filters.services))
+        )
     if filters.level:
-        parts.append(f"level {filters.level}")
+        parts.append(
+            text("filters.describe.level", language, level=option_text(filters.level, language))
+        )
     if filters.namespace:
-        parts.append(f"namespace {filters.namespace}")
+        parts.append(text("filters.describe.namespace", language, namespace=filters.namespace))
     if filters.start or filters.end:
-        parts.append(f"from {filters.start or '…'} to {filters.end or 'now'}")
+        end = filters.end or text("filters.describe.now", language)
+        parts.append(text("filters.describe.window", language, start=filters.start or "…", end=end))
     return "; ".join(parts)
 
 
-def render_filters(catalog: ServiceCatalog | None, now: datetime) -> Filters:
+def option_text(option: str, language: Language) -> str:
+    """How the sidebar shows an option: its words for a fixed choice, a name as it is."""
+    key = OPTION_TEXT.get(option)
+    return text(key, language) if key else option
+
+
+def render_filters(catalog: ServiceCatalog | None, now: datetime, language: Language) -> Filters:
     """Draw the filters in the sidebar and return what they are set to (ranges end at ``now``)."""
     sidebar = st.sidebar
-    sidebar.subheader("Filters", divider="gray")
+    sidebar.subheader(text("filters.title", language), divider="gray")
     if catalog is None:
-        sidebar.caption("Service and namespace lists are unavailable while the agent is down.")
+        sidebar.caption(text("filters.no_catalog", language))
     known = catalog or ServiceCatalog()
+
+    def shown(option: str) -> str:
+        return option_text(option, language)
+
     services = sidebar.multiselect(
-        "Services",
+        text("filters.services", language),
         known.services,
         key=KEYS["services"],
         on_change=_mark_changed,
-        placeholder=ANY,
+        placeholder=shown(ANY),
     )
     level = sidebar.selectbox(
-        "Log level", [ANY, *LEVELS], key=KEYS["level"], on_change=_mark_changed
+        text("filters.level", language),
+        [ANY, *LEVELS],
+        format_func=shown,
+        key=KEYS["level"],
+        on_change=_mark_changed,
     )
     namespace = sidebar.selectbox(
-        "Namespace", [ANY, *known.namespaces], key=KEYS["namespace"], on_change=_mark_changed
+        text("filters.namespace", language),
+        [ANY, *known.namespaces],
+        format_func=lambda option: shown(option) if option == ANY else option,
+        key=KEYS["namespace"],
+        on_change=_mark_changed,
     )
     time_range = sidebar.selectbox(
-        "Time range", [*QUICK_RANGES, CUSTOM], key=KEYS["range"], on_change=_mark_changed
+        text("filters.range", language),
+        [*QUICK_RANGES, CUSTOM],
+        format_func=shown,
+        key=KEYS["range"],
+        on_change=_mark_changed,
     )
     custom: tuple[datetime | None, datetime | None] = (None, None)
     if time_range == CUSTOM:
         default_end = now.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
         custom = (
             sidebar.datetime_input(
-                "From (UTC)",
+                text("filters.from", language),
                 value=default_end - timedelta(hours=1),
                 key=KEYS["start"],
                 on_change=_mark_changed,
                 step=timedelta(minutes=5),
             ),
             sidebar.datetime_input(
-                "To (UTC)",
+                text("filters.to", language),
                 value=default_end,
                 key=KEYS["end"],
                 on_change=_mark_changed,
                 step=timedelta(minutes=5),
             ),
         )
-    sidebar.button("Clear filters", key="filter-clear", on_click=_clear)
+    sidebar.button(text("filters.clear", language), key="filter-clear", on_click=_clear)
     return build_filters(services, level, namespace, time_range, custom, now)
 
 

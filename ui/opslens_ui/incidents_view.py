@@ -8,27 +8,16 @@ import streamlit as st
 
 from opslens_ui.contract import Incident
 from opslens_ui.formatting import escape_markdown, format_time
-from opslens_ui.i18n import Labels, pick
+from opslens_ui.i18n import Language, text
 from opslens_ui.logs_view import trace_link
-
-WORDS: Labels = {
-    "ongoing": {"en": "ongoing", "ko": "진행 중"},
-    "root_cause": {"en": "Most likely root cause", "ko": "가장 유력한 원인"},
-    "candidates": {"en": "Root-cause candidates", "ko": "근본 원인 후보"},
-    "anomalies": {"en": "Anomalies", "ko": "이상 징후"},
-    "trace": {"en": "Open an example trace", "ko": "예시 트레이스 열기"},
-}
+from opslens_ui.tables import show_table
 
 
-def word(name: str, language: str) -> str:
-    return pick(WORDS, name, language)
-
-
-def incident_title(number: int, incident: Incident, language: str) -> str:
+def incident_title(number: int, incident: Incident, language: Language) -> str:
     """``1 · 04:26:00Z – 04:35:00Z (ongoing) · payment-service``."""
     when = f"{format_time(incident.start)} – {format_time(incident.end)}"
     if incident.ongoing:
-        when += f" ({word('ongoing', language)})"
+        when += f" ({text('incidents.ongoing', language)})"
     return " · ".join(part for part in (str(number), when, incident.root_cause) if part)
 
 
@@ -49,26 +38,23 @@ def anomalies_frame(incident: Incident) -> pd.DataFrame:
     )
 
 
-def render_incidents(incidents: list[Incident], key: str, language: str) -> None:
+def render_incidents(incidents: list[Incident], key: str, language: Language) -> None:
     """One expander per incident (the first open): root cause, candidates, anomalies."""
     for number, incident in enumerate(incidents, start=1):
         with st.expander(incident_title(number, incident, language), expanded=number == 1):
             top = incident.candidates[0] if incident.candidates else None
             if top is not None:
                 st.markdown(
-                    escape_markdown(f"{word('root_cause', language)}: {top.service}")
+                    escape_markdown(text("incidents.root_cause", language, service=top.service))
                     + (f" — {escape_markdown(top.evidence)}" if top.evidence else "")
                 )
             st.caption(escape_markdown(", ".join(incident.services)))
-            st.markdown(f"##### {word('candidates', language)}")
-            st.dataframe(
-                candidates_frame(incident), hide_index=True, key=f"{key}-{number}-candidates"
-            )
-            st.markdown(f"##### {word('anomalies', language)}")
-            st.dataframe(
-                anomalies_frame(incident), hide_index=True, key=f"{key}-{number}-anomalies"
-            )
+            st.markdown(f"##### {text('incidents.candidates', language)}")
+            show_table(candidates_frame(incident), language, f"{key}-{number}-candidates")
+            st.markdown(f"##### {text('incidents.anomalies', language)}")
+            show_table(anomalies_frame(incident), language, f"{key}-{number}-anomalies")
             if incident.trace_id:
                 st.link_button(
-                    word("trace", language), trace_link(st.context.url or "", incident.trace_id)
+                    text("incidents.trace", language),
+                    trace_link(st.context.url or "", incident.trace_id),
                 )

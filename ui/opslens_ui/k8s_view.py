@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from opslens_ui.contract import KubeEvidence
+from opslens_ui.i18n import Language, text
+from opslens_ui.tables import header, show_table
 
 SEVERITY_ORDER = {"critical": 0, "error": 0, "warning": 1, "warn": 1, "info": 2}
 
@@ -48,30 +50,36 @@ def events_frame(evidence: KubeEvidence) -> pd.DataFrame:
     )
 
 
-def render_kubernetes(evidence: KubeEvidence, key: str) -> None:
+def render_kubernetes(evidence: KubeEvidence, key: str, language: Language) -> None:
     """Findings, pods and events as tables (empty sections say so)."""
-    st.markdown("##### Findings")
+    st.markdown(f"##### {text('k8s.findings', language)}")
     if evidence.findings:
-        st.dataframe(findings_frame(evidence), hide_index=True, key=f"{key}-findings")
+        show_table(findings_frame(evidence), language, f"{key}-findings")
     else:
-        st.caption("Nothing abnormal found in the objects looked at.")
-    st.markdown("##### Pods")
+        st.caption(text("k8s.no_findings", language))
+    st.markdown(f"##### {text('k8s.pods', language)}")
     if evidence.pods:
-        st.dataframe(
+        show_table(
             pods_frame(evidence),
-            hide_index=True,
-            key=f"{key}-pods",
-            column_config={"restarts": st.column_config.NumberColumn("restarts", format="%d")},
+            language,
+            f"{key}-pods",
+            column_config={
+                "restarts": st.column_config.NumberColumn(
+                    header("restarts", language), format="%d"
+                ),
+            },
         )
     else:
-        st.caption("No pod matched.")
-    st.markdown("##### Events")
+        st.caption(text("k8s.no_pods", language))
+    st.markdown(f"##### {text('k8s.events', language)}")
     if evidence.events:
-        st.dataframe(
+        show_table(
             events_frame(evidence),
-            hide_index=True,
-            key=f"{key}-events",
-            column_config={"message": st.column_config.TextColumn("message", width="large")},
+            language,
+            f"{key}-events",
+            column_config={
+                "message": st.column_config.TextColumn(header("message", language), width="large"),
+            },
         )
     else:
-        st.caption("No event in this window.")
+        st.caption(text("k8s.no_events", language))

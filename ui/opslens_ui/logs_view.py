@@ -14,6 +14,8 @@ from streamlit.typing import DataframeState
 
 from opslens_ui.contract import LogEvidence, LogRecord
 from opslens_ui.formatting import escape_markdown, first_line, format_time
+from opslens_ui.i18n import Language, text
+from opslens_ui.tables import header, show_table
 
 TRACE_QUERY_PARAM = "trace"
 TABLE_COLUMNS = ["timestamp", "service", "level", "trace", "message", "pod"]
@@ -47,47 +49,50 @@ def export_frame(records: list[LogRecord]) -> pd.DataFrame:
     )
 
 
-def render_logs(evidence: LogEvidence, key: str) -> None:
-    """The table of lines, its summary, the selected line in full, and the CSV download."""
+def matching_note(evidence: LogEvidence, language: Language) -> str:
+    """``1,394 matching lines; the 50 newest are shown …`` (or only the count when all are)."""
     shown = len(evidence.records)
-    note = f"{evidence.total} matching lines"
     if shown < evidence.total or evidence.truncated:
-        note += f"; the {shown} newest are shown (narrow the question or the filters to see more)"
-    st.caption(escape_markdown(note))
+        return text("logs.newest", language, count=evidence.total, shown=shown)
+    return text("logs.matching", language, count=evidence.total)
+
+
+def render_logs(evidence: LogEvidence, key: str, language: Language) -> None:
+    """The table of lines, its summary, the selected line in full, and the CSV download."""
+    st.caption(escape_markdown(matching_note(evidence, language)))
     by_service = pd.DataFrame([item.model_dump() for item in evidence.by_service])
     patterns = pd.DataFrame([item.model_dump() for item in evidence.patterns])
     summaries = [frame for frame in (by_service, patterns) if not frame.empty]
     slots = st.columns([1, 2]) if len(summaries) == 2 else [st.container()]
-    for slot, frame in zip(slots, summaries, strict=False):
-        slot.dataframe(
-            frame,
-            hide_index=True,
-            key=f"{key}-{'patterns' if 'template' in frame else 'by-service'}",
-            column_config={"template": st.column_config.TextColumn("message pattern")},
-        )
+    for slot, summary in zip(slots, summaries, strict=False):
+        with slot:
+            name = "patterns" if "template" in summary else "by-service"
+            show_table(summary, language, f"{key}-{name}")
     if not evidence.records:
-        st.info("No log line matched.")
+        st.info(text("logs.none", language))
         return
-    table = st.dataframe(
-        logs_frame(evidence.records, st.context.url or ""),
-        hide_index=True,
-        key=f"{key}-table",
+    frame = logs_frame(evidence.records, st.context.url or "")
+    table = show_table(
+        frame,
+        language,
+        f"{key}-table",
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "message": st.column_config.TextColumn("message", width="large"),
+            "message": st.column_config.TextColumn(header("message", language), width="large"),
             "trace": st.column_config.LinkColumn(
-                "trace", display_text=rf"{TRACE_QUERY_PARAM}=([0-9a-fA-F]{{1,16}})"
+                header("trace", language),
+                display_text=rf"{TRACE_QUERY_PARAM}=([0-9a-fA-F]{{1,16}})",
             ),
         },
     )
     selected = table.selection.rows if isinstance(table, DataframeState) else []
     if selected:
-        _render_record(evidence.records[selected[0]])
+        _render_record(evidence.records[selected[0]], language)
     else:
-        st.caption("Select a row to read the whole line; trace links open the trace.")
+        st.caption(text("logs.select", language))
     st.download_button(
-        "Download log lines (CSV)",
+        text("logs.download", language),
         export_frame(evidence.records).to_csv(index=False).encode("utf-8-sig"),
         file_name="opslens-logs.csv",
         mime="text/csv",
@@ -95,7 +100,7 @@ def render_logs(evidence: LogEvidence, key: str) -> None:
     )
 
 
-def _render_record(record: LogRecord) -> None:
+def _render_record(record: LogRecord, language: Language) -> None:
     where = " · ".join(
         part
         for part in (format_time(record.timestamp), record.service, record.pod, record.namespace)
@@ -105,5 +110,6 @@ def _render_record(record: LogRecord) -> None:
     st.code(record.message, language=None, wrap_lines=True)
     if record.trace_id:
         st.link_button(
-            f"Open trace {record.trace_id}", trace_link(st.context.url or "", record.trace_id)
+            text("logs.open_trace", language, trace_id=record.trace_id),
+            trace_link(st.context.url or "", record.trace_id),
         )

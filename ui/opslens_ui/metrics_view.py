@@ -12,8 +12,8 @@ import streamlit as st
 
 from opslens_ui.contract import AnomalyWindow, MetricEvidence, MetricSeries
 from opslens_ui.formatting import escape_markdown, try_parse_time
+from opslens_ui.i18n import Language, text
 
-TIME_AXIS = alt.X("time:T", title="time (UTC)", scale=alt.Scale(type="utc"))
 WINDOW_COLOR = "#d62728"
 
 
@@ -51,10 +51,10 @@ def points_frame(series: list[MetricSeries]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "value", "series"])
 
 
-def windows_frame(windows: list[AnomalyWindow]) -> pd.DataFrame:
+def windows_frame(windows: list[AnomalyWindow], language: Language) -> pd.DataFrame:
     """The windows to shade; one with an unreadable start or end is left out."""
     rows = [
-        {"start": start, "end": end, "label": window.label or "anomaly"}
+        {"start": start, "end": end, "label": window.label or text("metrics.anomaly", language)}
         for window in windows
         if (start := try_parse_time(window.start)) is not None
         and (end := try_parse_time(window.end)) is not None
@@ -63,14 +63,15 @@ def windows_frame(windows: list[AnomalyWindow]) -> pd.DataFrame:
 
 
 def metric_chart(
-    title: str, series: list[MetricSeries], windows: list[AnomalyWindow]
+    title: str, series: list[MetricSeries], windows: list[AnomalyWindow], language: Language
 ) -> alt.LayerChart | alt.Chart:
     """Lines of ``series`` over time, with ``windows`` as shaded bands behind them."""
+    time_axis = alt.X("time:T", title=text("metrics.axis", language), scale=alt.Scale(type="utc"))
     lines = (
         alt.Chart(points_frame(series))
         .mark_line(point=False, interpolate="linear")
         .encode(
-            x=TIME_AXIS,
+            x=time_axis,
             y=alt.Y("value:Q", title=title),
             color=alt.Color(
                 "series:N", legend=alt.Legend(orient="bottom", title=None, labelLimit=480)
@@ -85,38 +86,39 @@ def metric_chart(
     if not windows:
         return lines.properties(height=260)
     bands = (
-        alt.Chart(windows_frame(windows))
+        alt.Chart(windows_frame(windows, language))
         .mark_rect(opacity=0.12, color=WINDOW_COLOR)
         .encode(
             x=alt.X("start:T", scale=alt.Scale(type="utc")),
             x2="end:T",
-            tooltip=[alt.Tooltip("label:N", title="anomaly window")],
+            tooltip=[alt.Tooltip("label:N", title=text("metrics.window", language))],
         )
     )
     return alt.LayerChart(layer=[bands, lines], height=260)
 
 
-def render_metrics(evidence: MetricEvidence, key: str) -> None:
+def render_metrics(evidence: MetricEvidence, key: str, language: Language) -> None:
     """One chart per metric, the PromQL under each, and the points as CSV."""
     if not evidence.series:
-        st.info("Prometheus returned no series for this question.")
+        st.info(text("metrics.none", language))
         return
     for number, (title, series) in enumerate(chart_groups(evidence).items()):
         st.altair_chart(
-            metric_chart(title, series, evidence.anomaly_windows),
+            metric_chart(title, series, evidence.anomaly_windows, language),
             width="stretch",
             key=f"{key}-chart-{number}",
         )
         for promql in dict.fromkeys(one.promql for one in series if one.promql):
             st.code(promql, language=None, wrap_lines=True)
     if evidence.anomaly_windows:
+        anomaly = text("metrics.anomaly", language)
         spans = "; ".join(
-            f"{w.label or 'anomaly'}: {w.start} – {w.end}" for w in evidence.anomaly_windows
+            f"{w.label or anomaly}: {w.start} – {w.end}" for w in evidence.anomaly_windows
         )
-        st.caption(escape_markdown(f"Shaded: {spans}"))
+        st.caption(escape_markdown(text("metrics.shaded", language, windows=spans)))
     frame = points_frame(evidence.series)
     st.download_button(
-        "Download points (CSV)",
+        text("metrics.download", language),
         frame.to_csv(index=False).encode(),
         file_name="opslens-metrics.csv",
         mime="text/csv",

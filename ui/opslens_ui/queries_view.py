@@ -10,15 +10,16 @@ import streamlit as st
 
 from opslens_ui.contract import Plan, QueryRun
 from opslens_ui.formatting import format_ms
+from opslens_ui.i18n import Language, text
 
 CODE_LANGUAGES = {"opensearch": "json", "prometheus": None, "kubernetes": "http"}
 MAX_CODE_HEIGHT_PX = 320  # longer queries scroll inside their box (the copy button copies all)
 LINES_BEFORE_SCROLL = 14
 
 
-def query_heading(query: QueryRun) -> str:
+def query_heading(query: QueryRun, language: Language) -> str:
     """One line per query: outcome, backend, tool and time taken."""
-    outcome = "ok" if query.ok else "FAILED"
+    outcome = text("queries.ok" if query.ok else "queries.failed", language)
     return f"{outcome} · {query.backend} · {query.tool} · {format_ms(query.ms)}"
 
 
@@ -31,17 +32,17 @@ def plan_facts(plan: Plan) -> dict[str, object]:
     }
 
 
-def render_queries(plan: Plan, queries: list[QueryRun]) -> None:
+def render_queries(plan: Plan, queries: list[QueryRun], language: Language) -> None:
     """The plan as JSON, then each query's heading, its native text and its error if any."""
-    st.caption("How the question was understood")
+    st.caption(text("queries.plan", language))
     st.json(plan_facts(plan), expanded=False)
     if not queries:
-        st.info("No query was run for this question.")
+        st.info(text("queries.none", language))
         return
     for query in queries:
-        st.text(query_heading(query))
+        st.text(query_heading(query, language))
         st.code(
-            query.native or "(the agent did not report the query text)",
+            query.native or text("queries.no_text", language),
             language=CODE_LANGUAGES.get(query.backend),
             wrap_lines=True,
             height=MAX_CODE_HEIGHT_PX
@@ -49,4 +50,4 @@ def render_queries(plan: Plan, queries: list[QueryRun]) -> None:
             else "content",
         )
         if query.error:
-            st.text(f"error: {query.error}")
+            st.text(text("queries.error", language, error=query.error))

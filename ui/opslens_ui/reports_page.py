@@ -12,12 +12,16 @@ import streamlit as st
 from opslens_ui.client import AgentClient, AgentError, AgentUnavailable, ReportFormat
 from opslens_ui.contract import ReportSummary
 from opslens_ui.formatting import escape_markdown, format_time
+from opslens_ui.i18n import Language, text
 from opslens_ui.settings import UiSettings
+from opslens_ui.status import error_text
+from opslens_ui.tables import show_table
+from opslens_ui.ui_language import page_language
 
-DOWNLOADS: list[tuple[ReportFormat, str, str]] = [
-    ("html", "Download HTML (with charts)", "text/html"),
-    ("md", "Download Markdown", "text/markdown"),
-    ("json", "Download JSON", "application/json"),
+DOWNLOADS: list[tuple[ReportFormat, str]] = [  # the button says reports.download.<format>
+    ("html", "text/html"),
+    ("md", "text/markdown"),
+    ("json", "application/json"),
 ]
 
 
@@ -40,52 +44,66 @@ def reports_frame(reports: list[ReportSummary]) -> pd.DataFrame:
 
 def render(client: AgentClient, settings: UiSettings) -> None:
     """The list of reports and the chosen one (the newest by default)."""
-    st.title("Reports")
+    language = page_language(settings)
+    st.title(text("reports.title", language))
     try:
         reports = client.reports().reports
     except (AgentUnavailable, AgentError) as exc:
-        st.error(escape_markdown(f"Cannot list reports: {exc}"))
+        error = error_text(exc, language)
+        st.error(escape_markdown(text("reports.cannot_list", language, error=error)))
         return
     if not reports:
-        st.info(
-            "No report yet. The scheduler writes one per period; the first appears after "
-            "its first run."
-        )
+        st.info(text("reports.none", language))
         return
-    st.dataframe(reports_frame(reports), hide_index=True, key="reports-table")
+    show_table(reports_frame(reports), language, "reports-table")
     by_id = {report.id: report for report in reports}
     chosen = st.selectbox(
-        "Report",
+        text("reports.choose", language),
         list(by_id),
-        format_func=lambda report_id: _report_label(by_id[report_id]),
+        format_func=lambda report_id: _report_label(by_id[report_id], language),
         key="report-chosen",
     )
     try:
         markdown = client.report(chosen, "md")
     except (AgentUnavailable, AgentError) as exc:
-        st.error(escape_markdown(f"Cannot load report {chosen}: {exc}"))
+        error = error_text(exc, language)
+        loading = text("reports.cannot_load", language, report_id=chosen, error=error)
+        st.error(escape_markdown(loading))
         return
     columns = st.columns(len(DOWNLOADS))
-    for column, (fmt, text, mime) in zip(columns, DOWNLOADS, strict=True):
+    for column, (fmt, mime) in zip(columns, DOWNLOADS, strict=True):
         with column:
-            _download(client, chosen, fmt, text, mime)
+            _download(client, chosen, fmt, mime, language)
     st.divider()
     st.markdown(markdown)
 
 
-def _download(client: AgentClient, report_id: str, fmt: ReportFormat, text: str, mime: str) -> None:
+def _download(
+    client: AgentClient, report_id: str, fmt: ReportFormat, mime: str, language: Language
+) -> None:
     """A download button that fetches the report only when pressed."""
 
     def fetch() -> bytes:
         try:
             return client.report(report_id, fmt).encode()
         except (AgentUnavailable, AgentError) as exc:
-            return f"opslens could not fetch report {report_id} as {fmt}: {exc}\n".encode()
+            error = error_text(exc, language)
+            failed = text(
+                "reports.fetch_failed", language, report_id=report_id, fmt=fmt, error=error
+            )
+            return f"{failed}\n".encode()
 
     st.download_button(
-        text, fetch, file_name=f"opslens-report-{report_id}.{fmt}", mime=mime, key=f"report-{fmt}"
+        text(f"reports.download.{fmt}", language),
+        fetch,
+        file_name=f"opslens-report-{report_id}.{fmt}",
+        mime=mime,
+        key=f"report-{fmt}",
     )
 
 
-def _report_label(report: ReportSummary) -> str:
-    return f"{format_time(report.created_at)} — {report.title} ({report.incidents} incidents)"
+def _report_label(report: ReportSummary, language: Language) -> str:
+    created = format_time(report.created_at)
+    return text(
+        "reports.label", language, count=report.incidents, created=created, title=report.title
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens_ui.i18n import UiLanguage
+
 
 class UiSettings(BaseSettings):
-    """Where the agent service is and how long to wait for it."""
+    """Where the agent service is, how long to wait for it, and the language of the UI."""
 
     model_config = SettingsConfigDict(env_prefix="OPSLENS_UI_", extra="ignore")
 
@@ -34,4 +36,10 @@ class UiSettings(BaseSettings):
         gt=0,
         description="Wait for status, services and report lists; short so a down agent is "
         "reported at once instead of freezing the page.",
+    )
+    language: UiLanguage = Field(
+        default="auto",
+        description="Language of the UI's own text: auto follows each answer (and the question "
+        "while it is answered), English before the first; en or ko fix it. The sidebar can "
+        "change it for one browser session.",
     )

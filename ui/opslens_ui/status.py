@@ -11,16 +11,12 @@ import streamlit as st
 from opslens_ui.client import AgentClient, AgentError, AgentUnavailable
 from opslens_ui.contract import AgentStatus, ServiceCatalog
 from opslens_ui.formatting import escape_markdown
+from opslens_ui.i18n import Language, text, text_or
 
 STATUS_TTL_S = 10  # short: a backend coming back shows up within seconds, without a reload
 CATALOG_TTL_S = 60  # services change with deployments, not between two questions
 READY = {"ok", "ready"}
-WHAT_IS_MISSING = {
-    "opensearch": "answers will have no logs and no traces",
-    "prometheus": "answers will have no metrics",
-    "kubernetes": "answers will have no pods and no events",
-    "reports": "the reports page is empty",
-}
+BACKENDS_EXPLAINED = ("opensearch", "prometheus", "kubernetes", "reports")  # status.missing.*
 
 
 @st.cache_data(ttl=STATUS_TTL_S, show_spinner=False)
@@ -35,45 +31,77 @@ def fetch_catalog(agent_url: str, _client: AgentClient) -> ServiceCatalog:
     return _client.services()
 
 
-def render_status(client: AgentClient) -> None:
+def state_word(state: str, language: Language) -> str:
+    """A state the agent reports (``ok``, ``ready``, ``unavailable``) in ``language``."""
+    return text_or(f"state.{state}", language, state)
+
+
+def error_text(error: AgentUnavailable | AgentError, language: Language) -> str:
+    """What went wrong talking to the agent, in ``language`` (the agent's own words inside)."""
+    if isinstance(error, AgentUnavailable):
+        reason = unavailable_reason(error, language)
+        return text("error.unreachable", language, url=error.url, reason=reason)
+    return error.message
+
+
+def unavailable_reason(error: AgentUnavailable, language: Language) -> str:
+    """Why the agent cannot be reached, in ``language`` (an HTTP status or a transport error's
+    own words stay as they are)."""
+    return text_or(f"error.reason.{error.kind}", language, error.reason)
+
+
+def render_status(client: AgentClient, language: Language) -> None:
     """The sidebar block: agent state, each backend's state, and a refresh button."""
     sidebar = st.sidebar
-    sidebar.subheader("Connections", divider="gray")
+    sidebar.subheader(text("status.title", language), divider="gray")
     try:
         status = fetch_status(client.base_url, client)
     except AgentUnavailable as exc:
-        sidebar.error(escape_markdown(f"Agent: not reachable ({exc.reason})"))
+        reason = unavailable_reason(exc, language)
+        sidebar.error(escape_markdown(text("status.unreachable", language, reason=reason)))
         sidebar.caption(escape_markdown(exc.url))
     except AgentError as exc:
-        sidebar.error(escape_markdown(f"Agent: answered with an error: {exc.message}"))
+        sidebar.error(escape_markdown(text("status.agent_error", language, message=exc.message)))
     else:
-        sidebar.success(escape_markdown(f"Agent: {status.agent}"))
+        sidebar.success(
+            escape_markdown(
+                text("status.agent", language, status=state_word(status.agent, language))
+            )
+        )
         for name, backend in sorted(status.backends.items()):
-            line = f"{name}: {backend.status}"
+            line = f"{name}: {state_word(backend.status, language)}"
             if backend.status in READY:
                 sidebar.text(f"● {line}")
             else:
                 reason = f" ({backend.detail})" if backend.detail else ""
                 sidebar.warning(escape_markdown(f"{line}{reason}"))
-    if sidebar.button("Refresh status", key="refresh-status"):
+    if sidebar.button(text("status.refresh", language), key="refresh-status"):
         fetch_status.clear()
         fetch_catalog.clear()
         st.rerun()
 
 
-def render_outages(client: AgentClient) -> bool:
+def render_outages(client: AgentClient, language: Language) -> bool:
     """Clear messages in the main area for what is down; False when the agent itself is down."""
     try:
         status = fetch_status(client.base_url, client)
     except (AgentUnavailable, AgentError) as exc:
-        st.error(
-            escape_markdown(f"Cannot ask anything right now: {exc}")
-            + "  \nStart the agent service (`make demo` starts everything), then press "
-            "*Refresh status* in the sidebar."
-        )
+        error = text("status.cannot_ask", language, error=error_text(exc, language))
+        st.error(escape_markdown(error) + "  \n" + text("status.how_to_start", language))
         return False
     for name, backend in sorted(status.backends.items()):
         if backend.status not in READY:
-            consequence = WHAT_IS_MISSING.get(name, "answers may be incomplete")
-            st.warning(escape_markdown(f"{name} is {backend.status}: {consequence}."))
+            explained = name if name in BACKENDS_EXPLAINED else "other"
+            consequence = text(f"status.missing.{explained}", language)
+            st.warning(
+                escape_markdown(
+                    text(
+                        "status.backend_down",
+                        language,
+                        name=name,
+                        status=state_word(backend.status, language),
+                        consequence=consequence,
+                    )
+                )
+            )
     return True

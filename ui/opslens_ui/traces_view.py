@@ -16,6 +16,8 @@ import streamlit as st
 
 from opslens_ui.contract import SpanRecord, TraceEvidence, TraceTree
 from opslens_ui.formatting import escape_markdown, format_ms, format_time, short_id, try_parse_time
+from opslens_ui.i18n import Language, text
+from opslens_ui.tables import show_table
 
 ROW_HEIGHT_PX = 22
 INDENT_PX = 14
@@ -89,8 +91,15 @@ def waterfall_rows(tree: TraceTree) -> list[WaterfallRow]:
     return rows
 
 
-def waterfall_chart(rows: list[WaterfallRow]) -> alt.HConcatChart:
+def waterfall_chart(rows: list[WaterfallRow], language: Language) -> alt.HConcatChart:
     """Span names (indented by depth) beside bars from each span's start to its end."""
+
+    def tip(field: str, name: str, number_format: str | None = None) -> alt.Tooltip:
+        title = text(f"traces.tip.{name}", language)
+        if number_format is None:
+            return alt.Tooltip(field, title=title)
+        return alt.Tooltip(field, title=title, format=number_format)
+
     frame = pd.DataFrame([asdict(row) for row in rows])
     frame["indent_px"] = 4 + frame["depth"] * INDENT_PX
     frame["duration"] = [format_ms(value) for value in frame["duration_ms"]]
@@ -101,11 +110,11 @@ def waterfall_chart(rows: list[WaterfallRow]) -> alt.HConcatChart:
         x=alt.X("indent_px:Q", scale=None, axis=None),
         y=row,
         text="label:N",
-        tooltip=["service:N", alt.Tooltip("name:N", title="operation")],
+        tooltip=["service:N", tip("name:N", "operation")],
     )
     kinds = list(KIND_COLORS)
     bars = base.mark_bar(cornerRadius=2).encode(
-        x=alt.X("start_ms:Q", title="milliseconds since the trace started"),
+        x=alt.X("start_ms:Q", title=text("traces.axis", language)),
         x2="end_ms:Q",
         y=row,
         color=alt.Color(
@@ -115,12 +124,12 @@ def waterfall_chart(rows: list[WaterfallRow]) -> alt.HConcatChart:
         ),
         tooltip=[
             alt.Tooltip("service:N"),
-            alt.Tooltip("name:N", title="operation"),
-            alt.Tooltip("duration_ms:Q", title="duration (ms)", format=".1f"),
-            alt.Tooltip("self_ms:Q", title="self time (ms)", format=".1f"),
-            alt.Tooltip("start_ms:Q", title="starts at (ms)", format=".1f"),
-            alt.Tooltip("peer:N", title="calls"),
-            alt.Tooltip("status_message:N", title="status"),
+            tip("name:N", "operation"),
+            tip("duration_ms:Q", "duration", ".1f"),
+            tip("self_ms:Q", "self", ".1f"),
+            tip("start_ms:Q", "start", ".1f"),
+            tip("peer:N", "calls"),
+            tip("status_message:N", "status"),
         ],
     )
     durations = base.mark_text(align="left", baseline="middle", dx=4, fontSize=10).encode(
@@ -143,55 +152,57 @@ def default_tree(trees: list[TraceTree], focus_service: str | None) -> int:
     return 0
 
 
-def render_traces(evidence: TraceEvidence, key: str, focus_service: str | None = None) -> None:
+def traces_note(evidence: TraceEvidence, language: Language) -> str:
+    """``12 traces slower than 1.50 s`` (and that more exist when the list was cut)."""
+    count = len(evidence.summaries)
+    if evidence.threshold_ms:
+        threshold = format_ms(evidence.threshold_ms)
+        note = text("traces.count_slower", language, count=count, threshold=threshold)
+    else:
+        note = text("traces.count", language, count=count)
+    return note + (text("traces.more", language) if evidence.truncated else "")
+
+
+def render_traces(
+    evidence: TraceEvidence, key: str, language: Language, focus_service: str | None = None
+) -> None:
     """The waterfall of one trace, its failing spans, then the list of traces found.
 
     The trace drawn first is one that fails in ``focus_service`` when there is one.
     """
-    count = len(evidence.summaries)
-    threshold = f" slower than {format_ms(evidence.threshold_ms)}" if evidence.threshold_ms else ""
-    more = " (more exist: narrow the time range to see them all)" if evidence.truncated else ""
-    st.caption(escape_markdown(f"{count} traces{threshold}{more}"))
+    st.caption(escape_markdown(traces_note(evidence, language)))
     if evidence.trees:
-        _render_waterfall(evidence, key, focus_service)
+        _render_waterfall(evidence, key, language, focus_service)
     else:
-        st.info("No trace was fetched in full, so there is no waterfall to draw.")
+        st.info(text("traces.no_tree", language))
     if evidence.summaries:
-        st.dataframe(
-            _summaries_frame(evidence), hide_index=True, key=f"{key}-summaries", height=250
-        )
+        show_table(_summaries_frame(evidence), language, f"{key}-summaries", height=250)
 
 
-def _render_waterfall(evidence: TraceEvidence, key: str, focus_service: str | None) -> None:
+def _render_waterfall(
+    evidence: TraceEvidence, key: str, language: Language, focus_service: str | None
+) -> None:
     trees = {tree.trace_id: tree for tree in evidence.trees}
     chosen = st.selectbox(
-        "Trace",
+        text("traces.choose", language),
         list(trees),
         index=default_tree(evidence.trees, focus_service),
-        format_func=lambda trace_id: _tree_label(trees[trace_id]),
+        format_func=lambda trace_id: _tree_label(trees[trace_id], language),
         key=f"{key}-trace",
     )
     tree = trees[chosen]
     rows = waterfall_rows(tree)
     if not rows:
-        st.info(
-            "The agent sent this trace without its spans."
-            if not tree.spans
-            else "No span of this trace has a readable start time."
-        )
+        st.info(text("traces.no_spans" if not tree.spans else "traces.no_start", language))
         return
     if len(rows) < len(tree.spans):
-        st.caption(
-            f"{len(tree.spans) - len(rows)} spans without a readable start time are not drawn."
-        )
-    st.altair_chart(waterfall_chart(rows), width="content", key=f"{key}-waterfall")
-    st.caption(
-        "Red: failed spans. Orange: the critical path (what the trace waited on). Blue: the rest."
-    )
+        st.caption(text("traces.undrawn", language, count=len(tree.spans) - len(rows)))
+    st.altair_chart(waterfall_chart(rows, language), width="content", key=f"{key}-waterfall")
+    st.caption(text("traces.legend", language))
     failed = [row for row in rows if row.kind == "error"]
     if failed:
-        st.caption("Failing spans, outermost first")
-        st.dataframe(
+        st.caption(text("traces.failing", language))
+        show_table(
             pd.DataFrame(
                 [
                     {
@@ -203,8 +214,8 @@ def _render_waterfall(evidence: TraceEvidence, key: str, focus_service: str | No
                     for r in failed
                 ]
             ),
-            hide_index=True,
-            key=f"{key}-failed",
+            language,
+            f"{key}-failed",
         )
 
 
@@ -225,9 +236,14 @@ def _summaries_frame(evidence: TraceEvidence) -> pd.DataFrame:
     )
 
 
-def _tree_label(tree: TraceTree) -> str:
+def _tree_label(tree: TraceTree, language: Language) -> str:
     roots = [span for span in tree.spans if not span.parent_id]
     root = roots[0] if roots else (tree.spans[0] if tree.spans else None)
     errors = sum(span.error for span in tree.spans)
-    what = f"{root.service} · {root.name} · {format_ms(root.duration_ms)}" if root else "no spans"
-    return f"{short_id(tree.trace_id, 16)} — {what}" + (f" · {errors} errors" if errors else "")
+    what = (
+        f"{root.service} · {root.name} · {format_ms(root.duration_ms)}"
+        if root
+        else text("traces.label_no_spans", language)
+    )
+    marked = text("traces.label_errors", language, count=errors) if errors else ""
+    return f"{short_id(tree.trace_id, 16)} — {what}{marked}"
