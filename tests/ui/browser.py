@@ -17,6 +17,7 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from opslens.devstack.process import ManagedProcess, free_port
+from opslens_ui.launch import streamlit_command
 from tests.ui.helpers import APP_PATH
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,25 +44,8 @@ def running_ui(agent_url: str, log_dir: Path, now: datetime | None = None) -> It
     env = {"OPSLENS_UI_AGENT_URL": agent_url}
     if now is not None:
         env["OPSLENS_UI_NOW"] = now.isoformat()
-    process = ManagedProcess(
-        "ui",
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP_PATH),
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",  # loopback only; also skips the external-IP lookup
-            "--server.headless=true",
-            "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false",
-            "--client.toolbarMode=viewer",
-        ],
-        log_dir / "streamlit.log",
-        env=env,
-        ports=(port,),
-    )
+    argv = [*streamlit_command(sys.executable, port), "--server.fileWatcherType=none"]
+    process = ManagedProcess("ui", argv, log_dir / "streamlit.log", env=env, ports=(port,))
     process.start()
     url = f"http://127.0.0.1:{port}"
     try:
