@@ -36,8 +36,8 @@ def delete_series(prometheus_url: str, selectors: Sequence[str]) -> None:
     """
     if not selectors:
         return
-    params = [("match[]", selector) for selector in selectors]
-    params.append(("end", datetime.now(UTC).isoformat()))
+    params = httpx.QueryParams([("match[]", selector) for selector in selectors])
+    params = params.add("end", datetime.now(UTC).isoformat())
     url = f"{prometheus_url.rstrip('/')}/api/v1/admin/tsdb/delete_series"
     try:
         response = httpx.post(url, params=params, timeout=120)
