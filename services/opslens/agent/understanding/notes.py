@@ -39,6 +39,18 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Several metrics asked ({metrics}); showing {metric} first.",
         "ko": "여러 지표({metrics}) 중 {metric}부터 봅니다.",
     },
+    "swapped_window": {
+        "en": "The time range was given the wrong way round; reading it earliest first.",
+        "ko": "시간 범위의 앞뒤가 바뀌어 있어 이른 시각부터 읽었습니다.",
+    },
+    "unexpressed": {
+        "en": "This part of the question could not be expressed and is not reflected: {words}.",
+        "ko": "질문의 다음 부분은 표현하지 못해 반영되지 않았습니다: {words}.",
+    },
+    "impossible_percent": {
+        "en": "A share cannot be above 100% ({value}% asked): showing every service instead.",
+        "ko": "비율은 100%를 넘을 수 없습니다({value}% 요청): 대신 모든 서비스를 보여줍니다.",
+    },
     "unknown_intent": {
         "en": "Not sure what to look at: ask about logs, traces, metrics, pods or anomalies.",
         "ko": (

@@ -7,6 +7,10 @@ suffix or without a prefix most services share ("payment" for ``payment-service`
 edit distance (difflib ratio >= ``FUZZY_THRESHOLD``: "ordr-service", "paymnet"). Korean
 particles after a name are ignored ("order-service에서"). Names are never translated.
 
+A Korean description before "서비스" ("주문 서비스", "결제서비스") is read through a small table of
+what services are usually named in English (주문 -> order) and matched like any other mention;
+the plan notes how it was read. Described services that match nothing are reported unknown.
+
 Words that look like service names but match nothing ("shipping-service", "cart 서비스") are
 returned as unknown, so the answer can list the known services instead of guessing.
 """
@@ -36,6 +40,20 @@ _HANGUL_WORD = re.compile(r"[가-힣]+")
 _PARTICLE_AFTER = re.compile(r"(?:에서|의|를|을|이|가|은|는|에|로|으로|와|과|도|만|까지|부터|쪽)")
 _KOREAN_SERVICE_WORD = re.compile(r"\s*서비스")
 _NAME_PREPOSITION = re.compile(r"(?<![a-z])(?:from|of)\s+$")
+# Korean words for what a service does, as services are usually named in English.
+KOREAN_DESCRIPTIONS: dict[str, str] = {
+    "주문": "order", "결제": "payment", "지불": "payment", "상품": "product", "제품": "product",
+    "재고": "inventory", "사용자": "user", "유저": "user", "회원": "user", "알림": "notification",
+    "통지": "notification", "배송": "shipping", "장바구니": "cart", "카트": "cart",
+    "인증": "auth", "프론트엔드": "frontend", "프론트": "frontend", "검색": "search",
+    "추천": "recommendation", "광고": "ad", "환율": "currency", "통화": "currency",
+    "이메일": "email", "메일": "email", "체크아웃": "checkout", "계정": "account",
+    "티켓": "ticket", "여행": "travel", "기차": "train", "로그인": "login", "가격": "price",
+    "경로": "route", "고객": "customer", "리뷰": "review", "쿠폰": "coupon", "배차": "dispatch",
+}  # fmt: skip
+_KOREAN_DESCRIBED = re.compile(
+    "(?P<word>" + "|".join(sorted(KOREAN_DESCRIPTIONS, key=len, reverse=True)) + r")\s*서비스"
+)
 
 
 def name_key(name: str) -> str:
@@ -66,6 +84,7 @@ class ServiceMatches:
     services: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)
+    described: dict[str, str] = field(default_factory=dict)
 
     def add(self, service: str) -> None:
         if service not in self.services:
@@ -136,6 +155,7 @@ class ServiceCatalog:
         """Services mentioned in ``scan``, consumed; names in name positions that match none
         are returned as unknown."""
         found = ServiceMatches()
+        self._described(scan, found)
         tokens = list(_TOKEN.finditer(scan.text))
         index = 0
         while index < len(tokens):
@@ -152,6 +172,19 @@ class ServiceCatalog:
                 found.add(service)
                 scan.consume(word.start(), word.start() + len(stem))
         return found
+
+    def _described(self, scan: Scan, found: ServiceMatches) -> None:
+        """Services described in Korean ("주문 서비스"), consumed; unknown when none matches."""
+        for match in list(scan.finditer(_KOREAN_DESCRIBED)):
+            said = scan.verbatim(match.start(), match.end())
+            english = KOREAN_DESCRIPTIONS[match["word"]]
+            service, _ = self.lookup(f"{english}-service", fuzzy=False)
+            if service:
+                found.add(service)
+                found.described[said] = service
+            elif said not in found.unknown:
+                found.unknown.append(said)
+            scan.consume(match.start(), match.end())
 
     def _phrase(
         self, scan: Scan, tokens: list[re.Match[str]], index: int, found: ServiceMatches

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from opslens.agent.understanding.clock import DAY_OFFSETS, PointSpec, read_point
-from opslens.agent.understanding.quantities import duration_seconds
+from opslens.agent.understanding.quantities import duration_seconds, number_value, unit_seconds
 
 AROUND_POINT = timedelta(minutes=15)
 MAX_LOOKBACK = timedelta(days=400)
@@ -28,6 +28,8 @@ class TimeWindow:
 
     start: datetime | None
     end: datetime
+    swapped: bool = False
+    """The question gave the range the wrong way round ("between 1 and 2 hours ago")."""
 
 
 Reader = Callable[[re.Match[str], datetime, date | None], TimeWindow | None]
@@ -55,8 +57,27 @@ def _day_start(day: date, now: datetime) -> datetime:
 
 def _duration(match: re.Match[str]) -> timedelta:
     groups = match.groupdict()
-    seconds = duration_seconds(groups.get("num"), groups.get("unit"), groups.get("word"))
+    seconds = duration_seconds(
+        groups.get("num"), groups.get("unit"), groups.get("word"), groups.get("more")
+    )
     return min(timedelta(seconds=min(seconds, MAX_LOOKBACK.total_seconds())), MAX_LOOKBACK)
+
+
+def _back(number: str, unit: str) -> timedelta:
+    seconds = min(number_value(number) * unit_seconds(unit), MAX_LOOKBACK.total_seconds())
+    return timedelta(seconds=seconds)
+
+
+def ago_range(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow | None:
+    """From N units ago to M units ago ("between 3 and 2 hours ago": the first unit defaults to
+    the second); swapped, and marked so, when given the wrong way round."""
+    first_unit = match.group("u1") or match.group("u2")
+    first = _back(match.group("n1"), first_unit)
+    second = _back(match.group("n2"), match.group("u2"))
+    if first == second:
+        return None
+    earlier, later = max(first, second), min(first, second)
+    return TimeWindow(_utc(now) - earlier, _utc(now) - later, swapped=first < second)
 
 
 def relative(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow:
