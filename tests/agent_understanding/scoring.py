@@ -45,9 +45,13 @@ def check_fields(plan: Plan, expect: dict[str, Any], services_default: bool) -> 
     for name, value in wanted.items():
         if name == "window":
             checks.append(FieldCheck("window", parse_window(value), plan.window))
-        elif name in ("start", "end"):
-            actual: datetime = getattr(plan, name)
+        elif name in ("start", "end", "baseline_start", "baseline_end"):
+            actual: datetime | None = getattr(plan, name)
             checks.append(FieldCheck(name, datetime.fromisoformat(value), actual))
+        elif name == "threshold":
+            said = plan.threshold.model_dump() if plan.threshold else None
+            wanted_limit = {"comparison": "above", **value} if value else None
+            checks.append(FieldCheck(name, wanted_limit, said))
         elif name == "services":
             checks.append(FieldCheck("services", sorted(value), sorted(plan.services)))
         elif name == "unknown":

@@ -159,9 +159,46 @@ class WindowMark(BaseModel):
     label: str
 
 
+class ServiceMeasureRecord(BaseModel):
+    """One service's value of the measure a fleet question ranks."""
+
+    service: str
+    value: float | None = Field(description="In the measure's unit (ratio 0..1, ms, req/s).")
+    passes: bool = Field(default=True, description="Passes the question's threshold, if any.")
+
+
+class FleetRecord(BaseModel):
+    """Every service ranked by one measure over the window, with the threshold applied."""
+
+    measure: str
+    unit: str
+    order: Literal["desc", "asc"] = "desc"
+    threshold: str | None = Field(default=None, description="As asked, e.g. 'above 5%'.")
+    services: list[ServiceMeasureRecord] = Field(default_factory=list, description="Ranked.")
+    promql: str = ""
+
+
+class WindowComparisonRecord(BaseModel):
+    """One measure of one service (or all) in the question's window and in the baseline."""
+
+    service: str = Field(description="'*' for all services together.")
+    measure: str
+    unit: str
+    current: float | None
+    baseline: float | None
+    change_percent: float | None = None
+    significant: bool = Field(description="Big enough to matter, not noise.")
+    start: AwareDatetime
+    end: AwareDatetime
+    baseline_start: AwareDatetime
+    baseline_end: AwareDatetime
+
+
 class MetricEvidence(BaseModel):
     series: list[SeriesRecord] = Field(default_factory=list)
     anomaly_windows: list[WindowMark] = Field(default_factory=list)
+    fleet: FleetRecord | None = None
+    comparisons: list[WindowComparisonRecord] = Field(default_factory=list)
 
 
 class PodRecord(BaseModel):

@@ -27,7 +27,7 @@ _BREAKDOWN = re.compile(
     rf"|(?:any|all)\s+services?\s+(?:with|where|whose|above|over|below|under|exceeding|that)"
     rf")(?![a-z])"
     r"|(?:어떤|어느|무슨|어떠한)\s*서비스|서비스\s*(?:별|마다|순위|랭킹)|서비스들?\s*(?:중|가운데)"
-    r"|각\s*서비스|(?:상위|하위)\s*\d*\s*(?:개\s*)?서비스|서비스들?\s*(?:을|를)?\s*(?:순서|순으로)"
+    r"|(?:가장|제일)\s*[가-힣]+\s*서비스|각\s*서비스|(?:상위|하위)\s*\d*\s*(?:개\s*)?서비스|서비스들?\s*(?:을|를)?\s*(?:순서|순으로)"
 )
 _DESC = re.compile(
     r"(?<![a-z])(?:highest|most|top|worst|busiest|noisiest|slowest|biggest|largest|max(?:imum)?"
@@ -49,10 +49,11 @@ class Breakdown:
 
 def find_breakdown(scan: Scan) -> Breakdown:
     """Whether services are to be ranked (the phrase consumed) and in which order."""
-    match = scan.take(_BREAKDOWN)
+    match = scan.find(_BREAKDOWN)
     if match is None:
         return Breakdown(None, None)
     desc, asc = scan.find(_DESC), scan.find(_ASC)
+    scan.consume(match.start(), match.end())
     if desc and (asc is None or desc.start() <= asc.start()):
         return Breakdown("service", "desc")
     return Breakdown("service", "asc" if asc else "desc")

@@ -197,16 +197,23 @@ class OfflinePlanner:
             bare_latency=metric.bare_latency,
         )
         intent, families = decide_intent(signals, evidence)
+        if operation and intent == "logs" and "logs" not in signals:
+            intent = "traces"  # an endpoint is found in spans, not log lines
         chosen = metric.metric
-        measured = _measured(breakdown.group_by, threshold, offset, min_duration_ms, intent)
+        group_by = breakdown.group_by
+        # "services above 5%", "에러율 5% 넘는 서비스", "응답 시간 500ms 이상인 서비스"
+        limited = threshold is not None or (min_duration_ms is not None and metric.bare_latency)
+        if group_by is None and limited and not services and _SERVICES_WORD.search(scan.text):
+            group_by = "service"
+        measured = _measured(group_by, threshold, offset, min_duration_ms, intent) or (
+            group_by is not None and metric.bare_latency
+        )
         if measured and intent in ("logs", "traces", "unknown"):
             counted = threshold is not None and threshold.unit == "count"
             if offset is not None or not (counted or (intent == "logs" and threshold is None)):
                 intent = "metrics"
         if chosen is None and intent == "metrics":
-            chosen = _implied_metric(
-                signals, level, threshold, metric.bare_latency, min_duration_ms
-            )
+            chosen = _implied_metric(signals, level, threshold, metric.bare_latency, min_duration_ms)
         if intent == "metrics" and min_duration_ms is not None:
             threshold = threshold or Threshold(value=min_duration_ms, unit="ms")
             min_duration_ms = None
@@ -216,17 +223,13 @@ class OfflinePlanner:
         if intent == "k8s" and "restarts" in metric.named:
             chosen = "restarts"
         # A breakdown ranks measures or log counts; "which service is the root cause" is a
-        # correlation, "which pods restarted" a cluster question.
-        group_by = breakdown.group_by if intent in ("metrics", "logs", "traces") else None
-        if (
-            group_by is None
-            and intent in ("metrics", "logs")
-            and threshold is not None
-            and not services
-        ):
-            # "services above 5%", "에러율 5% 넘는 서비스", "more than 100 errors" (per service)
-            if threshold.unit == "count" or _SERVICES_WORD.search(scan.text):
-                group_by = "service"
+        # correlation, "which pods restarted" a cluster question. Log counts past a limit are
+        # per service.
+        if intent not in ("metrics", "logs", "traces"):
+            group_by = None
+        counted = threshold is not None and threshold.unit == "count"
+        if group_by is None and intent == "logs" and counted and not services:
+            group_by = "service"
         for mention, service in matches.corrected.items():
             found.append(notes.note("corrected", language, mention=mention, service=service))
         if matches.unknown:

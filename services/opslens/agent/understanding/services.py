@@ -51,9 +51,13 @@ KOREAN_DESCRIPTIONS: dict[str, str] = {
     "티켓": "ticket", "여행": "travel", "기차": "train", "로그인": "login", "가격": "price",
     "경로": "route", "고객": "customer", "리뷰": "review", "쿠폰": "coupon", "배차": "dispatch",
 }  # fmt: skip
+_DESCRIPTION = "|".join(sorted(KOREAN_DESCRIPTIONS, key=len, reverse=True))
+# "주문 서비스", and lists sharing one "서비스": "주문이랑 결제 서비스", "주문, 결제 서비스".
 _KOREAN_DESCRIBED = re.compile(
-    "(?P<word>" + "|".join(sorted(KOREAN_DESCRIPTIONS, key=len, reverse=True)) + r")\s*서비스"
+    rf"(?P<words>(?:{_DESCRIPTION})(?:\s*(?:이랑|랑|하고|과|와|,|및)\s*(?:{_DESCRIPTION}))*)"
+    r"\s*서비스"
 )
+_ONE_DESCRIPTION = re.compile(_DESCRIPTION)
 
 
 def name_key(name: str) -> str:
@@ -176,14 +180,15 @@ class ServiceCatalog:
     def _described(self, scan: Scan, found: ServiceMatches) -> None:
         """Services described in Korean ("주문 서비스"), consumed; unknown when none matches."""
         for match in list(scan.finditer(_KOREAN_DESCRIBED)):
-            said = scan.verbatim(match.start(), match.end())
-            english = KOREAN_DESCRIPTIONS[match["word"]]
-            service, _ = self.lookup(f"{english}-service", fuzzy=False)
-            if service:
-                found.add(service)
-                found.described[said] = service
-            elif said not in found.unknown:
-                found.unknown.append(said)
+            for word in _ONE_DESCRIPTION.findall(match["words"]):
+                english = KOREAN_DESCRIPTIONS[word]
+                service, _ = self.lookup(f"{english}-service", fuzzy=False)
+                said = f"{word} 서비스"
+                if service:
+                    found.add(service)
+                    found.described[said] = service
+                elif said not in found.unknown:
+                    found.unknown.append(said)
             scan.consume(match.start(), match.end())
 
     def _phrase(
