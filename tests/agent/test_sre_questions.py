@@ -123,7 +123,8 @@ def test_compound_duration(ask: Ask, seeded_demo: GroundTruth) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "I was paged about failed checkouts roughly 35 minutes ago, what broke and where did it start?",
+        "I was paged about failed checkouts roughly 35 minutes ago, what broke and where did it "
+        "start?",
         "고객들이 결제가 안 된다고 해요. 어디서부터 터진 건지 봐 주세요",
     ],
 )

@@ -88,10 +88,15 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
     if not outcome.ok:
         return
     values = _values(outcome.result, measure)
-    order = plan.order or ("asc" if plan.threshold and plan.threshold.comparison == "below" else "desc")
+    order = plan.order or (
+        "asc" if plan.threshold and plan.threshold.comparison == "below" else "desc"
+    )
     ranked = sorted(
         values.items(),
-        key=lambda item: (item[1] is None, -(item[1] or 0.0) if order == "desc" else item[1] or 0.0),
+        key=lambda item: (
+            item[1] is None,
+            -(item[1] or 0.0) if order == "desc" else item[1] or 0.0,
+        ),
     )
     threshold = plan.threshold
     rows = [
@@ -177,7 +182,9 @@ async def compare_windows(
         for service in names:
             assert service is not None
             evidence.comparisons.append(
-                _comparison(run, service, measure, unit, current.get(service), baseline.get(service))
+                _comparison(
+                    run, service, measure, unit, current.get(service), baseline.get(service)
+                )
             )
     if services:
         for record in evidence.comparisons:
@@ -220,14 +227,9 @@ def _say_comparison(run: Run, record: WindowComparisonRecord) -> None:
     if record.current is None or record.baseline is None:
         run.say("compare.missing", measure=record.measure, service=record.service)
         return
-    if record.change_percent is None:
-        change = "n/a"
-    else:
-        change = f"{record.change_percent:+.0f}%"
+    change = "n/a" if record.change_percent is None else f"{record.change_percent:+.0f}%"
     direction = "higher" if record.current > record.baseline else "lower"
-    verdict = (
-        f"compare.{direction}" if record.significant else "compare.same"
-    )
+    verdict = f"compare.{direction}" if record.significant else "compare.same"
     run.say(
         "compare.value",
         measure=record.measure,

@@ -7,8 +7,8 @@ from typing import Any
 
 from opslens.agent.response import MetricEvidence, SeriesRecord, WindowMark
 from opslens.agent.steps import adapters
-from opslens.agent.steps.logs import say_unfiltered_status
 from opslens.agent.steps.fleet import compare_windows, format_value, rank_services
+from opslens.agent.steps.logs import say_unfiltered_status
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 

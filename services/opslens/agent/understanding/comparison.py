@@ -44,8 +44,23 @@ _KO_TAIL = (
     r"\s*(?:보다|대비|과\s*비교|와\s*비교|이랑\s*비교|랑\s*비교|하고\s*비교|에\s*비해|에\s*비하면)"
 )
 _KO_AGO = rf"(?<![\d.가-힣])(?P<num>{KO_NUMBER})\s*(?P<unit>{KO_UNIT})\s*전"
-_KO_NAMED = r"(?P<named>어제|어저께|지난\s*주|저번\s*주|일주일\s*전|지난\s*달|저번\s*달)(?:\s*(?:이맘때|같은\s*시간))?"
+_KO_NAMED = (
+    r"(?P<named>어제|어저께|지난\s*주|저번\s*주|일주일\s*전|지난\s*달|저번\s*달)"
+    r"(?:\s*(?:이맘때|같은\s*시간))?"
+)
 _KO_PREVIOUS = r"(?P<previous>이전|그\s*전|직전|아까)"
+
+# After "compare" earlier in the question: "compare X now with 2 hours ago", "X 어제랑 비교".
+_EN_AFTER_COMPARE = r"(?<![a-z])(?:with|to|against|and)\s+(?:(?:at\s+)?(?:the\s+)?same\s+time\s+)?"
+_COMPARE = re.compile(r"(?<![a-z])compar(?:e|ed|ing|ison)(?![a-z])")
+AFTER_COMPARE: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"{_EN_AFTER_COMPARE}{_EN_AGO}",
+        rf"{_EN_AFTER_COMPARE}{_EN_NAMED}(?![a-z])",
+        rf"{_EN_AFTER_COMPARE}{_EN_PREVIOUS}(?![a-z])",
+    )
+)
 
 FORMS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern)
@@ -70,7 +85,8 @@ _NAMED: dict[str, timedelta] = {
 def find_baseline_offset(scan: Scan) -> timedelta | None:
     """How far back the window to compare with lies (consumed), ``PREVIOUS_WINDOW`` for the
     window just before, or ``None`` when nothing is compared."""
-    for pattern in FORMS:
+    forms = FORMS + AFTER_COMPARE if scan.find(_COMPARE) else FORMS
+    for pattern in forms:
         match = scan.take(pattern)
         if match is None:
             continue

@@ -2,7 +2,8 @@
 
 Both are values for the tools' own filters, never query text. A route keeps the user's case;
 a method is upper-cased. A bare three-digit number is a status only next to a word that says so
-("503 errors", "status 404", "HTTP 500", "503 에러"), so "top 100" or "500 lines" are not.
+("503 errors", "status 404", "HTTP 500", "503 에러") or in the plural ("404s"), so "top 100"
+or "500 lines" are not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _STATUS_NUMBER = re.compile(
     rf"(?<![\w.,:/-])(?:(?:http|status|code|status\s+code|returned|returning|상태\s*코드)\s*)"
     rf"(?P<code>[1-5]\d\d)(?![\d.,%])"
     rf"|(?<![\w.,:/-])(?P<bare>[1-5]\d\d)s?\s*(?={_STATUS_WORD})"
+    r"|(?<![\w.,:/-])(?P<plural>[1-5]\d\d)s(?![a-z0-9])"
 )
 
 
@@ -41,8 +43,8 @@ def find_status(scan: Scan) -> str | None:
         match = scan.find(pattern)
         if match is None:
             continue
-        code = match.group("code") or match.group("bare")
-        group = "code" if match.group("code") else "bare"
+        group = next(name for name in ("code", "bare", "plural") if match.groupdict().get(name))
+        code = match.group(group)
         scan.consume(match.start(group), match.end(group))
         return code.lower()
     return None

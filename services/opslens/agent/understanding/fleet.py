@@ -45,6 +45,7 @@ _ASC = re.compile(
 class Breakdown:
     group_by: GroupBy | None
     order: Order | None
+    said: str = ""
 
 
 def find_breakdown(scan: Scan) -> Breakdown:
@@ -54,6 +55,7 @@ def find_breakdown(scan: Scan) -> Breakdown:
         return Breakdown(None, None)
     desc, asc = scan.find(_DESC), scan.find(_ASC)
     scan.consume(match.start(), match.end())
+    said = scan.verbatim(match.start(), match.end())
     if desc and (asc is None or desc.start() <= asc.start()):
-        return Breakdown("service", "desc")
-    return Breakdown("service", "asc" if asc else "desc")
+        return Breakdown("service", "desc", said)
+    return Breakdown("service", "asc" if asc else "desc", said)

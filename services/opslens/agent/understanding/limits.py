@@ -26,20 +26,18 @@ _COUNTED = (
     r"(?![a-z])|건|개|번|회)(?:건|개|번|회)?"
 )
 
-_FORMS: tuple[tuple[re.Pattern[str], ThresholdUnit], ...] = tuple(
-    (re.compile(pattern), unit)
-    for pattern, unit in (
-        (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}{_PERCENT}", "percent"),
-        (rf"(?<![\d.]){_NUM}{_PERCENT}\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "percent"),
-        (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}{_RATE}", "req/s"),
-        (rf"(?<![\d.]){_NUM}{_RATE}\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "req/s"),
-        (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}(?={_COUNTED})", "count"),
-        (
-            rf"(?<![\d.]){_NUM}\s*(?:건|개|번|회)\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})",
-            "count",
-        ),
-    )
+_PATTERNS: tuple[tuple[str, ThresholdUnit], ...] = (
+    (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}{_PERCENT}", "percent"),
+    (rf"(?<![\d.]){_NUM}{_PERCENT}\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "percent"),
+    (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}{_RATE}", "req/s"),
+    (rf"(?<![\d.]){_NUM}{_RATE}\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "req/s"),
+    (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}(?={_COUNTED})", "count"),
+    (
+        rf"(?<![\d.]){_NUM}\s*(?:건|개|번|회)\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})",
+        "count",
+    ),
 )
+_FORMS = tuple((re.compile(pattern), unit) for pattern, unit in _PATTERNS)
 _BELOW = re.compile(rf"{_EN_BELOW}|{_KO_BELOW}")
 
 

@@ -201,19 +201,30 @@ class OfflinePlanner:
             intent = "traces"  # an endpoint is found in spans, not log lines
         chosen = metric.metric
         group_by = breakdown.group_by
+        unexpressed: list[str] = []
+        if group_by and len(services) == 1:
+            # "what services does order-service call?": not a ranking of the fleet
+            unexpressed.append(breakdown.said)
+            group_by = None
         # "services above 5%", "에러율 5% 넘는 서비스", "응답 시간 500ms 이상인 서비스"
-        limited = threshold is not None or (min_duration_ms is not None and metric.bare_latency)
+        named_latency = metric.bare_latency or (metric.metric or "").startswith("latency")
+        limited = threshold is not None or (min_duration_ms is not None and named_latency)
         if group_by is None and limited and not services and _SERVICES_WORD.search(scan.text):
             group_by = "service"
         measured = _measured(group_by, threshold, offset, min_duration_ms, intent) or (
-            group_by is not None and metric.bare_latency
+            group_by is not None and named_latency
         )
+        if measured and families == 0:
+            families = 1
         if measured and intent in ("logs", "traces", "unknown"):
             counted = threshold is not None and threshold.unit == "count"
-            if offset is not None or not (counted or (intent == "logs" and threshold is None)):
+            by_logs = counted or (intent == "logs" and threshold is None)
+            if offset is not None or not by_logs:
                 intent = "metrics"
         if chosen is None and intent == "metrics":
-            chosen = _implied_metric(signals, level, threshold, metric.bare_latency, min_duration_ms)
+            chosen = _implied_metric(
+                signals, level, threshold, metric.bare_latency, min_duration_ms
+            )
         if intent == "metrics" and min_duration_ms is not None:
             threshold = threshold or Threshold(value=min_duration_ms, unit="ms")
             min_duration_ms = None
@@ -273,7 +284,7 @@ class OfflinePlanner:
             notes=found,
             baseline_offset=offset,
             swapped=bool(window and window.swapped),
-            unexpressed=find_unexpressed(scan),
+            unexpressed=unexpressed + find_unexpressed(scan),
         )
 
     def _unknown_note(self, unknown: list[str], language: Language) -> str:

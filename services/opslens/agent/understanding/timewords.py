@@ -111,6 +111,7 @@ FORMS: tuple[tuple[re.Pattern[str], Reader], ...] = tuple(
         (rf"{_NOT_LATIN}(?:since|from|starting)\s+{_EN_AMOUNT}\s+ago", windows.relative),
         (rf"{_KO_AMOUNT}\s*전\s*(?:부터|이후)", windows.relative),
         (rf"{_EN_LAST}\s+{_EN_MAYBE_AMOUNT}", windows.relative),
+        (rf"(?<![a-z\d.]){_EN_AMOUNT}\s+(?:worth\s+)?of(?![a-z])", windows.relative),
         (rf"{_NOT_LATIN}within\s+(?:the\s+)?{_EN_MAYBE_AMOUNT}", windows.relative),
         (rf"{_KO_LAST}\s*{_KO_MAYBE_AMOUNT}", windows.relative),
         (rf"{_ANY_AMOUNT}\s*{_KO_DURATION_SUFFIX}", windows.relative),
