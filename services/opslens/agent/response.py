@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from opslens.agent.plan import Plan
+
 Level = Literal["error", "warn", "info", "debug"]
 YEARS = range(1970, 9000)
 
@@ -333,7 +335,7 @@ class AskResponse(BaseModel):
     session_id: str
     question: str
     language: Literal["en", "ko"]
-    plan: dict[str, Any]
+    plan: Plan = Field(description="What the question was understood to ask, field by field.")
     queries: list[QueryRecord] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
     correlation: CorrelationRecord = Field(default_factory=CorrelationRecord)

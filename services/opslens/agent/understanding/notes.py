@@ -73,6 +73,11 @@ def note(key: str, language: Language, **values: str) -> str:
     return _MESSAGES[key][language].format(**values)
 
 
+def unexpressed_note(words: list[str], language: Language) -> str:
+    """The note naming the words of a question no plan field took."""
+    return note("unexpressed", language, words=", ".join(f"'{said}'" for said in words))
+
+
 def field_names(fields: list[str], language: Language) -> str:
     return ", ".join(_FIELD_NAMES[name][language] for name in fields)
 

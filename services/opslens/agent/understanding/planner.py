@@ -137,8 +137,7 @@ class OfflinePlanner:
         if reading.swapped:
             reading.notes.append(notes.note("swapped_window", reading.language))
         if reading.unexpressed:
-            said = ", ".join(f"'{words}'" for words in reading.unexpressed)
-            reading.notes.append(notes.note("unexpressed", reading.language, words=said))
+            reading.notes.append(notes.unexpressed_note(reading.unexpressed, reading.language))
         return Plan(
             intent=reading.intent,
             start=start,
