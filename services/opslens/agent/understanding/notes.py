@@ -43,6 +43,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The time range was given the wrong way round; reading it earliest first.",
         "ko": "시간 범위의 앞뒤가 바뀌어 있어 이른 시각부터 읽었습니다.",
     },
+    "capped_window": {
+        "en": "Time ranges reach back at most {days} days: looking from {days} days ago.",
+        "ko": "시간 범위는 최대 {days}일 전까지라서 {days}일 전부터 봅니다.",
+    },
     "unexpressed": {
         "en": "This part of the question could not be expressed and is not reflected: {words}.",
         "ko": "질문의 다음 부분은 표현하지 못해 반영되지 않았습니다: {words}.",

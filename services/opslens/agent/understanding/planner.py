@@ -42,6 +42,7 @@ from opslens.agent.understanding.text import find_text
 from opslens.agent.understanding.thresholds import find_min_duration_ms
 from opslens.agent.understanding.timewords import find_window
 from opslens.agent.understanding.trace_id import find_trace_id
+from opslens.agent.understanding.windows import MAX_LOOKBACK
 
 # Why these defaults: an hour of logs and metrics is recent enough to be about "now" and small
 # enough to return quickly; slow traces are kept sparsely and spread over the hours an incident
@@ -81,6 +82,7 @@ class _Reading:
     notes: list[str] = field(default_factory=list)
     baseline_offset: timedelta | None = None
     swapped: bool = False
+    capped: bool = False
     unexpressed: list[str] = field(default_factory=list)
 
 
@@ -136,6 +138,9 @@ class OfflinePlanner:
         baseline = self._baseline(reading, start, end)
         if reading.swapped:
             reading.notes.append(notes.note("swapped_window", reading.language))
+        if reading.capped:
+            days = str(MAX_LOOKBACK.days)
+            reading.notes.append(notes.note("capped_window", reading.language, days=days))
         if reading.unexpressed:
             reading.notes.append(notes.unexpressed_note(reading.unexpressed, reading.language))
         return Plan(
@@ -283,6 +288,7 @@ class OfflinePlanner:
             notes=found,
             baseline_offset=offset,
             swapped=bool(window and window.swapped),
+            capped=bool(window and window.capped),
             unexpressed=unexpressed + find_unexpressed(scan),
         )
 

@@ -58,6 +58,7 @@ UNIT_SECONDS: dict[str, float] = {
     "weeks": 604800, "week": 604800, "wks": 604800, "wk": 604800, "w": 604800,
     "주일": 604800, "주": 604800,
     "months": 2592000, "month": 2592000, "개월": 2592000, "달": 2592000,
+    "years": 31536000, "year": 31536000, "yrs": 31536000, "yr": 31536000, "년": 31536000,
 }  # fmt: skip
 
 # Whole Korean words that carry their own number.

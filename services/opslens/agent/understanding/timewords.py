@@ -158,5 +158,7 @@ def find_window(scan: Scan, now: datetime) -> TimeWindow | None:
                 scan.consume(anchor_match.start(), anchor_match.end())
             zone = now.tzinfo
             start = window.start.astimezone(zone) if window.start else None
-            return TimeWindow(start, window.end.astimezone(zone), window.swapped)
+            return TimeWindow(
+                start, window.end.astimezone(zone), window.swapped, window.capped
+            )
     return None

@@ -30,6 +30,8 @@ class TimeWindow:
     end: datetime
     swapped: bool = False
     """The question gave the range the wrong way round ("between 1 and 2 hours ago")."""
+    capped: bool = False
+    """The question asked further back than ``MAX_LOOKBACK``; the window starts there."""
 
 
 Reader = Callable[[re.Match[str], datetime, date | None], TimeWindow | None]
@@ -81,8 +83,9 @@ def ago_range(match: re.Match[str], now: datetime, anchor: date | None) -> TimeW
 
 
 def relative(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow:
-    """The last N units up to now."""
-    return TimeWindow(_utc(now) - _duration(match), _utc(now))
+    """The last N units up to now (at most ``MAX_LOOKBACK``, and marked when cut)."""
+    span = _duration(match)
+    return TimeWindow(_utc(now) - span, _utc(now), capped=span >= MAX_LOOKBACK)
 
 
 def ago(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow:
