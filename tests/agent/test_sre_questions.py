@@ -142,3 +142,10 @@ def test_impossible_threshold_gets_a_note_not_an_error(ask: Ask) -> None:
     body = ask("services with an error rate above 500%")
     assert any("100%" in note for note in body["plan"]["notes"])
     assert body["evidence"]["metrics"]["fleet"]["services"]
+
+
+def test_what_the_plan_cannot_express_is_said_in_the_answer(ask: Ask) -> None:
+    body = ask("is payment-service erroring more than usual?")
+    plan = body["plan"]
+    assert plan["unexpressed"] and plan["confidence"] < 0.6
+    assert "does not take into account 'than usual'" in body["answer"]

@@ -38,10 +38,14 @@ def log_filters(
     return params
 
 
-def say_unfiltered_status(run: Run, what: str) -> None:
-    """Logs and metrics carry no HTTP status the tools can filter on: say so, once."""
-    if run.plan.status and not any(fact.key == "status.not_filtered" for fact in run.facts):
+def say_unfiltered(run: Run, what: str) -> None:
+    """Log lines and the mesh's metrics carry no HTTP status or route the tools can filter on:
+    say so, once, rather than answer as if they had been filtered."""
+    said = {fact.key for fact in run.facts}
+    if run.plan.status and "status.not_filtered" not in said:
         run.say("status.not_filtered", what=what, status=run.plan.status)
+    if run.plan.operation and "operation.not_filtered" not in said:
+        run.say("operation.not_filtered", what=what, operation=run.plan.operation)
 
 
 async def log_source(run: Run, level: str | None = None) -> str:
@@ -79,7 +83,7 @@ def say_by_service(run: Run, counts: list[ServiceCount]) -> None:
 
 async def gather_logs(run: Run) -> None:
     """Lines, per-service counts (when no service was named) and the top message templates."""
-    say_unfiltered_status(run, "logs")
+    say_unfiltered(run, "logs")
     filters = log_filters(run, source=await log_source(run))
     calls = [
         ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),

@@ -8,7 +8,7 @@ from typing import Any
 from opslens.agent.response import MetricEvidence, SeriesRecord, WindowMark
 from opslens.agent.steps import adapters
 from opslens.agent.steps.fleet import compare_windows, format_value, rank_services
-from opslens.agent.steps.logs import say_unfiltered_status
+from opslens.agent.steps.logs import say_unfiltered
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
@@ -83,7 +83,7 @@ async def gather_metrics(run: Run) -> None:
     tool, measure, unit = MEASURES.get(metric, MEASURES[DEFAULT_METRIC])
     services: list[str | None] = list(plan.services) or [None]
     red = tool == "red_summary"
-    say_unfiltered_status(run, "metrics")
+    say_unfiltered(run, "metrics")
     if red and plan.baseline_start is not None:
         evidence = MetricEvidence()
         await compare_windows(run, evidence, measure, unit, list(plan.services))

@@ -32,6 +32,7 @@ from opslens.agent.understanding import windows
 from opslens.agent.understanding.clock import DAY, EN_DATE, KO_DATE, POINT, read_point
 from opslens.agent.understanding.normalize import Scan
 from opslens.agent.understanding.quantities import (
+    DIGITS,
     EN_MORE,
     EN_NUMBER,
     EN_UNIT,
@@ -53,7 +54,8 @@ _EN_MORE = rf"(?P<more>{EN_MORE})?"
 _KO_MORE = rf"(?P<more>{KO_MORE})?"
 _EN_AMOUNT = rf"(?P<num>{EN_NUMBER})\s*(?P<unit>{EN_UNIT}){_EN_MORE}"
 _EN_MAYBE_AMOUNT = rf"(?:(?P<num>{EN_NUMBER})\s*)?(?P<unit>{EN_UNIT}){_EN_MORE}"
-_KO_NUMBER_AT = rf"(?<![\d.가-힣])(?P<num>{KO_NUMBER})"
+# A number word starts a word ("세 시간", not the "세" inside "상세"); digits may follow Hangul.
+_KO_NUMBER_AT = rf"(?<![\d.])(?P<num>(?<![가-힣]){KO_NUMBER}|{DIGITS})"
 _KO_AMOUNT = (
     rf"(?:(?P<word>{KO_DURATION})|{_KO_NUMBER_AT}\s*(?P<unit>{KO_UNIT}){_KO_UNIT_END}){_KO_MORE}"
 )
@@ -158,7 +160,5 @@ def find_window(scan: Scan, now: datetime) -> TimeWindow | None:
                 scan.consume(anchor_match.start(), anchor_match.end())
             zone = now.tzinfo
             start = window.start.astimezone(zone) if window.start else None
-            return TimeWindow(
-                start, window.end.astimezone(zone), window.swapped, window.capped
-            )
+            return TimeWindow(start, window.end.astimezone(zone), window.swapped, window.capped)
     return None
