@@ -149,3 +149,15 @@ def test_what_the_plan_cannot_express_is_said_in_the_answer(ask: Ask) -> None:
     plan = body["plan"]
     assert plan["unexpressed"] and plan["confidence"] < 0.6
     assert "does not take into account 'than usual'" in body["answer"]
+
+
+def test_memory_ranks_services_by_their_pods(ask: Ask, seeded_demo: GroundTruth) -> None:
+    body = ask("메모리를 제일 많이 쓰는 서비스는?")
+    plan = body["plan"]
+    assert (plan["group_by"], plan["metric"]) == ("service", "memory")
+    fleet = body["evidence"]["metrics"]["fleet"]
+    ranked = [row["service"] for row in fleet["services"]]
+    assert ranked and set(ranked) <= set(seeded_demo.series)
+    values = [row["value"] for row in fleet["services"] if row["value"] is not None]
+    assert values == sorted(values, reverse=True)
+    assert ranked[0] in body["answer"] and HANGUL.search(body["answer"])

@@ -8,6 +8,7 @@ of the baseline, with the same window length, so the two are measured alike.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from opslens.agent.plan import Threshold
@@ -21,6 +22,7 @@ from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
 RANKED_IN_ANSWER = 5
+RED_MEASURES = ("request_rate_per_s", "error_ratio", "p50_ms", "p95_ms", "p99_ms")
 # When a change matters: relative change and the smallest absolute difference, per unit (a p95
 # going from 2 to 3 ms is +50% and noise; an error ratio from 0.1% to 0.2% too).
 SIGNIFICANT_CHANGE = 0.2
@@ -75,19 +77,44 @@ def _values(result: dict[str, Any], measure: str) -> dict[str, float | None]:
     return {row["service"]: row.get(measure) for row in result.get("services", [])}
 
 
+def _by_workload(result: dict[str, Any], measure: str) -> dict[str, float | None]:
+    """A ``resource_usage`` measure summed over each workload's pods."""
+    totals: dict[str, float | None] = {}
+    for row in result.get("workloads", []):
+        name, value = workload_of(str(row.get("pod") or "")), row.get(measure)
+        if value is not None:
+            totals[name] = (totals.get(name) or 0.0) + float(value)
+        else:
+            totals.setdefault(name, None)
+    return totals
+
+
+# A pod's workload: its name without the ReplicaSet and pod hashes (or a StatefulSet ordinal).
+_POD_SUFFIX = re.compile(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$|-[a-z0-9]{5}$|-\d+$")
+
+
+def workload_of(pod: str) -> str:
+    return _POD_SUFFIX.sub("", pod)
+
+
 async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: str) -> None:
-    """Every service's ``measure`` over the window, ranked, the threshold applied."""
+    """Every service's ``measure`` over the window, ranked, the threshold applied: the RED
+    measures per service, CPU and memory summed over each service's pods."""
     plan = run.plan
+    red = measure in RED_MEASURES
+    params = _red_params(run, plan.end.isoformat(), None)
+    if not red:
+        params = {**params, "sort_by": measure, "limit": 1000, "include_nodes": False}
     outcome = await run.call(
         "prometheus",
-        "red_summary",
-        _red_params(run, plan.end.isoformat(), None),
+        "red_summary" if red else "resource_usage",
+        params,
         "{measure} of {service}",
         {"measure": measure, "service": "*"},
     )
     if not outcome.ok:
         return
-    values = _values(outcome.result, measure)
+    values = _values(outcome.result, measure) if red else _by_workload(outcome.result, measure)
     order = plan.order or (
         "asc" if plan.threshold and plan.threshold.comparison == "below" else "desc"
     )

@@ -28,6 +28,11 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "restarts": ("resource_usage", "cpu_cores", "cores"),
 }
 DEFAULT_METRIC = "error_rate"
+# What a fleet question can rank: the RED measures per service, CPU and memory per workload.
+FLEET_METRICS = frozenset(m for m, (tool, _, _) in MEASURES.items() if tool == "red_summary") | {
+    "cpu",
+    "memory",
+}
 
 
 def unusual_windows(series: SeriesRecord, factor: float = 2.0) -> list[WindowMark]:
@@ -90,7 +95,7 @@ async def gather_metrics(run: Run) -> None:
         run.evidence.metrics = evidence
         if not plan.services:
             return
-    elif red and not plan.services and (plan.group_by or plan.threshold):
+    elif metric in FLEET_METRICS and not plan.services and (plan.group_by or plan.threshold):
         evidence = MetricEvidence()
         await rank_services(run, evidence, measure, unit)
         run.evidence.metrics = evidence

@@ -16,8 +16,10 @@ from opslens.agent.understanding.normalize import Scan
 from opslens.agent.understanding.quantities import (
     EN_NUMBER,
     EN_UNIT,
+    KO_DURATION,
     KO_NUMBER,
     KO_UNIT,
+    duration_seconds,
     number_value,
     unit_seconds,
 )
@@ -43,7 +45,10 @@ _EN_PREVIOUS = (
 _KO_TAIL = (
     r"\s*(?:보다|대비|과\s*비교|와\s*비교|이랑\s*비교|랑\s*비교|하고\s*비교|에\s*비해|에\s*비하면)"
 )
-_KO_AGO = rf"(?<![\d.가-힣])(?P<num>{KO_NUMBER})\s*(?P<unit>{KO_UNIT})\s*전"
+_KO_AGO = (
+    rf"(?:(?<![가-힣])(?P<word>{KO_DURATION})|(?<![\d.가-힣])(?P<num>{KO_NUMBER})\s*"
+    rf"(?P<unit>{KO_UNIT}))\s*전"
+)
 _KO_NAMED = (
     r"(?P<named>어제|어저께|지난\s*주|저번\s*주|일주일\s*전|지난\s*달|저번\s*달)"
     r"(?:\s*(?:이맘때|같은\s*시간))?"
@@ -91,6 +96,8 @@ def find_baseline_offset(scan: Scan) -> timedelta | None:
         if match is None:
             continue
         groups = match.groupdict()
+        if groups.get("word"):
+            return timedelta(seconds=duration_seconds(None, None, groups["word"]))
         if groups.get("num"):
             return timedelta(seconds=number_value(groups["num"]) * unit_seconds(groups["unit"]))
         if groups.get("named"):

@@ -38,13 +38,14 @@ def find_operation(scan: Scan) -> str | None:
 
 
 def find_status(scan: Scan) -> str | None:
-    """The HTTP status or class asked about ("503", "5xx"), consumed; or ``None``."""
+    """The HTTP status or class asked about ("503", "5xx"), or ``None``. A code is consumed; a
+    class is not ("5xx" also says the question is about failures)."""
     for pattern in (_STATUS_CLASS, _STATUS_NUMBER):
         match = scan.find(pattern)
         if match is None:
             continue
         group = next(name for name in ("code", "bare", "plural") if match.groupdict().get(name))
-        code = match.group(group)
-        scan.consume(match.start(group), match.end(group))
-        return code.lower()
+        if pattern is _STATUS_NUMBER:
+            scan.consume(match.start(group), match.end(group))
+        return match.group(group).lower()
     return None

@@ -25,9 +25,11 @@ _BREAKDOWN = re.compile(
     rf"|(?:the\s+)?services?\s+(?:with|having|that\s+ha(?:s|ve)|whose)\s+(?:the\s+)?"
     rf"(?:highest|lowest|most|fewest|least|worst|best|biggest|largest|smallest|max(?:imum)?)"
     rf"|(?:any|all)\s+services?\s+(?:with|where|whose|above|over|below|under|exceeding|that)"
+    rf"|who(?:'s|\s+is|\s+has|\s+had|\s+have|\s+shows?)\s+(?:the\s+)?"
+    rf"(?:highest|lowest|most|fewest|least|worst|best|biggest|largest|slowest|busiest)"
     rf")(?![a-z])"
     r"|(?:어떤|어느|무슨|어떠한)\s*서비스|서비스\s*(?:별|마다|순위|랭킹)|서비스들?\s*(?:중|가운데)"
-    r"|(?:가장|제일)\s*[가-힣]+\s*서비스|각\s*서비스|(?:상위|하위)\s*\d*\s*(?:개\s*)?서비스|서비스들?\s*(?:을|를)?\s*(?:순서|순으로)"
+    r"|(?:가장|제일)(?:\s*[가-힣]+){1,2}\s*서비스|각\s*서비스|(?:상위|하위)\s*\d*\s*(?:개\s*)?서비스|서비스들?\s*(?:을|를)?\s*(?:순서|순으로)"
 )
 _DESC = re.compile(
     r"(?<![a-z])(?:highest|most|top|worst|busiest|noisiest|slowest|biggest|largest|max(?:imum)?"

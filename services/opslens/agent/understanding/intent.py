@@ -117,7 +117,8 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         something\s+(?:wrong|unusual|odd|weird|off|broken)
         any\s+(?:issues?|problems?|incidents?|alerts?|trouble) incidents? outages?
         is\s+(?:everything|all|it)\s+(?:ok|okay|fine|good|healthy|alright|normal)
-        everything\s+(?:ok|okay|fine|alright|healthy|good) healthy health unusual abnormal weird
+        everything\s+(?:ok|okay|fine|alright|healthy|good) healthy unhealthy health unusual abnormal
+        weird
         strange spikes? alerts? firing what'?s\s+wrong what\s+is\s+wrong status problems? issues?
         """,
         r"""

@@ -189,10 +189,10 @@ class OfflinePlanner:
         ]
         metric = find_metric(scan)
         level = least_severe(find_levels(scan))
+        status = find_status(scan)  # before "status" is read as an anomaly word
         signals = read_signals(scan)
-        status = find_status(scan)
         evidence = Evidence(
-            level=level is not None,
+            level=level is not None or status is not None,
             text=search_text is not None,
             trace_id=trace_id is not None,
             threshold=min_duration_ms is not None,

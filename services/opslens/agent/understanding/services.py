@@ -38,7 +38,8 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9_.\-]*[a-z0-9]|[a-z0-9]")
 _HANGUL_WORD = re.compile(r"[가-힣]+")
 # Where a name sits: right before a Korean particle ("cart에서"), or after "from"/"of".
 _PARTICLE_AFTER = re.compile(r"(?:에서|의|를|을|이|가|은|는|에|로|으로|와|과|도|만|까지|부터|쪽)")
-_KOREAN_SERVICE_WORD = re.compile(r"\s*서비스")
+# At most one space: a longer run is a consumed phrase ("p95 200ms 넘는 서비스"), not a gap.
+_KOREAN_SERVICE_WORD = re.compile(r" ?서비스")
 _NAME_PREPOSITION = re.compile(r"(?<![a-z])(?:from|of)\s+$")
 # Korean words for what a service does, as services are usually named in English.
 KOREAN_DESCRIPTIONS: dict[str, str] = {
@@ -228,7 +229,7 @@ class ServiceCatalog:
         if index + 1 < len(tokens):
             following = tokens[index + 1]
             between = scan.text[token.end() : following.start()]
-            joined = between.strip() == "" and _is_service_word(following.group(0))
+            joined = between in ("", " ") and _is_service_word(following.group(0))
             if joined and can_name_service(text):
                 return f"{text}-service", following.end(), True
         key = name_key(text)
