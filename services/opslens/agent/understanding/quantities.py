@@ -30,7 +30,10 @@ def _korean_numerals() -> dict[str, float]:
     """Korean number words up to 99 as they count hours and minutes: native ("두", "열두",
     "스물네", "서른") and Sino-Korean from ten up ("십오", "삼십", "사십오"; a lone "이" or "일"
     is a particle or a day, never a number)."""
-    words: dict[str, float] = {"하나": 1, "둘": 2, "셋": 3, "넷": 4, "스무": 20, "몇": 3}
+    words: dict[str, float] = {
+        "하나": 1, "둘": 2, "셋": 3, "넷": 4, "스무": 20, "몇": 3, "한두": 2, "두어": 2,
+        "두세": 3, "서너": 4, "너댓": 5, "네댓": 5, "대여섯": 6,
+    }  # fmt: skip
     words.update(_KO_NATIVE_UNITS)
     for ten, ten_value in _KO_NATIVE_TENS.items():
         words[ten] = ten_value
@@ -64,7 +67,7 @@ UNIT_SECONDS: dict[str, float] = {
 # Whole Korean words that carry their own number.
 KO_DURATION_WORDS: dict[str, float] = {
     "하루": 86400, "이틀": 172800, "사흘": 259200, "일주일": 604800, "한 주": 604800,
-    "한주": 604800, "반나절": 21600, "한나절": 43200,
+    "한주": 604800, "반나절": 21600, "한나절": 43200, "반 시간": 1800, "반시간": 1800,
 }  # fmt: skip
 
 

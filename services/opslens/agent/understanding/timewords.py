@@ -78,8 +78,9 @@ _EN_AGO_FROM = (
     r"\s+ago"
 )
 _KO_AGO_RANGE = (
-    rf"(?<![\d.가-힣]){_N1}\s*{_U1}\s*(?:전\s*)?(?:부터|에서|과|와|하고|~|-)\s*"
-    rf"{_N2}\s*{_U2}\s*전\s*(?:까지|사이)"
+    rf"(?:(?<![가-힣])(?P<w1>{KO_DURATION})|(?<![\d.가-힣]){_N1}\s*{_U1})\s*(?:전\s*)?"
+    rf"(?:부터|에서|과|와|하고|~|-)\s*"
+    rf"(?:(?P<w2>{KO_DURATION})|{_N2}\s*{_U2})\s*전\s*(?:까지|사이)"
 )
 _EN_LAST = (
     r"(?<![a-z])(?:(?:in|over|for|during|from|within)\s+)?(?:the\s+)?"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from opslens.agent.understanding.clock import DAY_OFFSETS, PointSpec, read_point
-from opslens.agent.understanding.quantities import duration_seconds, number_value, unit_seconds
+from opslens.agent.understanding.quantities import duration_seconds
 
 AROUND_POINT = timedelta(minutes=15)
 MAX_LOOKBACK = timedelta(days=400)
@@ -65,17 +65,18 @@ def _duration(match: re.Match[str]) -> timedelta:
     return min(timedelta(seconds=min(seconds, MAX_LOOKBACK.total_seconds())), MAX_LOOKBACK)
 
 
-def _back(number: str, unit: str) -> timedelta:
-    seconds = min(number_value(number) * unit_seconds(unit), MAX_LOOKBACK.total_seconds())
-    return timedelta(seconds=seconds)
+def _back(number: str | None, unit: str | None, word: str | None = None) -> timedelta:
+    seconds = duration_seconds(number, unit, word)
+    return timedelta(seconds=min(seconds, MAX_LOOKBACK.total_seconds()))
 
 
 def ago_range(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow | None:
     """From N units ago to M units ago ("between 3 and 2 hours ago": the first unit defaults to
     the second); swapped, and marked so, when given the wrong way round."""
-    first_unit = match.group("u1") or match.group("u2")
-    first = _back(match.group("n1"), first_unit)
-    second = _back(match.group("n2"), match.group("u2"))
+    groups = match.groupdict()
+    first_unit = groups.get("u1") or groups.get("u2") or "일"
+    first = _back(groups.get("n1"), first_unit, groups.get("w1"))
+    second = _back(groups.get("n2"), groups.get("u2"), groups.get("w2"))
     if first == second:
         return None
     earlier, later = max(first, second), min(first, second)
