@@ -19,7 +19,7 @@ _EN_ABOVE = (
 _EN_BELOW = r"(?:below|under|less\s+than|lower\s+than|fewer\s+than|at\s+most|<=?|≤)"
 _KO_ABOVE = r"(?:이상|초과|넘는|넘은|넘게|넘어|넘|보다\s*(?:높|크|큰|많))"
 _KO_BELOW = r"(?:이하|미만|아래|밑|보다\s*(?:낮|작|적))"
-_PERCENT = r"(?:%|\s*percent|\s*pct|\s*퍼센트|\s*프로(?![가-힣]))"
+_PERCENT = r"(?:\s*%|\s*percent|\s*pct|\s*퍼센트|\s*프로(?![가-힣]))"
 _RATE = r"\s*(?:rps|qps|req(?:uests?)?\s*/\s*s(?:ec)?|requests?\s+(?:per|a)\s+second)(?![a-z])"
 _COUNTED = (
     r"\s*(?=(?:error|exception|failure|warning|log|line|time|request|event|restart|crash)s?"
@@ -31,6 +31,11 @@ _PATTERNS: tuple[tuple[str, ThresholdUnit], ...] = (
     (rf"(?<![\d.]){_NUM}{_PERCENT}\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "percent"),
     (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}{_RATE}", "req/s"),
     (rf"(?<![\d.]){_NUM}{_RATE}\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})", "req/s"),
+    (
+        rf"초당\s*(?:요청|호출|트래픽)?\s*(?:이|가|은|는|수가)?\s*{_NUM}\s*(?:건|개|회|번|요청)?\s*"
+        rf"(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})",
+        "req/s",
+    ),
     (rf"(?<![a-z])(?P<cmp>{_EN_ABOVE}|{_EN_BELOW})\s*{_NUM}(?={_COUNTED})", "count"),
     (
         rf"(?<![\d.]){_NUM}\s*(?:건|개|번|회)\s*(?:이|가)?\s*(?P<cmp>{_KO_ABOVE}|{_KO_BELOW})",
