@@ -161,3 +161,11 @@ def test_memory_ranks_services_by_their_pods(ask: Ask, seeded_demo: GroundTruth)
     values = [row["value"] for row in fleet["services"] if row["value"] is not None]
     assert values == sorted(values, reverse=True)
     assert ranked[0] in body["answer"] and HANGUL.search(body["answer"])
+
+
+def test_an_endpoint_s_latency_is_measured_on_its_spans(ask: Ask) -> None:
+    body = ask("POST /api/checkout p95 latency over the last hour")
+    assert body["plan"]["operation"] == "POST /api/checkout"
+    [stats] = [query for query in body["queries"] if query["tool"] == "latency_stats"]
+    assert stats["params"]["operation"] == ["POST /api/checkout"]
+    assert "POST /api/checkout of frontend, measured on its spans" in body["answer"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from opslens.agent.response import MetricEvidence, SeriesRecord, WindowMark
 from opslens.agent.steps import adapters
+from opslens.agent.steps.endpoint import gather_endpoint_metrics
 from opslens.agent.steps.fleet import compare_windows, format_value, rank_services
 from opslens.agent.steps.logs import say_unfiltered
 from opslens.agent.steps.run import Run
@@ -88,6 +89,9 @@ async def gather_metrics(run: Run) -> None:
     tool, measure, unit = MEASURES.get(metric, MEASURES[DEFAULT_METRIC])
     services: list[str | None] = list(plan.services) or [None]
     red = tool == "red_summary"
+    if red and plan.operation:
+        await gather_endpoint_metrics(run)
+        return
     say_unfiltered(run, "metrics")
     if red and plan.baseline_start is not None:
         evidence = MetricEvidence()
