@@ -59,6 +59,11 @@ DEFAULT_WINDOWS: dict[Intent, timedelta] = {
     "unknown": timedelta(hours=1),
 }
 _CONFIDENCE_BY_FAMILIES = {0: 0.3, 1: 0.9, 2: 0.8}
+# What a follow-up that says only what changes ("and payment-service?") keeps from before.
+INHERITED_FILTERS = (
+    "metric", "level", "text", "min_duration_ms", "group_by", "order", "threshold", "operation",
+    "status",
+)  # fmt: skip
 UNEXPRESSED_CONFIDENCE = 0.45
 """The most a plan is trusted when words of the question were left unexpressed: below the
 model's threshold, so a model plans it when there is one."""
@@ -317,10 +322,12 @@ class OfflinePlanner:
             taken.append("window")
         if reading.intent == "unknown" and previous.intent != "unknown":
             reading.intent = previous.intent
-            for name in ("metric", "level", "text", "min_duration_ms"):
+            for name in INHERITED_FILTERS:
                 if fields[name] is None:
                     fields[name] = getattr(previous, name)
             fields["slow"] = fields["slow"] or previous.slow
+            if reading.baseline_offset is None and previous.baseline_start is not None:
+                reading.baseline_offset = previous.start - previous.baseline_start
             taken.append("intent")
         return taken
 
