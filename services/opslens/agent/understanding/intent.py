@@ -57,10 +57,11 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         where\s+(?:it|this|that|they|the\s+\w+)\s+(?:started|starts|began|begins|came\s+from|comes\s+from|originated|broke)
         where\s+(?:did|does)\s+(?:it|this|that)\s+(?:start|begin|come\s+from|originate)
         (?:got|get|were|was|been)\s+(?:paged|alerted) paged\s+(?:for|about) what'?s\s+behind
-        what\s+is\s+behind
+        what\s+is\s+behind what\s+(?:started|triggered|kicked\s+off|set\s+off)
         """,
         r"""
         어디서\s*(?:부터)?\s*(?:시작|터졌|터진|발생|생긴|생겼) 뭐가\s*(?:터졌|고장|깨졌|망가졌)
+        어디가\s*(?:문제|고장|잘못) 어디서\s*(?:문제|잘못) 알람이?\s*(?:왔|울렸|떴|와서)
         무엇\s*때문 왜\s*안\s*(?:돼|되) 무슨\s*일 어떻게\s*된 뭔\s*일 어떤\s*일 뭐가\s*문제
         무엇이\s*문제 무슨\s*문제 뭐가\s*잘못
         무슨\s*상황 왜\s*이래 원인\s*(?:이|은)?\s*뭐

@@ -184,6 +184,7 @@ class OfflinePlanner:
         if limit is not None:
             scan.consume(*limit[1])
         threshold = limit[0] if limit else None
+        limit_said = scan.verbatim(*limit[1]) if limit else ""
         offset = find_baseline_offset(scan)
         window = find_window(scan, now)
         pod, pod_service = find_pod(scan, self.catalog)
@@ -247,6 +248,9 @@ class OfflinePlanner:
         # per service.
         if intent not in ("metrics", "logs", "traces"):
             group_by = None
+            if threshold is not None:  # no step applies a limit to pods, incidents or causes
+                unexpressed.append(limit_said.strip())
+                threshold = None
         counted = threshold is not None and threshold.unit == "count"
         if group_by is None and intent == "logs" and counted and not services:
             group_by = "service"
