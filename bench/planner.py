@@ -8,7 +8,9 @@ Questions: ../shared/eval/questions-public.yaml (or beside $OPSLENS_SHARED_DATA)
 generalization set in tests/agent_understanding/generalization.yaml, each planned against the
 catalog its test uses. Wall-clock and CPU time are both reported: on a shared machine the
 wall-clock tail includes time the process was not scheduled. Also reported: the one-off cost
-of importing the planner (regex compilation) and of building the planners for all catalogs.
+of importing the planner (regex compilation) and of building the planners for all catalogs, and
+the share of the generalization set's plans given high confidence (no model asked) that are
+wrong (the goal is under 2%).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ from tests.agent_understanding.conftest import (  # noqa: E402
     public_questions_path,
     trainticket_catalog,
 )
-from tests.agent_understanding.scoring import conversations  # noqa: E402
+from tests.agent_understanding.scoring import (  # noqa: E402
+    HIGH_CONFIDENCE,
+    check_fields,
+    conversations,
+)
 
 
 def _shared_data() -> Path:
@@ -95,6 +101,17 @@ def main() -> None:
             cpu_timings.append((time.thread_time() - cpu_started) * 1000)
             timings.append((time.perf_counter() - started) * 1000)
 
+    # Honest confidence: of the plans trusted without a model, the share that is wrong.
+    confident = wrong = 0
+    for conversation in conversations(generalization):
+        planner, previous = planners[conversation[0].get("catalog", "demo")], None
+        for turn in conversation:
+            plan = planner.plan(turn["q"], now, previous)
+            previous = plan
+            if plan.confidence >= HIGH_CONFIDENCE:
+                confident += 1
+                wrong += not all(check.ok for check in check_fields(plan, turn["expect"], True))
+
     report = {
         "questions": len(questions),
         "plans": len(timings),
@@ -105,6 +122,8 @@ def main() -> None:
         "cpu_p95_ms": round(_percentile(cpu_timings, 0.95), 3),
         "import_ms": round(import_ms, 1),
         "build_all_planners_ms": round(build_ms, 2),
+        "high_confidence_plans": confident,
+        "confidently_wrong_share": round(wrong / confident, 4) if confident else 0.0,
     }
     if args.json:
         print(json.dumps(report))

@@ -99,3 +99,36 @@ async def test_a_model_that_never_answers_falls_back_within_its_timeout() -> Non
         "summary: model did not answer in 0.2s",
     ]
     assert elapsed_s < 10  # cut at the timeout, not left hanging
+
+
+async def test_the_model_fills_the_fleet_comparison_and_endpoint_fields() -> None:
+    question = "are the services behind checkout worse off than at the same hour on Monday?"
+    draft = {
+        "intent": "metrics",
+        "services": [],
+        "metric": "error_rate",
+        "group_by": "service",
+        "order": "desc",
+        "threshold": {"comparison": "above", "value": 2.0, "unit": "percent"},
+        "start": "2026-11-26T01:03:00+00:00",
+        "end": "2026-11-26T02:03:00+00:00",
+        "baseline_start": "2026-11-23T01:03:00+00:00",
+        "baseline_end": "2026-11-23T02:03:00+00:00",
+        "operation": "POST /api/checkout",
+        "status": "5xx",
+    }
+    model = ScriptedChatModel.scripted(gemini_message(json.dumps(draft)))
+    base = offline(question)
+    assert base.unexpressed, "the offline planner cannot express 'than at the same hour on Monday'"
+    plan = await LlmPlanner(model).refine(question, base, KNOWN, NOW, LlmUsage())
+    assert (plan.group_by, plan.order, plan.operation, plan.status) == (
+        "service",
+        "desc",
+        "POST /api/checkout",
+        "5xx",
+    )
+    assert plan.threshold is not None and plan.threshold.value == 2.0
+    assert plan.baseline_start is not None
+    assert plan.baseline_start.isoformat() == "2026-11-23T01:03:00+00:00"
+    assert not plan.unexpressed
+    assert not any("could not be expressed" in note for note in plan.notes)

@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opslens.agent.plan import Plan
+from opslens.agent.settings import AgentSettings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+HIGH_CONFIDENCE = AgentSettings.model_fields["llm_min_confidence"].default
+"""At or above it a plan is trusted (no model is asked to plan it)."""
 
 
 def parse_window(text: str) -> timedelta:
@@ -45,13 +48,19 @@ def check_fields(plan: Plan, expect: dict[str, Any], services_default: bool) -> 
     for name, value in wanted.items():
         if name == "window":
             checks.append(FieldCheck("window", parse_window(value), plan.window))
-        elif name in ("start", "end"):
-            actual: datetime = getattr(plan, name)
+        elif name in ("start", "end", "baseline_start", "baseline_end"):
+            actual: datetime | None = getattr(plan, name)
             checks.append(FieldCheck(name, datetime.fromisoformat(value), actual))
+        elif name == "threshold":
+            said = plan.threshold.model_dump() if plan.threshold else None
+            wanted_limit = {"comparison": "above", **value} if value else None
+            checks.append(FieldCheck(name, wanted_limit, said))
         elif name == "services":
             checks.append(FieldCheck("services", sorted(value), sorted(plan.services)))
         elif name == "unknown":
             checks.append(FieldCheck("unknown_services", True, bool(plan.unknown_services)))
+        elif name == "low_confidence":
+            checks.append(FieldCheck(name, value, plan.confidence < HIGH_CONFIDENCE))
         elif name == "min_duration_ms":
             checks.append(FieldCheck(name, float(value), plan.min_duration_ms))
         else:

@@ -9,10 +9,16 @@ from typing import Any
 from opslens.agent.plan import Plan
 from opslens.agent.understanding import OfflinePlanner
 from tests.agent_understanding.conftest import Catalog
-from tests.agent_understanding.scoring import FieldCheck, check_fields, conversations
+from tests.agent_understanding.scoring import (
+    HIGH_CONFIDENCE,
+    FieldCheck,
+    check_fields,
+    conversations,
+)
 
 MIN_ACCURACY = 0.95
 MIN_CASES = 120
+MAX_CONFIDENTLY_WRONG = 0.02
 
 
 def _run(
@@ -78,3 +84,19 @@ def test_intents_are_all_covered(generalization: dict[str, Any]) -> None:
         for turn in conversation
     }
     assert intents == {"logs", "traces", "metrics", "k8s", "correlate", "anomaly"}
+
+
+def test_wrong_plans_are_rarely_given_high_confidence(
+    generalization: dict[str, Any], catalogs: dict[str, Catalog]
+) -> None:
+    """Of the plans given high confidence (no model asked), under 2% are wrong; cases whose
+    words the plan cannot express expect ``low_confidence`` and so count when they are not."""
+    confident = [
+        (question, checks)
+        for question, plan, checks in _run(generalization, catalogs)
+        if plan.confidence >= HIGH_CONFIDENCE
+    ]
+    wrong = [question for question, checks in confident if not all(c.ok for c in checks)]
+    share = len(wrong) / len(confident)
+    print(f"\nconfidently wrong: {len(wrong)} of {len(confident)} ({share:.2%})")
+    assert share < MAX_CONFIDENTLY_WRONG, wrong

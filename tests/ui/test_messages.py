@@ -15,6 +15,7 @@ from opslens_ui import (
     answer_view,
     chat_page,
     filters,
+    fleet_view,
     incidents_view,
     k8s_view,
     logs_view,
@@ -239,6 +240,8 @@ def test_every_table_column_has_a_header_in_both_languages() -> None:
         *incidents_view.candidates_frame(incident).columns,
         *incidents_view.anomalies_frame(incident).columns,
         *reports_page.reports_frame([]).columns,
+        *fleet_view.FLEET_COLUMNS,
+        *fleet_view.COMPARISON_COLUMNS,
     }
     missing = sorted(column for column in columns if f"column.{column}" not in catalog())
     assert not missing, f"no column.<name> in messages.yaml for: {missing}"

@@ -154,9 +154,44 @@ class AnomalyWindow(WireModel):
     label: str | None = None
 
 
+class ServiceMeasure(WireModel):
+    service: str
+    value: float | None = None
+    passes: bool = True
+
+
+class Fleet(WireModel):
+    """Every service ranked by one measure, the threshold applied (a fleet question)."""
+
+    measure: str
+    unit: str = ""
+    order: str = "desc"
+    threshold: str | None = None
+    services: list[ServiceMeasure] = Field(default_factory=list)
+    promql: str = ""
+
+
+class WindowComparison(WireModel):
+    """One measure in the question's window beside the baseline window."""
+
+    service: str
+    measure: str
+    unit: str = ""
+    current: float | None = None
+    baseline: float | None = None
+    change_percent: float | None = None
+    significant: bool = False
+    start: str
+    end: str
+    baseline_start: str
+    baseline_end: str
+
+
 class MetricEvidence(WireModel):
     series: list[MetricSeries] = Field(default_factory=list)
     anomaly_windows: list[AnomalyWindow] = Field(default_factory=list)
+    fleet: Fleet | None = None
+    comparisons: list[WindowComparison] = Field(default_factory=list)
 
 
 class PodRecord(WireModel):

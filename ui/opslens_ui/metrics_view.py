@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from opslens_ui.contract import AnomalyWindow, MetricEvidence, MetricSeries
+from opslens_ui.fleet_view import render_fleet_and_comparisons
 from opslens_ui.formatting import escape_markdown, try_parse_time
 from opslens_ui.i18n import Language, text
 
@@ -98,7 +99,10 @@ def metric_chart(
 
 
 def render_metrics(evidence: MetricEvidence, key: str, language: Language) -> None:
-    """One chart per metric, the PromQL under each, and the points as CSV."""
+    """A fleet ranking or a comparison when asked; one chart per metric, the PromQL under each,
+    and the points as CSV."""
+    if render_fleet_and_comparisons(evidence, key, language) and not evidence.series:
+        return
     if not evidence.series:
         st.info(text("metrics.none", language))
         return

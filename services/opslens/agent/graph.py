@@ -220,6 +220,9 @@ def build_graph(
                     },
                 ),
             )
+        if plan.unexpressed:
+            said = ", ".join(f"'{words}'" for words in plan.unexpressed)
+            facts.insert(1, Fact("unexpressed", {"words": said}))
         text = render_answer(facts, plan.language)
         usage = LlmUsage(**{k: v for k, v in (state.get("llm") or {}).items()})
         if deps.model is not None and plan.intent != "unknown":

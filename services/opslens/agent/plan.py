@@ -49,6 +49,29 @@ is answered as ``error_rate``; ``network`` is bytes received and sent."""
 
 Language = Literal["en", "ko"]
 
+GroupBy = Literal["service"]
+"""A breakdown asked for: "which services ...", "per service", "서비스별"."""
+
+Order = Literal["desc", "asc"]
+"""How a breakdown is ranked: highest/most first (``desc``) or lowest/least first (``asc``)."""
+
+ThresholdUnit = Literal["percent", "ms", "count", "req/s"]
+
+
+class Threshold(BaseModel):
+    """A limit a value must pass: "above 5%", "over 300 ms", "more than 100 errors"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comparison: Literal["above", "below"] = "above"
+    value: float = Field(ge=0)
+    unit: ThresholdUnit
+
+    def passes(self, value: float) -> bool:
+        """Whether ``value`` (in the threshold's own unit) passes."""
+        return value > self.value if self.comparison == "above" else value < self.value
+
+
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 LEVELS: tuple[Level, ...] = get_args(Level)
 METRICS: tuple[Metric, ...] = get_args(Metric)
@@ -78,6 +101,27 @@ class Plan(BaseModel):
     min_duration_ms: float | None = Field(default=None, ge=0)
     slow: bool = False
     metric: Metric | None = None
+    group_by: GroupBy | None = Field(
+        default=None, description="Break the answer down per service (a fleet question)."
+    )
+    order: Order | None = Field(default=None, description="Rank of the breakdown.")
+    threshold: Threshold | None = Field(
+        default=None, description="Keep only what passes it (metrics and per-service counts)."
+    )
+    baseline_start: AwareDatetime | None = Field(
+        default=None, description="Start of the window to compare with ('than 3 hours ago')."
+    )
+    baseline_end: AwareDatetime | None = None
+    operation: str | None = Field(
+        default=None, description="Endpoint or route, verbatim: 'POST /api/checkout'."
+    )
+    status: str | None = Field(
+        default=None, description="HTTP status or class asked about: '503', '5xx'."
+    )
+    unexpressed: list[str] = Field(
+        default_factory=list,
+        description="Words of the question no plan field took (a threshold, a comparison, ...).",
+    )
     language: Language = "en"
     follow_up: bool = Field(default=False, description="Context came from the previous plan.")
     confidence: float = Field(default=0.5, ge=0, le=1)
@@ -92,9 +136,17 @@ class Plan(BaseModel):
             raise ValueError("end is before start")
         return self
 
-    @field_serializer("start", "end", when_used="json")
-    def _iso_with_offset(self, value: datetime) -> str:
-        return value.isoformat()
+    @model_validator(mode="after")
+    def _baseline_is_whole(self) -> Plan:
+        if (self.baseline_start is None) != (self.baseline_end is None):
+            raise ValueError("a baseline needs both baseline_start and baseline_end")
+        if self.baseline_start and self.baseline_end and self.baseline_end < self.baseline_start:
+            raise ValueError("baseline_end is before baseline_start")
+        return self
+
+    @field_serializer("start", "end", "baseline_start", "baseline_end", when_used="json")
+    def _iso_with_offset(self, value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
 
     @property
     def window(self) -> timedelta:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from opslens.agent.plan import Plan
+
 Level = Literal["error", "warn", "info", "debug"]
 YEARS = range(1970, 9000)
 
@@ -159,9 +161,46 @@ class WindowMark(BaseModel):
     label: str
 
 
+class ServiceMeasureRecord(BaseModel):
+    """One service's value of the measure a fleet question ranks."""
+
+    service: str
+    value: float | None = Field(description="In the measure's unit (ratio 0..1, ms, req/s).")
+    passes: bool = Field(default=True, description="Passes the question's threshold, if any.")
+
+
+class FleetRecord(BaseModel):
+    """Every service ranked by one measure over the window, with the threshold applied."""
+
+    measure: str
+    unit: str
+    order: Literal["desc", "asc"] = "desc"
+    threshold: str | None = Field(default=None, description="As asked, e.g. 'above 5%'.")
+    services: list[ServiceMeasureRecord] = Field(default_factory=list, description="Ranked.")
+    promql: str = ""
+
+
+class WindowComparisonRecord(BaseModel):
+    """One measure of one service (or all) in the question's window and in the baseline."""
+
+    service: str = Field(description="'*' for all services together.")
+    measure: str
+    unit: str
+    current: float | None
+    baseline: float | None
+    change_percent: float | None = None
+    significant: bool = Field(description="Big enough to matter, not noise.")
+    start: AwareDatetime
+    end: AwareDatetime
+    baseline_start: AwareDatetime
+    baseline_end: AwareDatetime
+
+
 class MetricEvidence(BaseModel):
     series: list[SeriesRecord] = Field(default_factory=list)
     anomaly_windows: list[WindowMark] = Field(default_factory=list)
+    fleet: FleetRecord | None = None
+    comparisons: list[WindowComparisonRecord] = Field(default_factory=list)
 
 
 class PodRecord(BaseModel):
@@ -296,7 +335,7 @@ class AskResponse(BaseModel):
     session_id: str
     question: str
     language: Literal["en", "ko"]
-    plan: dict[str, Any]
+    plan: Plan = Field(description="What the question was understood to ask, field by field.")
     queries: list[QueryRecord] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
     correlation: CorrelationRecord = Field(default_factory=CorrelationRecord)

@@ -6,6 +6,7 @@ from typing import Any
 
 from opslens.agent.response import LogEvidence, PatternRecord, ServiceCount
 from opslens.agent.steps import adapters
+from opslens.agent.steps.fleet import threshold_text
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
@@ -37,6 +38,16 @@ def log_filters(
     return params
 
 
+def say_unfiltered(run: Run, what: str) -> None:
+    """Log lines and the mesh's metrics carry no HTTP status or route the tools can filter on:
+    say so, once, rather than answer as if they had been filtered."""
+    said = {fact.key for fact in run.facts}
+    if run.plan.status and "status.not_filtered" not in said:
+        run.say("status.not_filtered", what=what, status=run.plan.status)
+    if run.plan.operation and "operation.not_filtered" not in said:
+        run.say("operation.not_filtered", what=what, operation=run.plan.operation)
+
+
 async def log_source(run: Run, level: str | None = None) -> str:
     """The first source that has matching lines (``containers`` unless only OTel logs do)."""
     for source in LOG_SOURCES[:-1]:
@@ -52,8 +63,27 @@ async def log_source(run: Run, level: str | None = None) -> str:
     return LOG_SOURCES[-1]
 
 
+def say_by_service(run: Run, counts: list[ServiceCount]) -> None:
+    """Lines per service, most first (fewest first when asked), or those past the limit."""
+    plan = run.plan
+    ranked = sorted(counts, key=lambda item: item.count, reverse=plan.order != "asc")
+    limit = plan.threshold if plan.threshold and plan.threshold.unit == "count" else None
+    if limit is not None:
+        passing = [item for item in ranked if limit.passes(item.count)]
+        said = threshold_text(limit, run.language)
+        if passing:
+            ranking = ", ".join(f"{item.service} {item.count}" for item in passing)
+            run.say("logs.by_service_passing", limit=said, ranking=ranking, level=plan.level)
+        else:
+            run.say("logs.none_passing", limit=said, level=plan.level)
+        return
+    if ranked:
+        run.say("logs.by_service", ranking=", ".join(f"{i.service} {i.count}" for i in ranked[:5]))
+
+
 async def gather_logs(run: Run) -> None:
     """Lines, per-service counts (when no service was named) and the top message templates."""
+    say_unfiltered(run, "logs")
     filters = log_filters(run, source=await log_source(run))
     calls = [
         ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),
@@ -82,9 +112,7 @@ async def gather_logs(run: Run) -> None:
             ServiceCount(service=item["value"], count=int(item["count"]))
             for item in outcomes[2].result.get("values", [])
         ]
-        if evidence.by_service:
-            ranking = ", ".join(f"{item.service} {item.count}" for item in evidence.by_service[:5])
-            run.say("logs.by_service", ranking=ranking)
+        say_by_service(run, evidence.by_service)
     if patterns.ok:
         evidence.patterns = [
             PatternRecord(

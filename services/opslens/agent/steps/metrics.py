@@ -7,6 +7,9 @@ from typing import Any
 
 from opslens.agent.response import MetricEvidence, SeriesRecord, WindowMark
 from opslens.agent.steps import adapters
+from opslens.agent.steps.endpoint import gather_endpoint_metrics
+from opslens.agent.steps.fleet import compare_windows, format_value, rank_services
+from opslens.agent.steps.logs import say_unfiltered
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
@@ -26,18 +29,11 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "restarts": ("resource_usage", "cpu_cores", "cores"),
 }
 DEFAULT_METRIC = "error_rate"
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value as people read it: ratios in %, bytes in MiB."""
-    if value is None:
-        return "n/a"
-    if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    if unit == "bytes":
-        return f"{value / 1_048_576:.1f} MiB"
-    number = f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
-    return f"{number} {unit}"
+# What a fleet question can rank: the RED measures per service, CPU and memory per workload.
+FLEET_METRICS = frozenset(m for m, (tool, _, _) in MEASURES.items() if tool == "red_summary") | {
+    "cpu",
+    "memory",
+}
 
 
 def unusual_windows(series: SeriesRecord, factor: float = 2.0) -> list[WindowMark]:
@@ -86,11 +82,28 @@ def describe(run: Run, measure: str, unit: str, series: list[SeriesRecord], serv
 
 
 async def gather_metrics(run: Run) -> None:
-    """One call per service (or one for all), with series over the plan's window."""
+    """One call per service (or one for all), with series over the plan's window; all services
+    ranked for a fleet question; the baseline beside the window for a comparison."""
     plan = run.plan
     metric = plan.metric or DEFAULT_METRIC
     tool, measure, unit = MEASURES.get(metric, MEASURES[DEFAULT_METRIC])
     services: list[str | None] = list(plan.services) or [None]
+    red = tool == "red_summary"
+    if red and plan.operation:
+        await gather_endpoint_metrics(run)
+        return
+    say_unfiltered(run, "metrics")
+    if red and plan.baseline_start is not None:
+        evidence = MetricEvidence()
+        await compare_windows(run, evidence, measure, unit, list(plan.services))
+        run.evidence.metrics = evidence
+        if not plan.services:
+            return
+    elif metric in FLEET_METRICS and not plan.services and (plan.group_by or plan.threshold):
+        evidence = MetricEvidence()
+        await rank_services(run, evidence, measure, unit)
+        run.evidence.metrics = evidence
+        return
     calls = []
     for service in services:
         params: dict[str, Any] = {**run.prometheus_window(), "include_series": True}
@@ -108,7 +121,7 @@ async def gather_metrics(run: Run) -> None:
             )
         )
     outcomes = await run.call_all(calls)
-    evidence = MetricEvidence()
+    evidence = run.evidence.metrics or MetricEvidence()
     for service, outcome in zip(services, outcomes, strict=True):
         if not outcome.ok:
             continue

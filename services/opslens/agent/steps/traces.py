@@ -88,6 +88,34 @@ async def gather_trace(run: Run, trace_id: str) -> None:
     run.say("traces.found" if found else "traces.none", count=found, services=[])
 
 
+async def operation_names(run: Run) -> list[str]:
+    """The span names the plan's endpoint stands for: itself when it names a method, else
+    every operation in the window whose route is that path ("/api/orders" -> "GET /api/orders",
+    "POST /api/orders")."""
+    operation = run.plan.operation
+    if not operation:
+        return []
+    if " " in operation:
+        return [operation]
+    params: dict[str, Any] = {**run.window(), "group_by": "operation"}
+    if run.plan.services:
+        params["service"] = run.plan.services
+    stats = await run.call(
+        "opensearch", "latency_stats", params, "operations matching the endpoint"
+    )
+    names = {
+        str(group.get("operation"))
+        for group in (stats.result.get("groups", []) if stats.ok else [])
+        if str(group.get("operation") or "").split(" ")[-1] == operation
+    }
+    return sorted(names)
+
+
+def status_errors_only(status: str | None) -> bool:
+    """A server-error status ("503", "5xx") asks for failing spans."""
+    return bool(status and status.startswith("5"))
+
+
 async def gather_traces(run: Run) -> None:
     """The slowest matching traces, and the trees of the slowest few (or the trace asked for)."""
     plan = run.plan
@@ -100,8 +128,15 @@ async def gather_traces(run: Run) -> None:
         params["service"] = plan.services
     if threshold is not None:
         params["min_duration_ms"] = threshold
-    if plan.level == "error":
+    if plan.level == "error" or status_errors_only(plan.status):
         params["errors_only"] = True
+    if plan.operation:
+        operations = await operation_names(run)
+        if operations:
+            params["operation"] = operations
+            run.say("traces.operation", operation=", ".join(operations))
+        else:
+            run.say("traces.no_operation", operation=plan.operation)
     search = await run.call("opensearch", "search_traces", params, "matching traces")
     evidence = TraceEvidence(threshold_ms=threshold)
     run.evidence.traces = evidence

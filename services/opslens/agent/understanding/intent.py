@@ -29,10 +29,11 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         "failure",
         r"""
         down unavailable unreachable broken failing fails? failed not\s+working doesn'?t\s+work
-        dead degraded timeouts? timing\s+out timed\s+out 5xx 500s errors? throwing
+        dead degraded timeouts? timing\s+out timed\s+out 5xx 500s errors? throwing broke
+        paged outage
         """,
         r"""
-        다운 먹통 죽 안\s*(?:돼|되) 장애 타임아웃 불가 실패 에러 오류
+        다운 먹통 죽 안\s*(?:돼|되|된) 장애 타임아웃 불가 실패 에러 오류 터졌 터진
         """,
     ),
     (
@@ -52,9 +53,17 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         what(?:'s|s|\s+is|\s+was|\s+are)\s+(?:going\s+on|happening|wrong\s+with|up\s+with)
         what(?:'s|s|\s+is|\s+was)\s+the\s+(?:problem|issue|matter)\s+with explain
         walk\s+me\s+through tell\s+me\s+about investigat\w* troubleshoot\w*
+        what\s+(?:broke|is\s+broken|'s\s+broken|failed\s+first|started\s+it|set\s+(?:it|this)\s+off)
+        where\s+(?:it|this|that|they|the\s+\w+)\s+(?:started|starts|began|begins|came\s+from|comes\s+from|originated|broke)
+        where\s+(?:did|does)\s+(?:it|this|that)\s+(?:start|begin|come\s+from|originate)
+        (?:got|get|were|was|been)\s+(?:paged|alerted) paged\s+(?:for|about) what'?s\s+behind
+        what\s+is\s+behind what\s+(?:started|triggered|kicked\s+off|set\s+off)
         """,
         r"""
-        무슨\s*일 어떻게\s*된 뭔\s*일 어떤\s*일 뭐가\s*문제 무엇이\s*문제 무슨\s*문제 뭐가\s*잘못
+        어디서\s*(?:부터)?\s*(?:시작|터졌|터진|발생|생긴|생겼) 뭐가\s*(?:터졌|고장|깨졌|망가졌)
+        어디가\s*(?:문제|고장|잘못) 어디서\s*(?:문제|잘못) 알람이?\s*(?:왔|울렸|떴|와서)
+        무엇\s*때문 왜\s*안\s*(?:돼|되) 무슨\s*일 어떻게\s*된 뭔\s*일 어떤\s*일 뭐가\s*문제
+        무엇이\s*문제 무슨\s*문제 뭐가\s*잘못
         무슨\s*상황 왜\s*이래 원인\s*(?:이|은)?\s*뭐
         """,
     ),
@@ -109,7 +118,8 @@ SIGNAL_PHRASES: tuple[tuple[str, str, str], ...] = (
         something\s+(?:wrong|unusual|odd|weird|off|broken)
         any\s+(?:issues?|problems?|incidents?|alerts?|trouble) incidents? outages?
         is\s+(?:everything|all|it)\s+(?:ok|okay|fine|good|healthy|alright|normal)
-        everything\s+(?:ok|okay|fine|alright|healthy|good) healthy health unusual abnormal weird
+        everything\s+(?:ok|okay|fine|alright|healthy|good) healthy unhealthy health unusual abnormal
+        weird
         strange spikes? alerts? firing what'?s\s+wrong what\s+is\s+wrong status problems? issues?
         """,
         r"""

@@ -39,6 +39,22 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Several metrics asked ({metrics}); showing {metric} first.",
         "ko": "여러 지표({metrics}) 중 {metric}부터 봅니다.",
     },
+    "swapped_window": {
+        "en": "The time range was given the wrong way round; reading it earliest first.",
+        "ko": "시간 범위의 앞뒤가 바뀌어 있어 이른 시각부터 읽었습니다.",
+    },
+    "capped_window": {
+        "en": "Time ranges reach back at most {days} days: looking from {days} days ago.",
+        "ko": "시간 범위는 최대 {days}일 전까지라서 {days}일 전부터 봅니다.",
+    },
+    "unexpressed": {
+        "en": "This part of the question could not be expressed and is not reflected: {words}.",
+        "ko": "질문의 다음 부분은 표현하지 못해 반영되지 않았습니다: {words}.",
+    },
+    "impossible_percent": {
+        "en": "A share cannot be above 100% ({value}% asked): showing every service instead.",
+        "ko": "비율은 100%를 넘을 수 없습니다({value}% 요청): 대신 모든 서비스를 보여줍니다.",
+    },
     "unknown_intent": {
         "en": "Not sure what to look at: ask about logs, traces, metrics, pods or anomalies.",
         "ko": (
@@ -59,6 +75,11 @@ _FIELD_NAMES: dict[str, dict[Language, str]] = {
 def note(key: str, language: Language, **values: str) -> str:
     """The message ``key`` in ``language`` with ``values`` filled in."""
     return _MESSAGES[key][language].format(**values)
+
+
+def unexpressed_note(words: list[str], language: Language) -> str:
+    """The note naming the words of a question no plan field took."""
+    return note("unexpressed", language, words=", ".join(f"'{said}'" for said in words))
 
 
 def field_names(fields: list[str], language: Language) -> str:

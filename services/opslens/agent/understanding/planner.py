@@ -14,6 +14,7 @@ then intent keywords. The planner only extracts values; it never writes query sy
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -22,11 +23,16 @@ from zoneinfo import ZoneInfo
 
 import tzlocal
 
-from opslens.agent.plan import Intent, Language, Plan
+from opslens.agent.plan import Intent, Language, Metric, Plan, Threshold
 from opslens.agent.understanding import notes
+from opslens.agent.understanding.comparison import PREVIOUS_WINDOW, find_baseline_offset
+from opslens.agent.understanding.endpoints import find_operation, find_status
+from opslens.agent.understanding.fleet import find_breakdown
 from opslens.agent.understanding.followup import is_follow_up
 from opslens.agent.understanding.intent import Evidence, decide_intent, read_signals
 from opslens.agent.understanding.language import detect_language
+from opslens.agent.understanding.leftovers import find_unexpressed
+from opslens.agent.understanding.limits import find_limit
 from opslens.agent.understanding.measures import find_levels, find_metric, least_severe
 from opslens.agent.understanding.namespaces import find_namespace
 from opslens.agent.understanding.normalize import MAX_QUESTION_CHARS, Scan, prepare
@@ -36,6 +42,7 @@ from opslens.agent.understanding.text import find_text
 from opslens.agent.understanding.thresholds import find_min_duration_ms
 from opslens.agent.understanding.timewords import find_window
 from opslens.agent.understanding.trace_id import find_trace_id
+from opslens.agent.understanding.windows import MAX_LOOKBACK
 
 # Why these defaults: an hour of logs and metrics is recent enough to be about "now" and small
 # enough to return quickly; slow traces are kept sparsely and spread over the hours an incident
@@ -52,6 +59,18 @@ DEFAULT_WINDOWS: dict[Intent, timedelta] = {
     "unknown": timedelta(hours=1),
 }
 _CONFIDENCE_BY_FAMILIES = {0: 0.3, 1: 0.9, 2: 0.8}
+# What a follow-up that says only what changes ("and payment-service?") keeps from before.
+INHERITED_FILTERS = (
+    "metric", "level", "text", "min_duration_ms", "group_by", "order", "threshold", "operation",
+    "status",
+)  # fmt: skip
+UNEXPRESSED_CONFIDENCE = 0.45
+"""The most a plan is trusted when words of the question were left unexpressed: below the
+model's threshold, so a model plans it when there is one."""
+MAX_PERCENT = 100.0
+_SERVICES_WORD = re.compile(r"(?<![a-z0-9-])(?:micro)?services(?![a-z0-9-])|(?<![가-힣])서비스")
+# The metric a comparison or a limit measures when the question names none.
+_PERCENT_METRIC: Metric = "error_rate"
 
 
 @dataclass
@@ -66,6 +85,10 @@ class _Reading:
     unknown: list[str]
     corrected: bool
     notes: list[str] = field(default_factory=list)
+    baseline_offset: timedelta | None = None
+    swapped: bool = False
+    capped: bool = False
+    unexpressed: list[str] = field(default_factory=list)
 
 
 class OfflinePlanner:
@@ -117,10 +140,21 @@ class OfflinePlanner:
                     intent=notes.describe_intent(reading.intent, reading.language),
                 )
             )
+        baseline = self._baseline(reading, start, end)
+        if reading.swapped:
+            reading.notes.append(notes.note("swapped_window", reading.language))
+        if reading.capped:
+            days = str(MAX_LOOKBACK.days)
+            reading.notes.append(notes.note("capped_window", reading.language, days=days))
+        if reading.unexpressed:
+            reading.notes.append(notes.unexpressed_note(reading.unexpressed, reading.language))
         return Plan(
             intent=reading.intent,
             start=start,
             end=end,
+            baseline_start=baseline[0] if baseline else None,
+            baseline_end=baseline[1] if baseline else None,
+            unexpressed=reading.unexpressed,
             window_defaulted=defaulted,
             language=reading.language,
             follow_up=bool(inherited),
@@ -143,7 +177,15 @@ class OfflinePlanner:
         found: list[str] = []
         trace_id = find_trace_id(scan)
         search_text = find_text(scan, self.catalog.names)
+        operation = find_operation(scan)
+        breakdown = find_breakdown(scan)
         min_duration_ms = find_min_duration_ms(scan)
+        limit = find_limit(scan.text)
+        if limit is not None:
+            scan.consume(*limit[1])
+        threshold = limit[0] if limit else None
+        limit_said = scan.verbatim(*limit[1]) if limit else ""
+        offset = find_baseline_offset(scan)
         window = find_window(scan, now)
         pod, pod_service = find_pod(scan, self.catalog)
         namespace, namespace_known = find_namespace(scan, self.namespaces)
@@ -153,9 +195,10 @@ class OfflinePlanner:
         ]
         metric = find_metric(scan)
         level = least_severe(find_levels(scan))
+        status = find_status(scan)  # before "status" is read as an anomaly word
         signals = read_signals(scan)
         evidence = Evidence(
-            level=level is not None,
+            level=level is not None or status is not None,
             text=search_text is not None,
             trace_id=trace_id is not None,
             threshold=min_duration_ms is not None,
@@ -164,11 +207,53 @@ class OfflinePlanner:
             bare_latency=metric.bare_latency,
         )
         intent, families = decide_intent(signals, evidence)
+        if operation and intent == "logs" and "logs" not in signals:
+            intent = "traces"  # an endpoint is found in spans, not log lines
         chosen = metric.metric
-        if chosen is None and metric.bare_latency and intent == "metrics":
-            chosen = "latency_p95"
+        group_by = breakdown.group_by
+        unexpressed: list[str] = []
+        if group_by and len(services) == 1:
+            # "what services does order-service call?": not a ranking of the fleet
+            unexpressed.append(breakdown.said)
+            group_by = None
+        # "services above 5%", "에러율 5% 넘는 서비스", "응답 시간 500ms 이상인 서비스"
+        named_latency = metric.bare_latency or (metric.metric or "").startswith("latency")
+        limited = threshold is not None or (min_duration_ms is not None and named_latency)
+        if group_by is None and limited and not services and _SERVICES_WORD.search(scan.text):
+            group_by = "service"
+        measured = _measured(group_by, threshold, offset, min_duration_ms, intent) or (
+            group_by is not None and named_latency
+        )
+        if measured and families == 0:
+            families = 1
+        if measured and intent in ("logs", "traces", "unknown"):
+            counted = threshold is not None and threshold.unit == "count"
+            by_logs = counted or (intent == "logs" and threshold is None)
+            if offset is not None or not by_logs:
+                intent = "metrics"
+        if chosen is None and intent == "metrics":
+            chosen = _implied_metric(
+                signals, level, threshold, metric.bare_latency, min_duration_ms
+            )
+        if intent == "metrics" and min_duration_ms is not None:
+            threshold = threshold or Threshold(value=min_duration_ms, unit="ms")
+            min_duration_ms = None
+        if threshold is not None and threshold.unit == "percent" and threshold.value > MAX_PERCENT:
+            found.append(notes.note("impossible_percent", language, value=f"{threshold.value:g}"))
+            threshold = None
         if intent == "k8s" and "restarts" in metric.named:
             chosen = "restarts"
+        # A breakdown ranks measures or log counts; "which service is the root cause" is a
+        # correlation, "which pods restarted" a cluster question. Log counts past a limit are
+        # per service.
+        if intent not in ("metrics", "logs", "traces"):
+            group_by = None
+            if threshold is not None:  # no step applies a limit to pods, incidents or causes
+                unexpressed.append(limit_said.strip())
+                threshold = None
+        counted = threshold is not None and threshold.unit == "count"
+        if group_by is None and intent == "logs" and counted and not services:
+            group_by = "service"
         for mention, service in matches.corrected.items():
             found.append(notes.note("corrected", language, mention=mention, service=service))
         if matches.unknown:
@@ -184,6 +269,8 @@ class OfflinePlanner:
                 notes.note("several_metrics", language, metrics=listed, metric=str(chosen))
             )
         slow = "slow" in signals and min_duration_ms is None and intent in ("traces", "correlate")
+        for mention, service in matches.described.items():
+            found.append(notes.note("corrected", language, mention=mention, service=service))
         return _Reading(
             language=language,
             intent=intent,
@@ -198,11 +285,20 @@ class OfflinePlanner:
                 "min_duration_ms": min_duration_ms,
                 "slow": slow,
                 "metric": chosen,
+                "group_by": group_by,
+                "order": breakdown.order if group_by else None,
+                "threshold": threshold,
+                "operation": operation,
+                "status": status,
             },
             window=(window.start, window.end) if window else None,
             unknown=matches.unknown,
             corrected=bool(matches.corrected),
             notes=found,
+            baseline_offset=offset,
+            swapped=bool(window and window.swapped),
+            capped=bool(window and window.capped),
+            unexpressed=unexpressed + find_unexpressed(scan),
         )
 
     def _unknown_note(self, unknown: list[str], language: Language) -> str:
@@ -230,10 +326,12 @@ class OfflinePlanner:
             taken.append("window")
         if reading.intent == "unknown" and previous.intent != "unknown":
             reading.intent = previous.intent
-            for name in ("metric", "level", "text", "min_duration_ms"):
+            for name in INHERITED_FILTERS:
                 if fields[name] is None:
                     fields[name] = getattr(previous, name)
             fields["slow"] = fields["slow"] or previous.slow
+            if reading.baseline_offset is None and previous.baseline_start is not None:
+                reading.baseline_offset = previous.start - previous.baseline_start
             taken.append("intent")
         return taken
 
@@ -255,10 +353,28 @@ class OfflinePlanner:
         return start, now, True
 
     @staticmethod
+    def _baseline(
+        reading: _Reading, start: datetime, end: datetime
+    ) -> tuple[datetime, datetime] | None:
+        """The window to compare with: the plan's own, shifted back by the offset asked for."""
+        offset = reading.baseline_offset
+        if offset is None:
+            return None
+        span = end.astimezone(UTC) - start.astimezone(UTC)
+        shift = span if offset == PREVIOUS_WINDOW else offset
+        zone = end.tzinfo
+        return (
+            (start.astimezone(UTC) - shift).astimezone(zone),
+            (end.astimezone(UTC) - shift).astimezone(zone),
+        )
+
+    @staticmethod
     def _confidence(reading: _Reading, truncated: bool, inherited: bool) -> float:
         if reading.intent == "unknown":
             return 0.2
         confidence = _CONFIDENCE_BY_FAMILIES.get(reading.families, 0.65)
+        if reading.unexpressed:
+            confidence = min(confidence, UNEXPRESSED_CONFIDENCE)
         if reading.corrected:
             confidence *= 0.9
         if reading.unknown:
@@ -268,3 +384,39 @@ class OfflinePlanner:
         if inherited:
             confidence *= 0.9
         return round(confidence, 2)
+
+
+def _measured(
+    group_by: str | None,
+    threshold: Threshold | None,
+    offset: timedelta | None,
+    min_duration_ms: float | None,
+    intent: Intent,
+) -> bool:
+    """Whether the question wants a measure per service, a limit on one or a comparison (all
+    answered from metrics, except counts of log lines)."""
+    if offset is not None:
+        return True
+    if threshold is not None and threshold.unit in ("percent", "req/s"):
+        return True
+    return group_by is not None and (intent != "traces" or min_duration_ms is None)
+
+
+def _implied_metric(
+    signals: frozenset[str],
+    level: str | None,
+    threshold: Threshold | None,
+    bare_latency: bool,
+    min_duration_ms: float | None,
+) -> Metric:
+    """The metric a measured question means when it names none: latency when it is about
+    slowness, the request rate for a rate limit, else the error ratio."""
+    if threshold is not None and threshold.unit == "req/s":
+        return "request_rate"
+    if "slow" in signals or bare_latency or min_duration_ms is not None:
+        return "latency_p95"
+    if threshold is not None and threshold.unit == "percent":
+        return _PERCENT_METRIC
+    if level is not None or "failure" in signals:
+        return "error_rate"
+    return "request_rate"

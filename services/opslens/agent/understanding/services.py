@@ -7,6 +7,10 @@ suffix or without a prefix most services share ("payment" for ``payment-service`
 edit distance (difflib ratio >= ``FUZZY_THRESHOLD``: "ordr-service", "paymnet"). Korean
 particles after a name are ignored ("order-service에서"). Names are never translated.
 
+A Korean description before "서비스" ("주문 서비스", "결제서비스") is read through a small table of
+what services are usually named in English (주문 -> order) and matched like any other mention;
+the plan notes how it was read. Described services that match nothing are reported unknown.
+
 Words that look like service names but match nothing ("shipping-service", "cart 서비스") are
 returned as unknown, so the answer can list the known services instead of guessing.
 """
@@ -34,8 +38,27 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9_.\-]*[a-z0-9]|[a-z0-9]")
 _HANGUL_WORD = re.compile(r"[가-힣]+")
 # Where a name sits: right before a Korean particle ("cart에서"), or after "from"/"of".
 _PARTICLE_AFTER = re.compile(r"(?:에서|의|를|을|이|가|은|는|에|로|으로|와|과|도|만|까지|부터|쪽)")
-_KOREAN_SERVICE_WORD = re.compile(r"\s*서비스")
+# At most one space: a longer run is a consumed phrase ("p95 200ms 넘는 서비스"), not a gap.
+_KOREAN_SERVICE_WORD = re.compile(r" ?서비스")
 _NAME_PREPOSITION = re.compile(r"(?<![a-z])(?:from|of)\s+$")
+# Korean words for what a service does, as services are usually named in English.
+KOREAN_DESCRIPTIONS: dict[str, str] = {
+    "주문": "order", "결제": "payment", "지불": "payment", "상품": "product", "제품": "product",
+    "재고": "inventory", "사용자": "user", "유저": "user", "회원": "user", "알림": "notification",
+    "통지": "notification", "배송": "shipping", "장바구니": "cart", "카트": "cart",
+    "인증": "auth", "프론트엔드": "frontend", "프론트": "frontend", "검색": "search",
+    "추천": "recommendation", "광고": "ad", "환율": "currency", "통화": "currency",
+    "이메일": "email", "메일": "email", "체크아웃": "checkout", "계정": "account",
+    "티켓": "ticket", "여행": "travel", "기차": "train", "로그인": "login", "가격": "price",
+    "경로": "route", "고객": "customer", "리뷰": "review", "쿠폰": "coupon", "배차": "dispatch",
+}  # fmt: skip
+_DESCRIPTION = "|".join(sorted(KOREAN_DESCRIPTIONS, key=len, reverse=True))
+# "주문 서비스", and lists sharing one "서비스": "주문이랑 결제 서비스", "주문, 결제 서비스".
+_KOREAN_DESCRIBED = re.compile(
+    rf"(?P<words>(?:{_DESCRIPTION})(?:\s*(?:이랑|랑|하고|과|와|,|및)\s*(?:{_DESCRIPTION}))*)"
+    r"\s*서비스"
+)
+_ONE_DESCRIPTION = re.compile(_DESCRIPTION)
 
 
 def name_key(name: str) -> str:
@@ -66,6 +89,7 @@ class ServiceMatches:
     services: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)
+    described: dict[str, str] = field(default_factory=dict)
 
     def add(self, service: str) -> None:
         if service not in self.services:
@@ -136,6 +160,7 @@ class ServiceCatalog:
         """Services mentioned in ``scan``, consumed; names in name positions that match none
         are returned as unknown."""
         found = ServiceMatches()
+        self._described(scan, found)
         tokens = list(_TOKEN.finditer(scan.text))
         index = 0
         while index < len(tokens):
@@ -152,6 +177,20 @@ class ServiceCatalog:
                 found.add(service)
                 scan.consume(word.start(), word.start() + len(stem))
         return found
+
+    def _described(self, scan: Scan, found: ServiceMatches) -> None:
+        """Services described in Korean ("주문 서비스"), consumed; unknown when none matches."""
+        for match in list(scan.finditer(_KOREAN_DESCRIBED)):
+            for word in _ONE_DESCRIPTION.findall(match["words"]):
+                english = KOREAN_DESCRIPTIONS[word]
+                service, _ = self.lookup(f"{english}-service", fuzzy=False)
+                said = f"{word} 서비스"
+                if service:
+                    found.add(service)
+                    found.described[said] = service
+                elif said not in found.unknown:
+                    found.unknown.append(said)
+            scan.consume(match.start(), match.end())
 
     def _phrase(
         self, scan: Scan, tokens: list[re.Match[str]], index: int, found: ServiceMatches
@@ -190,7 +229,7 @@ class ServiceCatalog:
         if index + 1 < len(tokens):
             following = tokens[index + 1]
             between = scan.text[token.end() : following.start()]
-            joined = between.strip() == "" and _is_service_word(following.group(0))
+            joined = between in ("", " ") and _is_service_word(following.group(0))
             if joined and can_name_service(text):
                 return f"{text}-service", following.end(), True
         key = name_key(text)

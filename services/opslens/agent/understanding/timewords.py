@@ -2,6 +2,8 @@
 
 The forms are a table tried in order; the first that matches wins and is consumed:
 
+- ranges counted back from now: "between 3 and 2 hours ago", "3시간 전부터 2시간 전까지" (given
+  the wrong way round they are swapped, and :attr:`TimeWindow.swapped` says so);
 - ranges: "between 10:00 and 11:00", "from 2026-11-25T10:00Z to 12:00", "10시부터 11시까지",
   "10:00~11:00";
 - "since 2 hours ago", "3시간 전부터": from then to now;
@@ -30,9 +32,12 @@ from opslens.agent.understanding import windows
 from opslens.agent.understanding.clock import DAY, EN_DATE, KO_DATE, POINT, read_point
 from opslens.agent.understanding.normalize import Scan
 from opslens.agent.understanding.quantities import (
+    DIGITS,
+    EN_MORE,
     EN_NUMBER,
     EN_UNIT,
     KO_DURATION,
+    KO_MORE,
     KO_NUMBER,
     KO_UNIT,
 )
@@ -45,16 +50,37 @@ _B = rf"(?P<b>{POINT})"
 _KO_UNIT_END = (
     r"(?:(?![가-힣])|(?=동안|간|의|에|이내|내|치|사이|만|부터|까지|을|를|이|가|은|는|도|로|전|째))"
 )
-_EN_AMOUNT = rf"(?P<num>{EN_NUMBER})\s*(?P<unit>{EN_UNIT})"
-_EN_MAYBE_AMOUNT = rf"(?:(?P<num>{EN_NUMBER})\s*)?(?P<unit>{EN_UNIT})"
-_KO_NUMBER_AT = rf"(?<![\d.])(?P<num>{KO_NUMBER})"
-_KO_AMOUNT = rf"(?:(?P<word>{KO_DURATION})|{_KO_NUMBER_AT}\s*(?P<unit>{KO_UNIT}){_KO_UNIT_END})"
+_EN_MORE = rf"(?P<more>{EN_MORE})?"
+_KO_MORE = rf"(?P<more>{KO_MORE})?"
+_EN_AMOUNT = rf"(?P<num>{EN_NUMBER})\s*(?P<unit>{EN_UNIT}){_EN_MORE}"
+_EN_MAYBE_AMOUNT = rf"(?:(?P<num>{EN_NUMBER})\s*)?(?P<unit>{EN_UNIT}){_EN_MORE}"
+# A number word starts a word ("세 시간", not the "세" inside "상세"); digits may follow Hangul.
+_KO_NUMBER_AT = rf"(?<![\d.])(?P<num>(?<![가-힣]){KO_NUMBER}|{DIGITS})"
+_KO_AMOUNT = (
+    rf"(?:(?P<word>{KO_DURATION})|{_KO_NUMBER_AT}\s*(?P<unit>{KO_UNIT}){_KO_UNIT_END}){_KO_MORE}"
+)
 _KO_MAYBE_AMOUNT = (
     rf"(?:(?P<word>{KO_DURATION})|(?:{_KO_NUMBER_AT}\s*)?(?P<unit>{KO_UNIT}){_KO_UNIT_END})"
+    rf"{_KO_MORE}"
 )
 _ANY_AMOUNT = (
     rf"(?:(?P<word>{KO_DURATION})"
-    rf"|{_KO_NUMBER_AT}\s*(?P<unit>{KO_UNIT}{_KO_UNIT_END}|{EN_UNIT}))"
+    rf"|{_KO_NUMBER_AT}\s*(?P<unit>{KO_UNIT}{_KO_UNIT_END}|{EN_UNIT})){_KO_MORE}"
+)
+# Two moments counted back from now: "between 2 and 1 hours ago", "2시간 전부터 1시간 전까지".
+_N1 = rf"(?P<n1>{EN_NUMBER}|{KO_NUMBER})"
+_N2 = rf"(?P<n2>{EN_NUMBER}|{KO_NUMBER})"
+_U1 = rf"(?P<u1>{EN_UNIT}|{KO_UNIT})"
+_U2 = rf"(?P<u2>{EN_UNIT}|{KO_UNIT})"
+_EN_AGO_BETWEEN = rf"{_NOT_LATIN}between\s+{_N1}(?:\s*{_U1})?\s+and\s+{_N2}\s*{_U2}\s+ago"
+_EN_AGO_FROM = (
+    rf"{_NOT_LATIN}from\s+{_N1}\s*{_U1}\s+ago\s+(?:to|until|till|through)\s+{_N2}\s*{_U2}"
+    r"\s+ago"
+)
+_KO_AGO_RANGE = (
+    rf"(?:(?<![가-힣])(?P<w1>{KO_DURATION})|(?<![\d.가-힣]){_N1}\s*{_U1})\s*(?:전\s*)?"
+    rf"(?:부터|에서|과|와|하고|~|-)\s*"
+    rf"(?:(?P<w2>{KO_DURATION})|{_N2}\s*{_U2})\s*전\s*(?:까지|사이)"
 )
 _EN_LAST = (
     r"(?<![a-z])(?:(?:in|over|for|during|from|within)\s+)?(?:the\s+)?"
@@ -77,6 +103,9 @@ _THIS_PERIOD = r"(?<![a-z])this\s+(?P<unit>week|month)(?![a-z])|(?:이번|금)\s
 FORMS: tuple[tuple[re.Pattern[str], Reader], ...] = tuple(
     (re.compile(pattern), reader)
     for pattern, reader in (
+        (_EN_AGO_BETWEEN, windows.ago_range),
+        (_EN_AGO_FROM, windows.ago_range),
+        (_KO_AGO_RANGE, windows.ago_range),
         (rf"{_NOT_LATIN}between\s+{_A}\s+and\s+{_B}", windows.between),
         (rf"{_NOT_LATIN}from\s+{_A}\s*(?:through|{_RANGE_JOIN})\s*{_B}", windows.between),
         (rf"{_A}\s*(?:부터|에서)\s*{_B}\s*(?:까지|사이)", windows.between),
@@ -85,6 +114,7 @@ FORMS: tuple[tuple[re.Pattern[str], Reader], ...] = tuple(
         (rf"{_NOT_LATIN}(?:since|from|starting)\s+{_EN_AMOUNT}\s+ago", windows.relative),
         (rf"{_KO_AMOUNT}\s*전\s*(?:부터|이후)", windows.relative),
         (rf"{_EN_LAST}\s+{_EN_MAYBE_AMOUNT}", windows.relative),
+        (rf"(?<![a-z\d.]){_EN_AMOUNT}\s+(?:worth\s+)?of(?![a-z])", windows.relative),
         (rf"{_NOT_LATIN}within\s+(?:the\s+)?{_EN_MAYBE_AMOUNT}", windows.relative),
         (rf"{_KO_LAST}\s*{_KO_MAYBE_AMOUNT}", windows.relative),
         (rf"{_ANY_AMOUNT}\s*{_KO_DURATION_SUFFIX}", windows.relative),
@@ -131,5 +161,5 @@ def find_window(scan: Scan, now: datetime) -> TimeWindow | None:
                 scan.consume(anchor_match.start(), anchor_match.end())
             zone = now.tzinfo
             start = window.start.astimezone(zone) if window.start else None
-            return TimeWindow(start, window.end.astimezone(zone))
+            return TimeWindow(start, window.end.astimezone(zone), window.swapped, window.capped)
     return None

@@ -60,7 +60,8 @@ SERVICE_QUALIFIERS: frozenset[str] = _words(
     fastest failing failed broken affected impacted root upstream downstream backend problematic
     problem healthy unhealthy faulty bad main whole entire single specific given known unknown
     new old more most many few top busiest noisiest erroring calling called dependent related
-    web micro internal external first last next previous single
+    web micro internal external first last next previous single list show find rank sort
+    sorted ranked name compare get display give
     """
 )
 

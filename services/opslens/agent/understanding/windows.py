@@ -28,6 +28,10 @@ class TimeWindow:
 
     start: datetime | None
     end: datetime
+    swapped: bool = False
+    """The question gave the range the wrong way round ("between 1 and 2 hours ago")."""
+    capped: bool = False
+    """The question asked further back than ``MAX_LOOKBACK``; the window starts there."""
 
 
 Reader = Callable[[re.Match[str], datetime, date | None], TimeWindow | None]
@@ -55,13 +59,34 @@ def _day_start(day: date, now: datetime) -> datetime:
 
 def _duration(match: re.Match[str]) -> timedelta:
     groups = match.groupdict()
-    seconds = duration_seconds(groups.get("num"), groups.get("unit"), groups.get("word"))
+    seconds = duration_seconds(
+        groups.get("num"), groups.get("unit"), groups.get("word"), groups.get("more")
+    )
     return min(timedelta(seconds=min(seconds, MAX_LOOKBACK.total_seconds())), MAX_LOOKBACK)
 
 
+def _back(number: str | None, unit: str | None, word: str | None = None) -> timedelta:
+    seconds = duration_seconds(number, unit, word)
+    return timedelta(seconds=min(seconds, MAX_LOOKBACK.total_seconds()))
+
+
+def ago_range(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow | None:
+    """From N units ago to M units ago ("between 3 and 2 hours ago": the first unit defaults to
+    the second); swapped, and marked so, when given the wrong way round."""
+    groups = match.groupdict()
+    first_unit = groups.get("u1") or groups.get("u2") or "일"
+    first = _back(groups.get("n1"), first_unit, groups.get("w1"))
+    second = _back(groups.get("n2"), groups.get("u2"), groups.get("w2"))
+    if first == second:
+        return None
+    earlier, later = max(first, second), min(first, second)
+    return TimeWindow(_utc(now) - earlier, _utc(now) - later, swapped=first < second)
+
+
 def relative(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow:
-    """The last N units up to now."""
-    return TimeWindow(_utc(now) - _duration(match), _utc(now))
+    """The last N units up to now (at most ``MAX_LOOKBACK``, and marked when cut)."""
+    span = _duration(match)
+    return TimeWindow(_utc(now) - span, _utc(now), capped=span >= MAX_LOOKBACK)
 
 
 def ago(match: re.Match[str], now: datetime, anchor: date | None) -> TimeWindow:
