@@ -116,7 +116,7 @@ def test_the_real_name_counts_what_the_ground_truth_holds(
     assert all(counted.values())
 
 
-@pytest.mark.parametrize("field", ["service", "namespace", "container", "trace_id", "pod"])
+@pytest.mark.parametrize("field", ["service", "namespace", "container", "pod"])
 def test_hostile_log_filters_are_literals_that_match_nothing(
     opensearch: Rpc, hostile: list[str], window: dict[str, str], field: str
 ) -> None:
@@ -162,6 +162,24 @@ def test_hostile_trace_filters_match_nothing(
         assert not opensearch("search_traces", operation=value, **window)["traces"]
         assert not opensearch("latency_stats", service=value, **window)["groups"]
         assert not opensearch("service_map", service=value, **window)["edges"]
+
+
+def test_hostile_trace_ids_are_refused_naming_the_rule(
+    opensearch: Rpc, seeded_demo: GroundTruth, hostile: list[str], window: dict[str, str]
+) -> None:
+    real = seeded_demo.failed_trace_ids()[0]
+    assert opensearch("count_logs", trace_id=real, **window)["total"] > 0
+    assert opensearch("get_trace", trace_id=real)["trace"]
+    for value in [*hostile, "../../_search", real + "*", real[:15], real * 3, "g" * 32]:
+        for method, params in (
+            ("count_logs", {"trace_id": value, **window}),
+            ("search_logs", {"trace_id": [real, value], **window}),
+            ("get_trace", {"trace_id": value}),
+            ("get_traces", {"trace_ids": [real, value]}),
+        ):
+            error = opensearch.error(method, **params)
+            assert error["code"] == -32602, (method, value)
+            assert "not a trace id: it must be 16 to 64 hexadecimal digits" in str(error), error
 
 
 @pytest.mark.parametrize(
@@ -318,3 +336,61 @@ def test_hostile_names_find_no_pod_and_no_workload(
         assert "error" in answer, value
         workload = outcome(kubernetes, "workload_for_service", service=value, now=now)
         assert "error" in workload or workload["result"]["found"] == "nothing", value
+
+
+NAMED = [  # every tool parameter that names a Kubernetes object, and its grammar
+    ("list_pods", "namespace", {}, "namespace", "label"),
+    ("list_pods", "node", {}, "node name", "subdomain"),
+    ("diagnose", "namespace", {}, "namespace", "label"),
+    ("list_events", "namespace", {}, "namespace", "label"),
+    ("list_events", "object_name", {}, "object name", "subdomain"),
+    ("list_deployments", "namespace", {}, "namespace", "label"),
+    ("workload_for_service", "namespace", {"service": "web"}, "namespace", "label"),
+    ("get_pod", "namespace", {"name": "web"}, "namespace", "label"),
+    ("get_pod", "name", {"namespace": "default"}, "pod name", "subdomain"),
+    ("pod_logs", "namespace", {"pod": "web"}, "namespace", "label"),
+    ("pod_logs", "pod", {"namespace": "default"}, "pod name", "subdomain"),
+    ("pod_logs", "container", {"namespace": "default", "pod": "web"}, "container name", "label"),
+]
+
+
+@pytest.mark.parametrize(("method", "field", "others", "what", "grammar"), NAMED)
+def test_names_outside_the_kubernetes_grammar_are_invalid_params(
+    kubernetes: Rpc,
+    hostile: list[str],
+    method: str,
+    field: str,
+    others: dict[str, str],
+    what: str,
+    grammar: str,
+) -> None:
+    """Refused before any request, naming the rule, never sent on to be 'forbidden'."""
+    bad = [*hostile, "../../etc/passwd", "..", "a/b", "Shop", "web_1", "-web", "x" * 254]
+    if grammar == "label":
+        bad += ["shop.prod", "x" * 64]
+    for value in bad:
+        error = kubernetes.error(method, **others, **{field: value})
+        assert error["code"] == -32602, (value, error)
+        text = str(error)
+        assert f"not a valid {what}: it must be a DNS-1123 {grammar}" in text, text
+        assert "forbidden" not in text and "ClusterRole" not in text
+
+
+def test_pod_logs_of_a_path_is_refused_not_forbidden(
+    kubernetes: Rpc, seeded_demo: GroundTruth
+) -> None:
+    """The issue's case: the read-only RBAC once refused it, and the answer sent users off to
+    widen permissions. A real pod's name passes validation (its log then needs a kubelet)."""
+    namespace, pod = seeded_demo.namespace, seeded_demo.pods[0].name
+    refused = kubernetes.error("pod_logs", namespace=namespace, pod="../../etc/passwd")
+    assert refused["code"] == -32602 and "forbidden" not in str(refused)
+    answer = outcome_or_backend(kubernetes, "pod_logs", namespace=namespace, pod=pod)
+    assert "error" not in answer or answer["error"]["code"] != -32602, answer
+
+
+def outcome_or_backend(rpc: Rpc, method: str, **params: Any) -> dict[str, Any]:
+    """The whole answer of a call that may fail at the backend (no kubelet) but not as params."""
+    answer = rpc.answer(method, params)
+    if "error" in answer:
+        assert answer["error"]["code"] in (-32000, -32001, -32002), answer["error"]
+    return answer

@@ -1,4 +1,5 @@
-"""API requests as values (user text stays a value) and the time expressions of the tools."""
+"""API requests as values (user text stays a value, names follow Kubernetes' grammar) and the
+time expressions of the tools."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
+from opslens_mcp.core.errors import InvalidParams
 from opslens_mcp.core.times import parse_instant
 from opslens_mcp.kubernetes.api_requests import (
     equality_selector,
@@ -21,8 +24,13 @@ from opslens_mcp.kubernetes.api_requests import (
     pod_log_request,
     selector_from_label_selector,
 )
+from opslens_mcp.kubernetes.names import is_dns_subdomain
 from opslens_mcp.kubernetes.scope import NamespaceScope
 from opslens_mcp.kubernetes.timeparse import resolve_time
+from opslens_mcp.kubernetes.tools.diagnose import DiagnoseParams
+from opslens_mcp.kubernetes.tools.events import ListEventsParams
+from opslens_mcp.kubernetes.tools.pods import GetPodParams, ListPodsParams, PodLogsParams
+from opslens_mcp.kubernetes.tools.workloads import ListDeploymentsParams, WorkloadParams
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 
@@ -45,11 +53,63 @@ def test_paths_of_namespaced_cluster_and_grouped_resources() -> None:
     assert list_request("pods").url == "/api/v1/pods"
     assert list_request("nodes", "shop").url == "/api/v1/nodes"
     assert list_request("deployments", "shop").url == "/apis/apps/v1/namespaces/shop/deployments"
-    request = get_request("pods", "shop", "a/b?c")
-    assert request.url == "/api/v1/namespaces/shop/pods/a%2Fb%3Fc"
-    assert request.kubectl == "kubectl get --raw '/api/v1/namespaces/shop/pods/a%2Fb%3Fc'"
+    request = get_request("pods", "shop", "web-7d4b9.x")
+    assert request.url == "/api/v1/namespaces/shop/pods/web-7d4b9.x"
+    assert request.kubectl == "kubectl get --raw '/api/v1/namespaces/shop/pods/web-7d4b9.x'"
     assert request.permission() == 'get pods (API group core) in namespace "shop"'
     assert list_request("nodes").permission() == "list nodes (API group core) cluster-wide"
+
+
+@example("../../etc/passwd")
+@example("a/b?c")
+@example("..")
+@example("Shop")
+@example("web-1.")
+@given(st.text(max_size=70))
+def test_only_valid_names_become_path_segments(value: str) -> None:
+    """A name either is one unchanged path segment or never reaches a path at all."""
+    if is_dns_subdomain(value):
+        assert get_request("pods", "shop", value).url == f"/api/v1/namespaces/shop/pods/{value}"
+        assert list_request("pods", value).url.split("/")[4] == value
+        return
+    for build in (
+        lambda: get_request("pods", "shop", value),
+        lambda: list_request("pods", value),
+        lambda: pod_log_request(
+            "shop", value, container=None, tail_lines=1, since_time=None, previous=False,
+            limit_bytes=1024,
+        ),
+    ):  # fmt: skip
+        with pytest.raises(InvalidParams, match="DNS-1123 subdomain"):
+            build()
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value", "rule"),
+    [
+        (PodLogsParams, "pod", "../../etc/passwd", "pod name: it must be a DNS-1123 subdomain"),
+        (PodLogsParams, "namespace", "shop.prod", "namespace: it must be a DNS-1123 label"),
+        (PodLogsParams, "container", "App", "container name: it must be a DNS-1123 label"),
+        (GetPodParams, "name", "-web", "pod name: it must be a DNS-1123 subdomain"),
+        (ListPodsParams, "node", "node_1", "node name: it must be a DNS-1123 subdomain"),
+        (ListPodsParams, "namespace", "x" * 64, "namespace: it must be a DNS-1123 label"),
+        (ListEventsParams, "object_name", "a,b", "object name: it must be a DNS-1123 subdomain"),
+        (DiagnoseParams, "namespace", "", "namespace: it must be a DNS-1123 label"),
+        (ListDeploymentsParams, "namespace", "..", "namespace: it must be a DNS-1123 label"),
+        (WorkloadParams, "namespace", "shop/x", "namespace: it must be a DNS-1123 label"),
+    ],
+)
+def test_params_models_name_the_rule_a_name_breaks(
+    model: type[BaseModel], field: str, value: str, rule: str
+) -> None:
+    valid = {"namespace": "shop", "pod": "web-0", "name": "web-0", "service": "web"}
+    known = {key: v for key, v in valid.items() if key in model.model_fields}
+    model.model_validate(known)  # the valid names pass
+    with pytest.raises(ValidationError) as raised:
+        model.model_validate({**known, field: value})
+    [error] = raised.value.errors()
+    assert error["loc"] == (field,) and rule in error["msg"]
+    assert value not in error["msg"] or not value  # the rule is named, the value is not echoed
 
 
 def test_log_request_carries_every_option() -> None:

@@ -72,7 +72,7 @@ def silent() -> Iterator[Rpc]:
         ("search_logs", {}),
         ("count_logs", {"level": "error"}),
         ("search_traces", {}),
-        ("get_traces", {"trace_ids": ["abc"]}),
+        ("get_traces", {"trace_ids": [f"{1:032x}"]}),
         ("describe_schema", {}),
     ],
 )

@@ -4,9 +4,9 @@ An :class:`ApiRequest` is exactly what is sent (path and query string) and what 
 shows, with a ``kubectl get --raw`` line that reruns it. It also names the RBAC verb and
 resource it needs, so a 403 can say which permission is missing.
 
-User text only ever becomes a query *value*: path segments are percent-encoded (and never
-``.`` or ``..``), field-selector values are escaped the way ``fields.EscapeValue`` does, and
-label values are validated.
+User text only ever becomes a query *value*: path segments are valid object names
+(:mod:`opslens_mcp.kubernetes.names`), percent-encoded, field-selector values are escaped the
+way ``fields.EscapeValue`` does, and label values are validated.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from opslens_mcp.core.errors import InvalidParams
+from opslens_mcp.kubernetes.names import check_subdomain, is_dns_subdomain
 
 # resource -> (API group, version); the core group is "".
 RESOURCES: dict[str, tuple[str, str]] = {
@@ -31,10 +32,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "replicasets": ("apps", "v1"),
 }
 CLUSTER_SCOPED = frozenset({"nodes"})
-_DOT_SEGMENTS = frozenset({"", ".", ".."})
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -72,12 +71,13 @@ class ApiRequest:
 
 
 def _segment(value: str) -> str:
-    """One path segment, percent-encoded. ``.``, ``..`` and empty are refused: no object has
-    those names, and the API server would read them as dot-segments (``namespaces/../pods``
-    lists every namespace)."""
-    if value in _DOT_SEGMENTS:
-        raise InvalidParams(f"{value!r} is not a Kubernetes object or namespace name")
-    return quote(value, safe="")
+    """One path segment: a valid object or namespace name (a DNS-1123 subdomain, so never
+    ``.``, ``..``, empty or with a ``/``), percent-encoded all the same. The params models
+    check each name against its own rule first; this is the last guard before a path."""
+    try:
+        return quote(check_subdomain(value), safe="")
+    except ValueError as exc:
+        raise InvalidParams(str(exc)) from exc
 
 
 def _base(resource: str, namespace: str | None) -> str:
@@ -171,7 +171,7 @@ def is_label_value(value: str) -> bool:
 def is_label_key(key: str) -> bool:
     """Whether ``key`` is a valid label key (``[prefix/]name``)."""
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+    if prefix and not is_dns_subdomain(prefix):
         return False
     return bool(_LABEL_NAME.match(name))
 

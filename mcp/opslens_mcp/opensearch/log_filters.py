@@ -16,7 +16,7 @@ from opslens_mcp.core.errors import BackendError, InvalidParams
 from opslens_mcp.opensearch import queries
 from opslens_mcp.opensearch.client import BACKEND
 from opslens_mcp.opensearch.mapping import IndexFields, Variant
-from opslens_mcp.opensearch.models import Names, WindowParams, as_list
+from opslens_mcp.opensearch.models import Names, TraceIds, WindowParams, as_list
 from opslens_mcp.opensearch.profiles import LogProfile, Profiles
 from opslens_mcp.opensearch.queries import LEVELS, Clause, LogLevel
 from opslens_mcp.opensearch.searcher import Searcher
@@ -59,7 +59,9 @@ class LogFilters(WindowParams):
         description='Full text in the message: every word must appear; "quoted words" must '
         "appear as a phrase. Plain text only: no wildcards or boolean syntax.",
     )
-    trace_id: Names = Field(default_factory=list, description="Trace ids the lines belong to.")
+    trace_id: TraceIds = Field(
+        default_factory=list, description="Trace ids the lines belong to (hexadecimal)."
+    )
     sources: Names = Field(
         default_factory=list,
         description="Log sources to search: containers (Vector container logs) and/or otel "

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from opslens_mcp.opensearch.timerange import TimeRange
 
@@ -21,6 +30,28 @@ def as_list(value: Any) -> Any:
 
 
 Names = Annotated[list[Name], BeforeValidator(as_list), Field(max_length=100)]
+
+_TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,64}$")
+TRACE_ID_RULE = (
+    "16 to 64 hexadecimal digits (OpenTelemetry and W3C trace ids have 32, "
+    "Jaeger and Zipkin 64-bit ids 16)"
+)
+
+
+def check_trace_id(value: str) -> str:
+    """``value`` if it looks like a trace id; ValueError naming the rule otherwise."""
+    if not _TRACE_ID.match(value):
+        raise ValueError(f"not a trace id: it must be {TRACE_ID_RULE}")
+    return value
+
+
+TraceId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(check_trace_id),
+    WithJsonSchema({"type": "string", "pattern": _TRACE_ID.pattern}, mode="validation"),
+]
+TraceIds = Annotated[list[TraceId], BeforeValidator(as_list), Field(max_length=100)]
 
 
 class OpenSearchRequest(BaseModel):

@@ -6,13 +6,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from opslens_mcp.core.errors import InvalidParams
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.opensearch import trace_queries as tq
 from opslens_mcp.opensearch.context import ToolContext
-from opslens_mcp.opensearch.models import Envelope, OpenSearchRequest, TimeWindow, as_list
+from opslens_mcp.opensearch.models import (
+    Envelope,
+    OpenSearchRequest,
+    TimeWindow,
+    TraceId,
+    as_list,
+)
 from opslens_mcp.opensearch.normalize import Span, span_of
 from opslens_mcp.opensearch.trace_tree import build_tree
 from opslens_mcp.opensearch.trace_views import (
@@ -21,8 +27,6 @@ from opslens_mcp.opensearch.trace_views import (
     trace_detail,
     trace_summary,
 )
-
-TraceId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
 
 
 class SearchTracesParams(tq.TraceFilters):

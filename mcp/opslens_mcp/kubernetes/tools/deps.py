@@ -29,7 +29,6 @@ def namespace_field() -> Any:
     return Field(
         default=None,
         description="Namespace to read; omit for all namespaces this server may read.",
-        max_length=253,
     )
 
 

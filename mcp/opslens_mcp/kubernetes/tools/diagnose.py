@@ -17,6 +17,7 @@ from opslens_mcp.kubernetes.api_requests import list_request
 from opslens_mcp.kubernetes.client import BACKEND, Listing
 from opslens_mcp.kubernetes.events import group_events
 from opslens_mcp.kubernetes.models import Analyzer, Finding, Severity
+from opslens_mcp.kubernetes.names import NamespaceName
 from opslens_mcp.kubernetes.pod_status import Json, metadata, spec
 from opslens_mcp.kubernetes.timeparse import TimeExpr, resolve_now, resolve_time
 from opslens_mcp.kubernetes.tools.deps import (
@@ -50,7 +51,7 @@ def resources_needed(analyzers: Iterable[Analyzer], cluster_wide: bool) -> list[
 class DiagnoseParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str | None = namespace_field()
+    namespace: NamespaceName | None = namespace_field()
     analyzers: list[Analyzer] | None = Field(
         default=None, description="Run only these analyzers; default all."
     )

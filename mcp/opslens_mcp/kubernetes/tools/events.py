@@ -11,6 +11,7 @@ from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.kubernetes.api_requests import field_selector
 from opslens_mcp.kubernetes.events import group_events
 from opslens_mcp.kubernetes.models import EventGroup
+from opslens_mcp.kubernetes.names import NamespaceName, ObjectName
 from opslens_mcp.kubernetes.timeparse import TimeExpr, resolve_now, resolve_time
 from opslens_mcp.kubernetes.tools.deps import (
     ListingResult,
@@ -30,11 +31,9 @@ ObjectKind = Literal[
 class ListEventsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str | None = namespace_field()
+    namespace: NamespaceName | None = namespace_field()
     object_kind: ObjectKind | None = Field(default=None, description="Kind of involved object.")
-    object_name: str | None = Field(
-        default=None, description="Name of the involved object.", max_length=253
-    )
+    object_name: ObjectName | None = Field(default=None, description="Name of the involved object.")
     type: Literal["Warning", "Normal"] | None = Field(
         default=None, description="Warning for problems only."
     )

@@ -27,6 +27,7 @@ from opslens_mcp.kubernetes.models import (
     PodDetail,
     PodSummary,
 )
+from opslens_mcp.kubernetes.names import ContainerName, NamespaceName, NodeName, PodName
 from opslens_mcp.kubernetes.pod_status import status_matches
 from opslens_mcp.kubernetes.summaries import condition_models, container_details, pod_summary
 from opslens_mcp.kubernetes.timeparse import TimeExpr, parse_timestamp, resolve_now, resolve_time
@@ -47,7 +48,7 @@ _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\S+Z) (.*)$", re.DOTALL)
 class ListPodsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str | None = namespace_field()
+    namespace: NamespaceName | None = namespace_field()
     label_selector: str | None = label_selector_field()
     phase: Phase | None = Field(default=None, description="Pod phase, filtered by the API.")
     status: str | None = Field(
@@ -57,7 +58,7 @@ class ListPodsParams(BaseModel):
         "Init:CrashLoopBackOff).",
         max_length=100,
     )
-    node: str | None = Field(default=None, description="Only pods on this node.", max_length=253)
+    node: NodeName | None = Field(default=None, description="Only pods on this node.")
     restarted_since: TimeExpr | None = Field(
         default=None,
         description="Only pods whose containers last ended at or after this time "
@@ -78,8 +79,8 @@ class ListPodsResult(ListingResult):
 class GetPodParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str = Field(max_length=253)
-    name: str = Field(max_length=253)
+    namespace: NamespaceName
+    name: PodName
     include_events: bool = Field(default=True, description="Also read the pod's events.")
     now: NowParam = now_field()
 
@@ -94,12 +95,10 @@ class GetPodResult(BaseModel):
 class PodLogsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str = Field(max_length=253)
-    pod: str = Field(max_length=253)
-    container: str | None = Field(
-        default=None,
-        description="Container name; required when the pod has several.",
-        max_length=253,
+    namespace: NamespaceName
+    pod: PodName
+    container: ContainerName | None = Field(
+        default=None, description="Container name; required when the pod has several."
     )
     tail_lines: int = Field(
         default=200, ge=1, le=5000, description="Newest lines to read (default 200)."

@@ -20,6 +20,7 @@ from opslens_mcp.kubernetes.api_requests import (
 )
 from opslens_mcp.kubernetes.client import Listing
 from opslens_mcp.kubernetes.models import DeploymentSummary, KubeQuery, PodSummary
+from opslens_mcp.kubernetes.names import NamespaceName
 from opslens_mcp.kubernetes.pod_status import Json, metadata
 from opslens_mcp.kubernetes.summaries import deployment_summary, pod_summary
 from opslens_mcp.kubernetes.timeparse import resolve_now
@@ -37,7 +38,7 @@ from opslens_mcp.kubernetes.tools.deps import (
 class ListDeploymentsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    namespace: str | None = namespace_field()
+    namespace: NamespaceName | None = namespace_field()
     label_selector: str | None = label_selector_field()
     only_problems: bool = Field(
         default=False, description="Only Deployments short of available replicas or stuck."
@@ -57,7 +58,7 @@ class WorkloadParams(BaseModel):
         min_length=1,
         max_length=63,
     )
-    namespace: str | None = namespace_field()
+    namespace: NamespaceName | None = namespace_field()
     label_keys: list[str] | None = Field(
         default=None,
         description="Labels to match the name against, in order; default: the server's "
