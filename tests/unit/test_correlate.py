@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from opslens.agent.correlate import correlate, deepest_failing_span, error_origins, slow_services
+from opslens.agent.correlate import (
+    correlate,
+    deepest_failing_span,
+    error_origins,
+    slow_services,
+    trace_ids_of,
+)
 from opslens.agent.response import LogRecord, PodRecord, SpanRecord, TraceTreeRecord
 
 
@@ -110,3 +116,13 @@ def test_correlation_links_logs_traces_services_pods() -> None:
     assert ("service:order-service", "trace:t1") in relations
     assert ("trace:t1", "service:payment-service") in relations
     assert ("service:payment-service", "pod:payment-service-abc") in relations
+
+
+def test_trace_ids_of_logs_leave_out_what_is_no_trace_id() -> None:
+    otel, jaeger = "4fa04f117be100f476b175e41096e736", "4376effce3c2d72d"
+    ids = [otel, jaeger, otel, "-", "", None, "null", "x" * 32]
+    logs = [
+        LogRecord(timestamp="2026-11-26T00:00:00Z", message="m", trace_id=trace_id)
+        for trace_id in ids
+    ]
+    assert trace_ids_of(logs) == [otel, jaeger]

@@ -38,9 +38,14 @@ TRACE_ID_RULE = (
 )
 
 
+def is_trace_id(value: str) -> bool:
+    """Whether ``value`` looks like a trace id (what the trace tools accept)."""
+    return bool(_TRACE_ID.match(value))
+
+
 def check_trace_id(value: str) -> str:
     """``value`` if it looks like a trace id; ValueError naming the rule otherwise."""
-    if not _TRACE_ID.match(value):
+    if not is_trace_id(value):
         raise ValueError(f"not a trace id: it must be {TRACE_ID_RULE}")
     return value
 

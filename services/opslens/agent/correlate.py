@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from opslens.agent.response import LogRecord, PodRecord, SpanRecord, TraceTreeRecord
+from opslens_mcp.opensearch.models import is_trace_id
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,11 @@ class Correlation:
 
 
 def trace_ids_of(logs: Iterable[LogRecord], limit: int = 200) -> list[str]:
-    """Distinct trace ids of ``logs``, most frequent first, at most ``limit``."""
-    counts = Counter(entry.trace_id for entry in logs if entry.trace_id)
+    """Distinct trace ids of ``logs``, most frequent first, at most ``limit``; values that are
+    no trace id (a "-" some loggers write) are left out, as the trace tools would refuse them."""
+    counts = Counter(
+        entry.trace_id for entry in logs if entry.trace_id and is_trace_id(entry.trace_id)
+    )
     return [trace_id for trace_id, _ in counts.most_common(limit)]
 
 
