@@ -38,14 +38,8 @@ ARTIFACTS = APP_PATH.parents[2] / "test-artifacts"
 
 
 @contextmanager
-def running_ui(agent_url: str, log_dir: Path, now: datetime | None = None) -> Iterator[str]:
-    """``streamlit run`` the app on a free loopback port; yield its URL; stop it afterwards."""
-    port = free_port()
-    env = {"OPSLENS_UI_AGENT_URL": agent_url}
-    if now is not None:
-        env["OPSLENS_UI_NOW"] = now.isoformat()
-    argv = [*streamlit_command(sys.executable, port), "--server.fileWatcherType=none"]
-    process = ManagedProcess("ui", argv, log_dir / "streamlit.log", env=env, ports=(port,))
+def serving_ui(process: ManagedProcess, port: int) -> Iterator[str]:
+    """Start ``process`` (a UI on ``port``), yield its URL once Streamlit is healthy; stop it."""
     process.start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -55,6 +49,19 @@ def running_ui(agent_url: str, log_dir: Path, now: datetime | None = None) -> It
         yield url
     finally:
         process.stop()
+
+
+@contextmanager
+def running_ui(agent_url: str, log_dir: Path, now: datetime | None = None) -> Iterator[str]:
+    """``streamlit run`` the app on a free loopback port; yield its URL; stop it afterwards."""
+    port = free_port()
+    env = {"OPSLENS_UI_AGENT_URL": agent_url}
+    if now is not None:
+        env["OPSLENS_UI_NOW"] = now.isoformat()
+    argv = [*streamlit_command(sys.executable, port), "--server.fileWatcherType=none"]
+    process = ManagedProcess("ui", argv, log_dir / "streamlit.log", env=env, ports=(port,))
+    with serving_ui(process, port) as url:
+        yield url
 
 
 @contextmanager

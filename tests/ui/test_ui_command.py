@@ -11,11 +11,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opslens.devstack.process import ManagedProcess, free_port
-from tests.ui.browser import assert_no_exception, chromium_page, wait_until_idle
+from tests.ui.browser import assert_no_exception, chromium_page, serving_ui, wait_until_idle
 from tests.ui.helpers import APP_PATH
 
 REPO_ROOT = APP_PATH.parents[2]
@@ -39,15 +38,8 @@ def ui_command(installed: Path, closed_agent_url: str, tmp_path: Path) -> Iterat
     argv += ["--agent-url", closed_agent_url]
     env = {"PYTHONPATH": str(installed)}
     process = ManagedProcess("ui", argv, tmp_path / "ui.log", env=env, ports=(port,), cwd=tmp_path)
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        process.wait_ready(
-            lambda: httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200, 60
-        )
+    with serving_ui(process, port):
         yield process
-    finally:
-        process.stop()
 
 
 def test_the_ui_command_serves_the_installed_app(
