@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from opslens.reports import i18n
 from opslens.reports.evaluation import accuracy_at, average_at
 from opslens.reports.nezha.offline import OfflineResult, evaluate_offline, inner_at
 
@@ -46,7 +47,7 @@ def misses(results: Sequence[OfflineResult]) -> list[str]:
     for r in results:
         if r.rank == 1:
             continue
-        above = ", ".join(c.describe() for c in r.ranked[:2])
+        above = "; ".join(i18n.cause(c, "en") for c in r.ranked[:2])
         out.append(f"- {r.case.name}: ranked {r.rank}; above it: {above}")
     return out
 

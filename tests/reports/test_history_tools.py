@@ -11,7 +11,7 @@ import pytest
 from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
 from opslens.reports.incidents import build_incident
-from opslens.reports.ranking import rank_candidates
+from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.server import create_service
 from opslens.reports.settings import ReportSettings
 from opslens.reports.store import ReportStore

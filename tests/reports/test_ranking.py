@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from opslens.reports.incidents import build_incident, group_anomalies
-from opslens.reports.ranking import depths, descendants, rank_candidates
+from opslens.reports.rootcause.ranking import depths, descendants, rank_candidates
 from tests.reports.factories import anomaly
 
 SHOP = {

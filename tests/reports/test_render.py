@@ -6,7 +6,7 @@ import re
 
 from opslens.reports.incidents import build_incident
 from opslens.reports.models import Chart, Report
-from opslens.reports.ranking import rank_candidates
+from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.render_html import render_html
 from opslens.reports.render_md import render_markdown
 from opslens.reports.summary import Summarizer, template_summary
@@ -60,6 +60,11 @@ def test_template_summary_names_the_root_cause_with_its_numbers() -> None:
     assert "95.0%" in english.summary  # the strongest signal, as measured
     korean = incident_report("ko")
     assert "가장 유력한 근본 원인은 payment-service입니다" in korean.summary
+    # What in it moved, with the numbers that ranked it against their baseline.
+    assert "What moved: payment-service: error ratio; error ratio 95.0% (normal 0.1%" in (
+        english.summary
+    )
+    assert "원인 상세: payment-service: 에러 비율; 에러 비율 95.0% (평소 0.1%" in korean.summary
     quiet = report(language="ko")
     assert "이상 징후가 발견되지 않았습니다" in template_summary(quiet)
 
@@ -67,7 +72,8 @@ def test_template_summary_names_the_root_cause_with_its_numbers() -> None:
 def test_markdown_has_candidates_anomalies_and_queries() -> None:
     text = render_markdown(incident_report("en"))
     assert "**Most likely root cause: payment-service**" in text
-    assert "| 1 | payment-service |" in text
+    assert "| 1 | payment-service | payment-service: error ratio | error ratio 95.0%" in text
+    assert "| order-service: error ratio |" in text  # every candidate names what moved
     assert 'error_ratio{service="payment-service"}' in text  # the query to reproduce it
     assert "## Data collected" in text
 
@@ -79,6 +85,7 @@ def test_html_is_self_contained_and_renders_korean() -> None:
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from elsewhere
     assert '"Noto Sans KR"' in page and '"Malgun Gothic"' in page
     assert "가장 유력한 근본 원인" in page  # Korean as text, not escaped
+    assert "원인 상세: payment-service: 에러 비율" in page and "기준선 대비 수치" in page
     assert page.count("<svg") == 2  # the timeline and the error-ratio chart
     assert "<polygon" in page  # the band of normal values
 

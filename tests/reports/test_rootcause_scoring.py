@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opslens.reports.rootcause.scoring import rank_causes, robust_z
+from opslens.reports import i18n
+from opslens.reports.models import Candidate
+from opslens.reports.rootcause.ranking import rank_findings
+from opslens.reports.rootcause.scoring import ResourceSamples, period_findings, robust_z
 from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
 
 
@@ -41,6 +44,16 @@ def _period(
     return period_signals(traces, lines, book)
 
 
+def rank_causes(
+    period: PeriodSignals,
+    baselines: list[PeriodSignals],
+    resources: ResourceSamples,
+    book: TemplateBook,
+) -> list[Candidate]:
+    """The period ranked as the reports and the offline evaluation rank it."""
+    return rank_findings(period_findings(period, baselines, resources, book), period.edges)
+
+
 def test_robust_z_uses_the_floor_when_the_baseline_does_not_move() -> None:
     assert robust_z(12.0, [10.0, 10.0, 10.0], floor=1.0) == 2.0
     assert robust_z(12.0, [8.0, 10.0, 12.0], floor=0.1) == 2.0 / (2.0 * 1.4826)
@@ -52,9 +65,13 @@ def test_a_statement_every_request_wrote_that_stops_names_its_service() -> None:
     ranked = rank_causes(_period(book, charged=False), baselines, {}, book)
     assert ranked[0].service == "payment"
     cause = ranked[0].cause
-    assert cause is not None and cause.signal == "code" and cause.value == 0
+    assert cause is not None and cause.area == "code" and cause.value == 0
     assert cause.baseline == 20.0 and "charged card" in cause.example
-    assert ranked[0].describe().startswith("payment: the code around INFO PaymentService")
+    assert cause.kind == "statement_stopped" and cause.operation == "POST /pay"
+    described = i18n.cause(ranked[0], "en")
+    assert described.startswith('payment: POST /pay, the code around "INFO PaymentService charged')
+    assert described.endswith("(stopped running)")
+    assert "부근 코드 (더 이상 실행되지 않음)" in i18n.cause(ranked[0], "ko")
 
 
 def test_a_delayed_callee_ranks_by_its_call_gap() -> None:
@@ -63,8 +80,9 @@ def test_a_delayed_callee_ranks_by_its_call_gap() -> None:
     ranked = rank_causes(_period(book, gap_ms=400.0), baselines, {}, book)
     assert ranked[0].service == "payment"
     cause = ranked[0].cause
-    assert cause is not None and cause.signal == "network" and cause.value > 300
-    assert ranked[0].describe() == "payment: network latency (calls from order)"
+    assert cause is not None and cause.area == "network" and cause.value > 300
+    assert i18n.cause(ranked[0], "en") == "payment: network latency (calls from order)"
+    assert i18n.cause(ranked[0], "ko") == "payment: 네트워크 지연 (order에서 오는 호출)"
 
 
 def test_a_resource_jump_names_the_metric() -> None:
@@ -75,7 +93,9 @@ def test_a_resource_jump_names_the_metric() -> None:
         "payment": {"cpu": ([10.0, 11.0, 9.0, 10.0], [95.0])},
     }
     ranked = rank_causes(_period(book), baselines, resources, book)
-    assert ranked[0].service == "payment" and ranked[0].describe() == "payment: cpu"
+    assert ranked[0].service == "payment" and i18n.cause(ranked[0], "en") == "payment: cpu"
+    evidence = i18n.evidence_text(ranked[0].evidence[0], "en")
+    assert evidence.startswith("cpu 95.00 (normal 10.00, score ")
 
 
 def test_missing_logs_are_not_statements_that_stopped() -> None:

@@ -296,7 +296,13 @@ class CandidateRecord(BaseModel):
     service: str
     rank: int
     score: float
-    evidence: str = Field(description="What points at it, e.g. 'error ratio 0.1% → 38.0%'.")
+    cause: str = Field(
+        default="", description="What in it moved: 'payment-service: CPU', the code, the network."
+    )
+    evidence: str = Field(
+        description="The numbers that ranked it: 'error ratio 38.0% (normal 0.1%, score 23.0)'."
+    )
+    numbers: list[str] = Field(default_factory=list, description="The same, one per finding.")
     reasons: list[str] = Field(default_factory=list, description="Why it ranks here.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from opslens.reports.models import Candidate, CauseEvidence
 from opslens.reports.settings import Language
 
 TEXT: dict[str, dict[Language, str]] = {
@@ -43,6 +44,9 @@ TEXT: dict[str, dict[Language, str]] = {
     "rank": {"en": "Rank", "ko": "순위"},
     "service": {"en": "Service", "ko": "서비스"},
     "reasons": {"en": "Why", "ko": "근거"},
+    "cause": {"en": "What moved", "ko": "원인 상세"},
+    "cause_evidence": {"en": "Numbers against baseline", "ko": "기준선 대비 수치"},
+    "cause_line": {"en": "What moved: {cause}; {evidence}.", "ko": "원인 상세: {cause}; {evidence}."},
     "onset": {"en": "Onset", "ko": "시작"},
     "score": {"en": "Score", "ko": "점수"},
     "anomalies": {"en": "Anomalies", "ko": "이상 징후"},
@@ -88,7 +92,48 @@ MEASURES: dict[str, dict[Language, str]] = {
     "call_gap": {"en": "time calls wait outside it", "ko": "호출 대기 시간(네트워크·큐)"},
     "trace_error_ratio": {"en": "error span ratio", "ko": "에러 스팬 비율"},
     "new_error_type": {"en": "new error type", "ko": "새 에러 유형"},
+    "statement_stopped": {"en": "statement runs", "ko": "구문 실행 횟수"},
+    "statement_new": {"en": "statement runs", "ko": "구문 실행 횟수"},
 }
+
+CAUSES: dict[str, dict[Language, str]] = {
+    "resource": {"en": "{service}: {what}", "ko": "{service}: {what}"},
+    "network": {
+        "en": "{service}: network latency (calls from {what})",
+        "ko": "{service}: 네트워크 지연 ({what}에서 오는 호출)",
+    },
+    "code": {
+        "en": '{service}: the code around "{what}" ({change})',
+        "ko": '{service}: "{what}" 부근의 코드 ({change})',
+    },
+    "code_in": {
+        "en": '{service}: {operation}, the code around "{what}" ({change})',
+        "ko": '{service}: {operation}의 "{what}" 부근 코드 ({change})',
+    },
+    "operation": {
+        "en": "{service}: operation {what} ({measure})",
+        "ko": "{service}: {what} 오퍼레이션 ({measure})",
+    },
+    "service": {"en": "{service}: {measure}", "ko": "{service}: {measure}"},
+    "kubernetes": {"en": "{service}: {measure} ({what})", "ko": "{service}: {measure} ({what})"},
+}
+"""The fine-grained cause of a candidate, by the area of its first evidence."""
+
+CHANGES: dict[str, dict[Language, str]] = {
+    "statement_stopped": {"en": "stopped running", "ko": "더 이상 실행되지 않음"},
+    "statement_new": {"en": "new", "ko": "새로 나타남"},
+    "new_log_template": {"en": "new log message", "ko": "새 로그 메시지"},
+    "new_error_type": {"en": "new error", "ko": "새 에러"},
+}
+
+EVIDENCE: dict[str, dict[Language, str]] = {
+    "change": {
+        "en": "{measure} {value} (normal {baseline}, score {score})",
+        "ko": "{measure} {value} (평소 {baseline}, 점수 {score})",
+    },
+    "level": {"en": "{measure} {value} (score {score})", "ko": "{measure} {value} (점수 {score})"},
+}
+CAUSE_CHARS = 120
 
 REASONS: dict[str, dict[Language, str]] = {
     "no_anomalous_callee": {"en": "nothing abnormal below it", "ko": "하위 서비스에 이상 없음"},
@@ -156,3 +201,50 @@ def value(number: float | None, unit: str) -> str:
     if unit in ("lines", "spans", "restarts"):
         return f"{number:,.0f} {unit}"
     return f"{number:,.2f} {unit}".strip()
+
+
+def _what(evidence: CauseEvidence, language: Language) -> str:
+    if evidence.area == "resource" and evidence.kind in MEASURES:
+        return measure(evidence.kind, language)
+    text = " ".join(evidence.subject.split())
+    return text if len(text) <= CAUSE_CHARS else text[: CAUSE_CHARS - 1] + "…"
+
+
+def cause(candidate: Candidate, language: Language) -> str:
+    """What in the candidate moved: 'payment-service: CPU', 'basic: the code around "..."'."""
+    evidence = candidate.cause
+    if evidence is None:
+        return candidate.service
+    key = "code_in" if evidence.area == "code" and evidence.operation else evidence.area
+    change = CHANGES.get(evidence.kind, {}).get(language, "")
+    return CAUSES[key][language].format(
+        service=candidate.service,
+        what=_what(evidence, language),
+        operation=evidence.operation,
+        change=change,
+        measure=evidence_measure(evidence, language),
+    )
+
+
+def evidence_measure(evidence: CauseEvidence, language: Language) -> str:
+    if evidence.kind == "resource":
+        return evidence.subject
+    return measure(evidence.kind, language)
+
+
+def evidence_text(evidence: CauseEvidence, language: Language) -> str:
+    """One number that ranked a candidate against its baseline: 'CPU 0.950 cores (normal
+    0.100 cores, score 4.2)'."""
+    key = "level" if evidence.baseline is None else "change"
+    return EVIDENCE[key][language].format(
+        measure=evidence_measure(evidence, language),
+        value=value(evidence.value, evidence.unit),
+        baseline=value(evidence.baseline, evidence.unit),
+        score=f"{evidence.score:.1f}",
+    )
+
+
+def cause_line(candidate: Candidate, language: Language) -> str:
+    """'What moved: payment-service: CPU; CPU 0.950 cores (normal 0.100 cores, score 4.2).'"""
+    numbers = "; ".join(evidence_text(e, language) for e in candidate.evidence[:2]) or "-"
+    return text("cause_line", language, cause=cause(candidate, language), evidence=numbers)

@@ -67,12 +67,37 @@ class Anomaly(BaseModel):
         return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
+CauseArea = Literal["resource", "network", "code", "operation", "service", "kubernetes"]
+
+
+class CauseEvidence(BaseModel):
+    """One number that ranked a candidate, against its baseline, and what in the service moved.
+
+    ``area`` is the fine-grained cause: a ``resource`` (``subject``: CPU, memory, a metric), the
+    ``network`` to it (``subject``: the calling service), a ``code`` path (``subject``: the
+    statement or span that stopped or appeared, in ``operation``), an ``operation``'s latency or
+    errors (``subject``: the operation), the ``service`` as a whole, or ``kubernetes``."""
+
+    signal: Signal
+    kind: str = Field(description="cpu, error_ratio, call_gap, statement_stopped, ...")
+    area: CauseArea
+    subject: str = ""
+    operation: str = ""
+    value: float | None = None
+    baseline: float | None = None
+    unit: str = ""
+    score: float = Field(description="Normalised: above 1.0 is anomalous, 2.0 convincing.")
+    example: str = ""
+    anomaly_id: str | None = None
+
+
 class Candidate(BaseModel):
-    """One possible root cause of an incident, ranked."""
+    """One possible root cause of an incident, ranked, with the evidence that ranked it
+    (strongest first: the first is the fine-grained cause)."""
 
     service: str
     rank: int
-    onset: datetime
+    onset: datetime | None = None
     depth: int = Field(description="Call depth from the entry services (0: entry).")
     explained_by: list[str] = Field(
         default_factory=list, description="Anomalous callees that explain its symptoms."
@@ -80,6 +105,11 @@ class Candidate(BaseModel):
     reasons: list[str] = Field(description="Why it ranks here (codes; rendered per language).")
     anomaly_ids: list[str]
     score: float
+    evidence: list[CauseEvidence] = Field(default_factory=list)
+
+    @property
+    def cause(self) -> CauseEvidence | None:
+        return self.evidence[0] if self.evidence else None
 
 
 class LogTemplate(BaseModel):

@@ -24,7 +24,7 @@ from opslens.reports.detectors import detect_all
 from opslens.reports.enrich import add_trace_evidence, incident_templates, trace_example
 from opslens.reports.incidents import build_incident, group_anomalies, has_impact
 from opslens.reports.models import Incident, Report
-from opslens.reports.ranking import rank_candidates
+from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.settings import Language, ReportSettings
 from opslens.reports.summary import Summarizer
 from opslens.reports.telemetry import Telemetry, Window

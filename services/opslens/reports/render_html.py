@@ -83,10 +83,12 @@ def _incident(number: int, incident: Incident, language: Language) -> str:
         f"<h2>{escape(i18n.text('incident', language))} {number}: "
         f"{escape(i18n.stamp(incident.start))} – {escape(i18n.clock(incident.end))} UTC</h2>"
     ]
-    if incident.root_cause:
+    top = incident.candidates[0] if incident.candidates else None
+    if top is not None:
         parts.append(
             f'<p class="root">{escape(i18n.text("root_cause", language))}: '
-            f"<strong>{escape(incident.root_cause)}</strong></p>"
+            f"<strong>{escape(top.service)}</strong></p>"
+            f"<p>{escape(i18n.cause_line(top, language))}</p>"
         )
     parts += [
         f"<h3>{escape(i18n.text('candidates', language))}</h3>",

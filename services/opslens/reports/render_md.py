@@ -26,8 +26,10 @@ def _incident(number: int, incident: Incident, language: Language) -> list[str]:
         f"{i18n.stamp(incident.start)} – {i18n.clock(incident.end)} UTC",
         "",
     ]
-    if incident.root_cause:
-        lines += [f"**{i18n.text('root_cause', language)}: {incident.root_cause}**", ""]
+    top = incident.candidates[0] if incident.candidates else None
+    if top is not None:
+        lines += [f"**{i18n.text('root_cause', language)}: {top.service}**", ""]
+        lines += [i18n.cause_line(top, language), ""]
     lines += [f"### {i18n.text('candidates', language)}", ""]
     lines += _table(tables.candidate_table(incident, language))
     lines += [f"### {i18n.text('anomalies', language)}", ""]

@@ -43,6 +43,8 @@ def incident_line(number: int, incident: Incident, language: Language) -> str:
         reasons=i18n.reasons(top.reasons[:6], language) if top else "-",
         others=also,
     )
+    if top is not None and top.evidence:
+        line += " " + i18n.cause_line(top, language)
     strongest = _strongest(incident)
     if strongest is not None:
         line += " " + i18n.text(
@@ -83,7 +85,13 @@ def findings_digest(report: Report) -> dict[str, Any]:
                 "start": incident.start.isoformat(),
                 "end": incident.end.isoformat(),
                 "root_cause_candidates": [
-                    {"service": c.service, "rank": c.rank, "why": i18n.reasons(c.reasons, "en")}
+                    {
+                        "service": c.service,
+                        "rank": c.rank,
+                        "cause": i18n.cause(c, "en"),
+                        "evidence": [i18n.evidence_text(e, "en") for e in c.evidence[:3]],
+                        "why": i18n.reasons(c.reasons, "en"),
+                    }
                     for c in incident.candidates[:3]
                 ],
                 "anomalies": [

@@ -9,6 +9,7 @@ from opslens.reports.settings import Language
 Table = tuple[list[str], list[list[str]]]
 MAX_ANOMALY_ROWS = 15
 MAX_CANDIDATES = 5
+MAX_EVIDENCE = 3
 
 
 def header_facts(report: Report) -> list[tuple[str, str]]:
@@ -32,11 +33,15 @@ def header_facts(report: Report) -> list[tuple[str, str]]:
 
 
 def candidate_table(incident: Incident, language: Language) -> Table:
-    headers = [i18n.text(k, language) for k in ("rank", "service", "reasons", "onset", "score")]
+    """Rank, service, what in it moved, the numbers that ranked it, why, onset, score."""
+    keys = ("rank", "service", "cause", "cause_evidence", "reasons", "onset", "score")
+    headers = [i18n.text(k, language) for k in keys]
     rows = [
         [
             str(c.rank),
             c.service,
+            i18n.cause(c, language),
+            "; ".join(i18n.evidence_text(e, language) for e in c.evidence[:MAX_EVIDENCE]),
             i18n.reasons(c.reasons, language),
             i18n.clock(c.onset),
             f"{c.score:.1f}",

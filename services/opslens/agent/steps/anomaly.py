@@ -11,7 +11,6 @@ traces (:func:`~opslens.agent.steps.correlation.gather_correlation`) as supporti
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +22,7 @@ from opslens.agent.steps.correlation import gather_correlation
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 from opslens.reports import i18n
-from opslens.reports.models import Anomaly, Incident, Server
+from opslens.reports.models import Candidate, Incident, Server
 from opslens.reports.pipeline import RunRequest, detect, resolve_window
 from opslens.reports.settings import ReportSettings
 from opslens.reports.telemetry import Telemetry, Window
@@ -39,13 +38,6 @@ INCIDENTS_SAID = 3
 EVIDENCE_ITEMS = 3
 CANDIDATES_KEPT = 3
 ANOMALIES_KEPT = 10
-TEXT_CHARS = 80
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "errors": ("error_ratio", "trace_error_ratio", "error_logs", "slo_burn"),
-    "latency": ("latency_p95", "latency_p50", "trace_p95", "trace_p50", "call_gap"),
-    "explanations": ("new_error_type", "new_log_template"),
-}
-"""Measures that tell one story, most telling first: an evidence summary names one of each."""
 SIGNAL_WORDS = {"metrics": "metrics", "logs": "logs", "traces": "traces", "kubernetes": "k8s"}
 
 
@@ -90,59 +82,24 @@ class RunCaller(ToolCaller):
         return outcome.result
 
 
-def _short(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= TEXT_CHARS else line[: TEXT_CHARS - 1] + "…"
-
-
-def evidence_item(anomaly: Anomaly, language: str) -> str:
-    """One anomaly as a few words: 'error ratio 0.1% → 38.0%', "new error '...'"."""
+def candidate_record(candidate: Candidate, language: str) -> CandidateRecord:
+    """A ranked candidate with its fine-grained cause and the numbers that ranked it."""
     lang: i18n.Language = "ko" if language == "ko" else "en"
-    measure = i18n.measure(anomaly.kind, lang)
-    peak = i18n.value(anomaly.value, anomaly.unit)
-    if anomaly.kind == "new_error_type":
-        return phrase("anomaly.new_error", language, text=_short(anomaly.label))
-    if anomaly.kind == "new_log_template":
-        return phrase("anomaly.new_log", language, text=_short(anomaly.label))
-    if anomaly.kind == "restarts":
-        count = f"{anomaly.value or 0:g}"
-        return phrase("anomaly.restarts", language, pod=anomaly.subject, count=count)
-    if anomaly.signal == "kubernetes":
-        return phrase("anomaly.finding", language, problem=anomaly.kind, object=anomaly.subject)
-    if anomaly.kind == "slo_burn" or anomaly.baseline is None:
-        return phrase("anomaly.level", language, measure=measure, peak=peak)
-    normal = i18n.value(anomaly.baseline, anomaly.unit)
-    return phrase("anomaly.change", language, measure=measure, normal=normal, peak=peak)
-
-
-def _telling(group: list[Anomaly]) -> Anomaly:
-    """The group's measure people read first (its family's order), strongest of that kind."""
-    order = FAMILIES.get(_family(group[0].kind), ())
-    return min(group, key=lambda a: (order.index(a.kind) if a.kind in order else 0, -a.score))
-
-
-def _family(kind: str) -> str:
-    return next((name for name, kinds in FAMILIES.items() if kind in kinds), kind)
-
-
-def evidence_summary(anomalies: Iterable[Anomaly], language: str) -> str:
-    """What broke and why in a few words: the strongest families of measures (errors, latency,
-    memory, ...), each by its most telling measure, then the new error or log message."""
-    families: dict[str, list[Anomaly]] = {}
-    for anomaly in anomalies:
-        families.setdefault(_family(anomaly.kind), []).append(anomaly)
-    explanations = families.pop("explanations", [])
-    impacts = sorted(families.values(), key=lambda group: -max(a.score for a in group))
-    items = [_telling(group) for group in impacts][: EVIDENCE_ITEMS - bool(explanations)]
-    if explanations:
-        items.append(_telling(explanations))
-    return ", ".join(evidence_item(anomaly, language) for anomaly in items)
+    numbers = [i18n.evidence_text(e, lang) for e in candidate.evidence[:EVIDENCE_ITEMS]]
+    return CandidateRecord(
+        service=candidate.service,
+        rank=candidate.rank,
+        score=candidate.score,
+        cause=i18n.cause(candidate, lang),
+        evidence="; ".join(numbers),
+        numbers=numbers,
+        reasons=[i18n.reason(code, lang) for code in candidate.reasons],
+    )
 
 
 def incident_record(incident: Incident, window: Window, language: str) -> IncidentRecord:
     """An incident as it goes on the wire, its texts in ``language``."""
     lang: i18n.Language = "ko" if language == "ko" else "en"
-    by_id = {anomaly.id: anomaly for anomaly in incident.anomalies}
     return IncidentRecord(
         id=incident.id,
         start=incident.start,
@@ -152,15 +109,7 @@ def incident_record(incident: Incident, window: Window, language: str) -> Incide
         signals=sorted({anomaly.signal for anomaly in incident.anomalies}),
         root_cause=incident.root_cause,
         candidates=[
-            CandidateRecord(
-                service=candidate.service,
-                rank=candidate.rank,
-                score=candidate.score,
-                evidence=evidence_summary(
-                    (by_id[i] for i in candidate.anomaly_ids if i in by_id), language
-                ),
-                reasons=[i18n.reason(code, lang) for code in candidate.reasons],
-            )
+            candidate_record(candidate, language)
             for candidate in incident.candidates[:CANDIDATES_KEPT]
         ],
         anomalies=[
@@ -235,7 +184,7 @@ def _say_incidents(run: Run) -> None:
             when=_span(record, run),
             ongoing=phrase("anomaly.ongoing", run.language) if record.ongoing else "",
             affected=", ".join(record.services),
-            root_cause=top.service if top else "-",
+            root_cause=top.cause if top else "-",
             evidence=top.evidence if top else "-",
         )
     if len(run.incidents) > INCIDENTS_SAID:

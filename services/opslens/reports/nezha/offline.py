@@ -28,7 +28,9 @@ from opslens.reports.naming import service_of_pod
 from opslens.reports.nezha.cases import MinuteFiles, NezhaCase, load_cases, reference_minutes
 from opslens.reports.nezha.documents import app_line, rows, span_documents
 from opslens.reports.nezha.metrics import float_cell
-from opslens.reports.rootcause.scoring import RankedCause, ResourceSamples, rank_causes
+from opslens.reports.models import Candidate, CauseEvidence
+from opslens.reports.rootcause.ranking import rank_findings
+from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
 from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
 from opslens.reports.trace_analysis import Trace
 
@@ -100,7 +102,7 @@ def case_resources(
 class OfflineResult:
     case: NezhaCase
     rank: int | None
-    ranked: list[RankedCause]
+    ranked: list[Candidate]
     inner_label: str | None
     inner_rank: int | None
     """Position of the first evidence of the true service that matches the inner label."""
@@ -109,13 +111,14 @@ class OfflineResult:
     """Wall-clock and CPU time to read, mine and rank the fault's minute."""
 
 
-def inner_matches(label: str, cause_signal: str, subject: str, example: str) -> bool:
+def inner_matches(label: str, evidence: CauseEvidence) -> bool:
+    """Whether a piece of evidence names the labelled resource, network or code region."""
     if label == NETWORK_LABEL:
-        return cause_signal == "network"
-    if cause_signal == "resource":
-        return subject == label
-    if cause_signal == "code":
-        return any(end and end in example for end in label.split("_"))
+        return evidence.area == "network"
+    if evidence.area == "resource":
+        return evidence.subject == label
+    if evidence.area == "code":
+        return any(end and end in evidence.example for end in label.split("_"))
     return False
 
 
@@ -141,7 +144,8 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
     for case in load_cases(root):
         started, cpu_started = time.perf_counter(), time.process_time()
         period = minute_signals(case.files, book)
-        ranked = rank_causes(period, baselines, case_resources(case, samples), book)
+        found = period_findings(period, baselines, case_resources(case, samples), book)
+        ranked = rank_findings(found, period.edges)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
         baselines.append(period)  # later faults see this minute as part of their past
@@ -156,7 +160,7 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
                 (
                     i
                     for i, e in enumerate(evidence, start=1)
-                    if inner_matches(label, e.signal, e.subject, e.example)
+                    if inner_matches(label, e)
                 ),
                 None,
             )

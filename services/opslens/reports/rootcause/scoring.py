@@ -1,4 +1,4 @@
-"""Rank the services of a period by how far their signals moved from the baseline periods.
+"""Findings of one period: how far each service's signals moved from the baseline periods.
 
 Each signal is scaled robustly (median and MAD over the baseline periods, as BARO does for
 metrics), so a service whose numbers always swing does not outrank one that never moves:
@@ -11,75 +11,44 @@ metrics), so a service whose numbers always swing does not outrank one that neve
   the events expected), plus new events repeated (Nezha's idea: compare the event patterns of
   normal and faulty periods). Events of a signal the period lacks (no logs) are not judged.
 
-A service's score is its strongest signal in units of ``STRONG`` (the level at which that
-signal alone is convincing); the signal that gives it is the fine-grained cause. One
-configuration for every application: nothing here knows a service or a fault type.
+Scores are in the ranking's units (:data:`~opslens.reports.rootcause.ranking.STRONG` at the
+level where that signal alone is convincing); :func:`~opslens.reports.rootcause.ranking.
+rank_findings` ranks them with the services' dependency graph. One configuration for every
+application: nothing here knows a service or a fault type.
 
 Example::
 
-    ranked = rank_causes(period, baselines, resources, book)
-    ranked[0].describe()  # 'payment: cpu', with ranked[0].evidence against the baseline
+    found = period_findings(period, baselines, resources, book)
+    ranked = rank_findings(found, period.edges)
+    ranked[0].cause  # CauseEvidence(area='resource', subject='cpu', ...)
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from opslens.reports.rootcause.signals import PeriodSignals, TemplateBook
+from opslens.reports.models import CauseEvidence
+from opslens.reports.rootcause import ranking
+from opslens.reports.rootcause.ranking import Finding
+from opslens.reports.rootcause.signals import LOG_EVENT, PeriodSignals, TemplateBook
 
 MAD_TO_SIGMA = 1.4826
 GAP_LOG_FLOOR = 0.1
 """Smallest spread of a call gap's log across periods (about 10%)."""
 RESOURCE_RELATIVE_FLOOR = 0.2
 """Smallest spread of a resource sample, relative to its median."""
-STRONG = {"resource": 40.0, "network": 20.0, "code": 5.0}
-"""Score at which each signal alone is convincing: resources are sampled every minute and
+CONVINCING = {"resource": 40.0, "network": 20.0, "code": 5.0}
+"""Raw score at which each signal alone is convincing: resources are sampled every minute and
 swing less than sampled spans; a lost statement counts its expected lines."""
 MIN_REQUESTS = 2
 USUALLY_PRESENT = 0.8
 """A statement that stops counts when it ran in this share of the baseline periods at least
 (an earlier fault of the same kind may have stopped it once already)."""
 NEW_LINE_WEIGHT = 0.5
-TOP_EVIDENCE = 3
-EXAMPLE_CHARS = 160
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One number that ranked a service, against its baseline."""
-
-    signal: str
-    subject: str
-    value: float
-    baseline: float
-    score: float
-    example: str = ""
-
-
-@dataclass
-class RankedCause:
-    service: str
-    score: float
-    evidence: list[Evidence] = field(default_factory=list)
-
-    @property
-    def cause(self) -> Evidence | None:
-        return self.evidence[0] if self.evidence else None
-
-    def describe(self) -> str:
-        """'payment: CPU' or 'basic: the code around <statement>'."""
-        cause = self.cause
-        if cause is None:
-            return self.service
-        if cause.signal == "code":
-            where = (cause.example or cause.subject)[:EXAMPLE_CHARS]
-            return f"{self.service}: the code around {where}"
-        return f"{self.service}: {cause.subject}"
+SUBJECT_CHARS = 300
 
 
 def robust_z(value: float, baseline: Sequence[float], floor: float) -> float:
@@ -90,11 +59,16 @@ def robust_z(value: float, baseline: Sequence[float], floor: float) -> float:
     return (value - center) / max(spread, floor)
 
 
+def _scaled(raw: float, signal: str) -> float:
+    """A raw score in the ranking's units (``ranking.STRONG`` where it alone convinces)."""
+    return round(raw / CONVINCING[signal] * ranking.STRONG, 3)
+
+
 ResourceSamples = Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]]
 """service -> metric -> (baseline samples, period samples)."""
 
 
-def resource_evidence(resources: ResourceSamples) -> list[tuple[str, Evidence]]:
+def resource_findings(resources: ResourceSamples) -> list[Finding]:
     found = []
     for service, metrics in resources.items():
         for metric, (before, now) in metrics.items():
@@ -105,13 +79,22 @@ def resource_evidence(resources: ResourceSamples) -> list[tuple[str, Evidence]]:
             peak = max(now)
             score = robust_z(peak, before, floor)
             if score > 0:
-                found.append((service, Evidence("resource", metric, peak, center, score)))
+                evidence = CauseEvidence(
+                    signal="metrics",
+                    kind="resource",
+                    area="resource",
+                    subject=metric,
+                    value=peak,
+                    baseline=center,
+                    score=_scaled(score, "resource"),
+                )
+                found.append(Finding(service, evidence))
     return found
 
 
-def network_evidence(
+def network_findings(
     period: PeriodSignals, baselines: Sequence[PeriodSignals]
-) -> list[tuple[str, Evidence]]:
+) -> list[Finding]:
     found = []
     for (caller, callee), gap in period.gaps.items():
         before = [b.gaps[(caller, callee)] for b in baselines if (caller, callee) in b.gaps]
@@ -119,20 +102,27 @@ def network_evidence(
             continue
         score = robust_z(math.log1p(gap), [math.log1p(g) for g in before], GAP_LOG_FLOOR)
         if score > 0:
-            subject = f"network latency (calls from {caller})"
-            found.append(
-                (callee, Evidence("network", subject, gap, float(np.median(before)), score))
+            evidence = CauseEvidence(
+                signal="traces",
+                kind="call_gap",
+                area="network",
+                subject=caller,
+                value=round(gap, 3),
+                baseline=round(float(np.median(before)), 3),
+                unit="ms",
+                score=_scaled(score, "network"),
             )
+            found.append(Finding(callee, evidence))
     return found
 
 
-def code_evidence(
+def code_findings(
     period: PeriodSignals, baselines: Sequence[PeriodSignals], book: TemplateBook
-) -> list[tuple[str, Evidence]]:
+) -> list[Finding]:
     """Statements lost (always written per request before, none now) and new ones repeated."""
     found = []
     keys = set(period.patterns) | {k for b in baselines for k in b.patterns}
-    for key in keys:
+    for key in sorted(keys):
         service, operation, event = key
         requests = period.requests.get((service, operation), 0)
         if requests < MIN_REQUESTS or not period.observed(event):
@@ -148,43 +138,38 @@ def code_evidence(
         usual = float(np.median(rates))
         present = sum(rate > 0 for rate in rates) / len(rates)
         if lines == 0 and present >= USUALLY_PRESENT:
-            score, what = present * usual * requests, "stopped"
+            score, kind = present * usual * requests, "statement_stopped"
         elif usual == 0 and lines >= MIN_REQUESTS and lines / requests > max(rates):
-            score, what = NEW_LINE_WEIGHT * lines, "new"
+            score, kind = NEW_LINE_WEIGHT * lines, "statement_new"
         else:
             continue
         text, example = book.describe(event)
-        subject = f"{operation}: {what}: {text}"[:300]
-        found.append((service, Evidence("code", subject, lines, usual * requests, score, example)))
+        from_logs = event.startswith(LOG_EVENT)
+        evidence = CauseEvidence(
+            signal="logs" if from_logs else "traces",
+            kind=kind,
+            area="code",
+            subject=text[:SUBJECT_CHARS],
+            operation=operation,
+            value=float(lines),
+            baseline=round(usual * requests, 3),
+            unit="lines" if from_logs else "spans",
+            score=_scaled(score, "code"),
+            example=example,
+        )
+        found.append(Finding(service, evidence))
     return found
 
 
-def rank_causes(
+def period_findings(
     period: PeriodSignals,
     baselines: Sequence[PeriodSignals],
     resources: ResourceSamples,
     book: TemplateBook,
-) -> list[RankedCause]:
-    """Every service with a moved signal, most likely root cause first."""
-    per: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    items: dict[str, list[Evidence]] = defaultdict(list)
-    for service, found in (
-        *resource_evidence(resources),
-        *network_evidence(period, baselines),
-        *code_evidence(period, baselines, book),
-    ):
-        items[service].append(found)
-        if found.signal == "code":  # lost and new statements add up
-            per[service]["code"] += found.score
-        else:
-            per[service][found.signal] = max(per[service][found.signal], found.score)
-    ranked = []
-    for service, signals in per.items():
-        strength = {signal: score / STRONG[signal] for signal, score in signals.items()}
-        best = max(strength, key=lambda s: strength[s])
-        strongest = sorted(
-            items[service], key=lambda e: (e.signal != best, -e.score / STRONG[e.signal])
-        )
-        ranked.append(RankedCause(service, strength[best], strongest[:TOP_EVIDENCE]))
-    ranked.sort(key=lambda r: (-r.score, r.service))
-    return ranked
+) -> list[Finding]:
+    """Every moved signal of the period, per service, in the ranking's units."""
+    return [
+        *resource_findings(resources),
+        *network_findings(period, baselines),
+        *code_findings(period, baselines, book),
+    ]

@@ -100,6 +100,8 @@ class PeriodSignals:
     """Events per (service, entry operation, event): the log lines of each template and the
     spans of each operation under the entry span (its queries, internal steps, calls out)."""
     services: set[str] = field(default_factory=set)
+    edges: set[tuple[str, str]] = field(default_factory=set)
+    """Caller -> callee services, from spans whose parent is in another service."""
 
     has_logs: bool = False
 
@@ -141,7 +143,11 @@ def period_signals(
     for trace in listed:
         spans = trace.get("spans") or []
         entries = entry_spans(spans)
+        by_id = {str(s["span_id"]): s for s in spans}
         for span in spans:
+            parent = by_id.get(str(span.get("parent_span_id") or ""))
+            if parent is not None and parent["service"] != span["service"]:
+                signals.edges.add((str(parent["service"]), str(span["service"])))
             entry = entries[str(span["span_id"])]
             key = (str(span["service"]), str(entry["operation"]))
             operation_of[str(span["span_id"])] = key
