@@ -142,6 +142,13 @@ def test_root_cause_of_errors_is_where_failing_traces_start(
     assert origin["service"] == fault.root_cause_service
     assert origin.get("dependency") == fault.dependency
     assert body["evidence"]["logs"]["total"] > 0
+    # The reports' ranking answers it too: the same root cause, what in it moved, and the
+    # numbers that ranked it against their baseline, in the question's language.
+    assert body["plan"]["root_cause"]
+    top = body["incidents"][0]["candidates"][0]
+    assert top["service"] == fault.root_cause_service, body["answer"]
+    assert top["cause"].startswith(f"{fault.root_cause_service}: ") and top["numbers"]
+    assert top["cause"] in body["answer"] and top["numbers"][0] in body["answer"]
 
 
 def test_a_service_s_pods_answer_is_about_that_service_only(

@@ -287,6 +287,7 @@ class IncidentCandidate(WireModel):
     service: str
     rank: int = 0
     score: float = 0.0
+    cause: str = ""
     evidence: str = ""
     reasons: list[str] = Field(default_factory=list)
 

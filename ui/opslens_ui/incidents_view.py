@@ -24,7 +24,7 @@ def incident_title(number: int, incident: Incident, language: Language) -> str:
 def candidates_frame(incident: Incident) -> pd.DataFrame:
     return pd.DataFrame(
         [c.model_dump() | {"reasons": ", ".join(c.reasons)} for c in incident.candidates],
-        columns=["rank", "service", "evidence", "reasons", "score"],
+        columns=["rank", "service", "cause", "evidence", "reasons", "score"],
     )
 
 
@@ -45,7 +45,9 @@ def render_incidents(incidents: list[Incident], key: str, language: Language) ->
             top = incident.candidates[0] if incident.candidates else None
             if top is not None:
                 st.markdown(
-                    escape_markdown(text("incidents.root_cause", language, service=top.service))
+                    escape_markdown(
+                        text("incidents.root_cause", language, service=top.cause or top.service)
+                    )
                     + (f" — {escape_markdown(top.evidence)}" if top.evidence else "")
                 )
             st.caption(escape_markdown(", ".join(incident.services)))

@@ -182,6 +182,9 @@ def build_graph(
             record = await gather_latency_correlation(run)
         elif run.plan.intent == "correlate":
             record = correlation_record(await gather_correlation(run))
+            if run.plan.root_cause:  # ranked as the reports rank it, with its evidence
+                run.say("anomaly.ranked")
+                await gather_anomalies(run, deps.detection)
         elif run.plan.intent == "anomaly":
             supporting = await support_first_incident(run)
             if supporting is not None:

@@ -100,6 +100,11 @@ class Plan(BaseModel):
     trace_id: str | None = None
     min_duration_ms: float | None = Field(default=None, ge=0)
     slow: bool = False
+    root_cause: bool = Field(
+        default=False,
+        description="A correlated question asking for the root cause ('root cause', '원인'): "
+        "the answer ranks the causes as the reports do.",
+    )
     metric: Metric | None = None
     group_by: GroupBy | None = Field(
         default=None, description="Break the answer down per service (a fleet question)."

@@ -94,6 +94,8 @@ MEASURES: dict[str, dict[Language, str]] = {
     "new_error_type": {"en": "new error type", "ko": "새 에러 유형"},
     "statement_stopped": {"en": "statement runs", "ko": "구문 실행 횟수"},
     "statement_new": {"en": "statement runs", "ko": "구문 실행 횟수"},
+    "statement_fewer": {"en": "statement runs", "ko": "구문 실행 횟수"},
+    "statement_more": {"en": "statement runs", "ko": "구문 실행 횟수"},
 }
 
 CAUSES: dict[str, dict[Language, str]] = {
@@ -122,6 +124,8 @@ CAUSES: dict[str, dict[Language, str]] = {
 CHANGES: dict[str, dict[Language, str]] = {
     "statement_stopped": {"en": "stopped running", "ko": "더 이상 실행되지 않음"},
     "statement_new": {"en": "new", "ko": "새로 나타남"},
+    "statement_fewer": {"en": "runs less often", "ko": "실행 빈도 감소"},
+    "statement_more": {"en": "runs more often", "ko": "실행 빈도 증가"},
     "new_log_template": {"en": "new log message", "ko": "새 로그 메시지"},
     "new_error_type": {"en": "new error", "ko": "새 에러"},
 }

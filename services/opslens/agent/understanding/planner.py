@@ -284,6 +284,7 @@ class OfflinePlanner:
                 "trace_id": trace_id,
                 "min_duration_ms": min_duration_ms,
                 "slow": slow,
+                "root_cause": "root_cause" in signals and intent == "correlate" and not slow,
                 "metric": chosen,
                 "group_by": group_by,
                 "order": breakdown.order if group_by else None,

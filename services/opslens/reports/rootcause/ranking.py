@@ -53,6 +53,8 @@ AREAS: dict[str, CauseArea] = {
     "new_error_type": "code",
     "statement_stopped": "code",
     "statement_new": "code",
+    "statement_fewer": "code",
+    "statement_more": "code",
     "trace_p50": "operation",
     "trace_p95": "operation",
     "trace_error_ratio": "operation",

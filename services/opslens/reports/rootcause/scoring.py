@@ -8,8 +8,10 @@ metrics), so a service whose numbers always swing does not outrank one that neve
 * network: per callee, the robust z of the log of its call gap, across the baseline periods;
 * code path: per service and operation, events (log statements, span operations) that its
   requests wrote in most baseline periods (``USUALLY_PRESENT``) and none writes now (scored by
-  the events expected), plus new events repeated (Nezha's idea: compare the event patterns of
-  normal and faulty periods). Events of a signal the period lacks (no logs) are not judged.
+  the events expected), events that still run but far more or less often per request (scored
+  by the events missing or extra), plus new events repeated (Nezha's idea: compare the event
+  patterns of normal and faulty periods). Events of a signal the period lacks (no logs) are
+  not judged.
 
 Scores are in the ranking's units (:data:`~opslens.reports.rootcause.ranking.STRONG` at the
 level where that signal alone is convincing); :func:`~opslens.reports.rootcause.ranking.
@@ -48,6 +50,13 @@ USUALLY_PRESENT = 0.8
 """A statement that stops counts when it ran in this share of the baseline periods at least
 (an earlier fault of the same kind may have stopped it once already)."""
 NEW_LINE_WEIGHT = 0.5
+RATE_Z = 5.0
+RATE_RELATIVE_FLOOR = 0.1
+"""A statement that still runs but far more or less often per request than in the baseline
+periods counts when its rate's robust z passes ``RATE_Z``, with the spread floored at a tenth
+of its usual rate (a statement's rate per request is often exactly steady: then a change of
+half of it counts)."""
+MIN_RATE_BASELINES = 3
 SUBJECT_CHARS = 300
 
 
@@ -137,10 +146,16 @@ def code_findings(
         lines = period.patterns.get(key, 0)
         usual = float(np.median(rates))
         present = sum(rate > 0 for rate in rates) / len(rates)
+        expected = usual * requests
         if lines == 0 and present >= USUALLY_PRESENT:
-            score, kind = present * usual * requests, "statement_stopped"
+            score, kind = present * expected, "statement_stopped"
         elif usual == 0 and lines >= MIN_REQUESTS and lines / requests > max(rates):
             score, kind = NEW_LINE_WEIGHT * lines, "statement_new"
+        elif present >= USUALLY_PRESENT and len(rates) >= MIN_RATE_BASELINES and (
+            abs(robust_z(lines / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z
+        ):
+            score = abs(lines - expected)
+            kind = "statement_fewer" if lines < expected else "statement_more"
         else:
             continue
         text, example = book.describe(event)
