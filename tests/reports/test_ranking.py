@@ -105,3 +105,18 @@ def test_overlapping_anomalies_form_one_incident() -> None:
     assert incident.start == members[0].start and incident.end == members[2].end
     apart = group_anomalies([anomaly("a", "cpu", 0, 5), anomaly("b", "cpu", 11, 12)])
     assert len(apart) == 2
+
+
+def test_noise_below_does_not_explain_a_caller_that_moved_far_more() -> None:
+    members = [
+        anomaly("order-service", "error_ratio", 1, 25, score=20.0, value=0.4, baseline=0.01),
+        anomaly("order-service", "error_logs", 1, 25, signal="logs", score=10.0),
+        anomaly("payment-service", "cpu", 1, 25, score=2.5),
+    ]
+    ranked = rank_candidates(members, SHOP)
+    assert [c.service for c in ranked] == ["order-service", "payment-service"]
+    assert ranked[0].explained_by == []
+    cause = ranked[0].cause  # its strongest finding, with the numbers against the baseline
+    assert cause is not None and (cause.kind, cause.area) == ("error_ratio", "service")
+    assert (cause.value, cause.baseline, cause.score) == (0.4, 0.01, 20.0)
+    assert ranked[1].cause is not None and ranked[1].cause.area == "resource"

@@ -69,7 +69,8 @@ def robust_z(value: float, baseline: Sequence[float], floor: float) -> float:
 
 
 def _scaled(raw: float, signal: str) -> float:
-    """A raw score in the ranking's units (``ranking.STRONG`` where it alone convinces)."""
+    """A raw score in the ranking's units (``ranking.STRONG`` where it alone convinces), to
+    three decimals: a signal that moved less than that is no finding."""
     return round(raw / CONVINCING[signal] * ranking.STRONG, 3)
 
 
@@ -86,7 +87,7 @@ def resource_findings(resources: ResourceSamples) -> list[Finding]:
             center = float(np.median(before))
             floor = max(RESOURCE_RELATIVE_FLOOR * abs(center), 1e-9)
             peak = max(now)
-            score = robust_z(peak, before, floor)
+            score = _scaled(robust_z(peak, before, floor), "resource")
             if score > 0:
                 evidence = CauseEvidence(
                     signal="metrics",
@@ -95,7 +96,7 @@ def resource_findings(resources: ResourceSamples) -> list[Finding]:
                     subject=metric,
                     value=peak,
                     baseline=center,
-                    score=_scaled(score, "resource"),
+                    score=score,
                 )
                 found.append(Finding(service, evidence))
     return found
@@ -109,7 +110,8 @@ def network_findings(
         before = [b.gaps[(caller, callee)] for b in baselines if (caller, callee) in b.gaps]
         if not before:
             continue
-        score = robust_z(math.log1p(gap), [math.log1p(g) for g in before], GAP_LOG_FLOOR)
+        z = robust_z(math.log1p(gap), [math.log1p(g) for g in before], GAP_LOG_FLOOR)
+        score = _scaled(z, "network")
         if score > 0:
             evidence = CauseEvidence(
                 signal="traces",
@@ -119,7 +121,7 @@ def network_findings(
                 value=round(gap, 3),
                 baseline=round(float(np.median(before)), 3),
                 unit="ms",
-                score=_scaled(score, "network"),
+                score=score,
             )
             found.append(Finding(callee, evidence))
     return found
