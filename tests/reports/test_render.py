@@ -6,9 +6,9 @@ import re
 
 from opslens.reports.incidents import build_incident
 from opslens.reports.models import Chart, Report
-from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.render_html import render_html
 from opslens.reports.render_md import render_markdown
+from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.summary import Summarizer, template_summary
 from tests.agent.fake_models import ScriptedChatModel, gemini_message
 from tests.reports.factories import anomaly, report

@@ -46,7 +46,10 @@ TEXT: dict[str, dict[Language, str]] = {
     "reasons": {"en": "Why", "ko": "근거"},
     "cause": {"en": "What moved", "ko": "원인 상세"},
     "cause_evidence": {"en": "Numbers against baseline", "ko": "기준선 대비 수치"},
-    "cause_line": {"en": "What moved: {cause}; {evidence}.", "ko": "원인 상세: {cause}; {evidence}."},
+    "cause_line": {
+        "en": "What moved: {cause}; {evidence}.",
+        "ko": "원인 상세: {cause}; {evidence}.",
+    },
     "onset": {"en": "Onset", "ko": "시작"},
     "score": {"en": "Score", "ko": "점수"},
     "anomalies": {"en": "Anomalies", "ko": "이상 징후"},

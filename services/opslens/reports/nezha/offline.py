@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from opslens.reports.models import Candidate, CauseEvidence
 from opslens.reports.naming import service_of_pod
 from opslens.reports.nezha.cases import MinuteFiles, NezhaCase, load_cases, reference_minutes
 from opslens.reports.nezha.documents import app_line, rows, span_documents
 from opslens.reports.nezha.metrics import float_cell
-from opslens.reports.models import Candidate, CauseEvidence
 from opslens.reports.rootcause.ranking import rank_findings
 from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
 from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
@@ -157,11 +157,7 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
         if label and rank is not None:
             evidence = ranked[rank - 1].evidence
             inner = next(
-                (
-                    i
-                    for i, e in enumerate(evidence, start=1)
-                    if inner_matches(label, e)
-                ),
+                (i for i, e in enumerate(evidence, start=1) if inner_matches(label, e)),
                 None,
             )
         results.append(OfflineResult(case, rank, ranked, label, inner, seconds, cpu_seconds))

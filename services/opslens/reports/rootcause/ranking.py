@@ -9,12 +9,12 @@ A failing callee explains its callers' errors and slowness, so a service with a 
 anomalous service below it (directly or further down), whose evidence is at least as strong as
 its own, ranks after the services nothing explains: along a call path, the deepest anomalous
 service comes first. A caller that moved far more than anything below it is not explained (on
-real systems some service always moves a little: noise below does not excuse a caller). When traces show a
-service's failures starting in its own spans (an error span with no error below it, such as a
-connection it could not open), only a callee whose spans also start failures explains it: a
-callee it cannot reach looks failing in the metrics but is not the cause. Services on separate
-paths are not each other's cause, so among the unexplained ones the strength of the evidence
-decides (the strongest score of each signal, capped, summed over signals: a failure seen in
+real systems some service always moves a little: noise below does not excuse a caller). When
+traces show a service's failures starting in its own spans (an error span with no error below
+it, such as a connection it could not open), only a callee whose spans also start failures
+explains it: a callee it cannot reach looks failing in the metrics but is not the cause.
+Services on separate paths are not each other's cause, so among the unexplained ones the
+strength of the evidence decides (the strongest score of each signal, capped, summed over signals: a failure seen in
 metrics, logs and traces beats a blip in one), then the earliest onset, then log and
 Kubernetes evidence and where trace errors start, then depth, then the strongest single score.
 A change of traffic alone explains nothing (a callee sees less traffic because its caller
@@ -88,8 +88,8 @@ class Finding:
 
 def finding_of(anomaly: Anomaly) -> Finding:
     """A detector's anomaly as a finding (its service must be set)."""
-    area: CauseArea = "kubernetes" if anomaly.signal == "kubernetes" else AREAS.get(
-        anomaly.kind, "service"
+    area: CauseArea = (
+        "kubernetes" if anomaly.signal == "kubernetes" else AREAS.get(anomaly.kind, "service")
     )
     subject, operation = anomaly.subject or "", ""
     if anomaly.kind == "call_gap":
@@ -200,9 +200,7 @@ def depths(edges: Iterable[tuple[str, str]]) -> dict[str, int]:
     return depth
 
 
-def rank_findings(
-    findings: Iterable[Finding], edges: Iterable[tuple[str, str]]
-) -> list[Candidate]:
+def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]]) -> list[Candidate]:
     """The services of ``findings``, most likely root cause first, each with its evidence."""
     edge_list = list(edges)
     services: dict[str, _Service] = {}

@@ -102,9 +102,7 @@ def resource_findings(resources: ResourceSamples) -> list[Finding]:
     return found
 
 
-def network_findings(
-    period: PeriodSignals, baselines: Sequence[PeriodSignals]
-) -> list[Finding]:
+def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) -> list[Finding]:
     found = []
     for (caller, callee), gap in period.gaps.items():
         before = [b.gaps[(caller, callee)] for b in baselines if (caller, callee) in b.gaps]
@@ -153,8 +151,10 @@ def code_findings(
             score, kind = present * expected, "statement_stopped"
         elif usual == 0 and lines >= MIN_REQUESTS and lines / requests > max(rates):
             score, kind = NEW_LINE_WEIGHT * lines, "statement_new"
-        elif present >= USUALLY_PRESENT and len(rates) >= MIN_RATE_BASELINES and (
-            abs(robust_z(lines / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z
+        elif (
+            present >= USUALLY_PRESENT
+            and len(rates) >= MIN_RATE_BASELINES
+            and (abs(robust_z(lines / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z)
         ):
             score = abs(lines - expected)
             kind = "statement_fewer" if lines < expected else "statement_more"
