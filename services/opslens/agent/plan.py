@@ -102,8 +102,8 @@ class Plan(BaseModel):
     slow: bool = False
     root_cause: bool = Field(
         default=False,
-        description="A correlated question asking for the root cause ('root cause', '원인'): "
-        "the answer ranks the causes as the reports do.",
+        description="A correlated question asking for the root cause or what happened "
+        "('root cause', '원인', '무슨 일'): the answer ranks the causes as the reports do.",
     )
     metric: Metric | None = None
     group_by: GroupBy | None = Field(

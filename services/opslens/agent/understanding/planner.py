@@ -284,7 +284,9 @@ class OfflinePlanner:
                 "trace_id": trace_id,
                 "min_duration_ms": min_duration_ms,
                 "slow": slow,
-                "root_cause": "root_cause" in signals and intent == "correlate" and not slow,
+                "root_cause": intent == "correlate"
+                and not slow
+                and bool({"root_cause", "what_happened"} & signals),
                 "metric": chosen,
                 "group_by": group_by,
                 "order": breakdown.order if group_by else None,

@@ -128,13 +128,18 @@ def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) 
 def code_findings(
     period: PeriodSignals, baselines: Sequence[PeriodSignals], book: TemplateBook
 ) -> list[Finding]:
-    """Statements lost (always written per request before, none now) and new ones repeated."""
+    """Statements lost (always written per request before, none now), run far more or less
+    often, or new and repeated. Calls into another traced service are left out: how often a
+    caller calls follows what its callee returns (a callee explains its callers)."""
     found = []
     keys = set(period.patterns) | {k for b in baselines for k in b.patterns}
+    calls_out = period.calls_out.union(*(b.calls_out for b in baselines))
     for key in sorted(keys):
         service, operation, event = key
         requests = period.requests.get((service, operation), 0)
         if requests < MIN_REQUESTS or not period.observed(event):
+            continue
+        if (service, event) in calls_out:  # the callee's evidence (its network, its code)
             continue
         rates = [
             b.patterns.get(key, 0) / b.requests[(service, operation)]

@@ -102,6 +102,9 @@ class PeriodSignals:
     services: set[str] = field(default_factory=set)
     edges: set[tuple[str, str]] = field(default_factory=set)
     """Caller -> callee services, from spans whose parent is in another service."""
+    calls_out: set[tuple[str, str]] = field(default_factory=set)
+    """(service, span event) of spans that call another traced service: how often they run
+    follows what the callee returns, so they are the callee's evidence, not the caller's."""
 
     has_logs: bool = False
 
@@ -148,6 +151,9 @@ def period_signals(
             parent = by_id.get(str(span.get("parent_span_id") or ""))
             if parent is not None and parent["service"] != span["service"]:
                 signals.edges.add((str(parent["service"]), str(span["service"])))
+                signals.calls_out.add(
+                    (str(parent["service"]), SPAN_EVENT + str(parent["operation"]))
+                )
             entry = entries[str(span["span_id"])]
             key = (str(span["service"]), str(entry["operation"]))
             operation_of[str(span["span_id"])] = key
