@@ -14,9 +14,10 @@ traces show a service's failures starting in its own spans (an error span with n
 it, such as a connection it could not open), only a callee whose spans also start failures
 explains it: a callee it cannot reach looks failing in the metrics but is not the cause.
 Services on separate paths are not each other's cause, so among the unexplained ones the
-strength of the evidence decides (the strongest score of each signal, capped, summed over signals: a failure seen in
-metrics, logs and traces beats a blip in one), then the earliest onset, then log and
-Kubernetes evidence and where trace errors start, then depth, then the strongest single score.
+strength of the evidence decides (the strongest score of each signal, capped, summed over
+signals: a failure seen in metrics, logs and traces beats a blip in one), then the earliest
+onset, then log and Kubernetes evidence and where trace errors start, then depth, then the
+strongest single score.
 A change of traffic alone explains nothing (a callee sees less traffic because its caller
 fails).
 
