@@ -96,6 +96,8 @@ class OfflinePlanner:
 
     ``known_services`` and ``namespaces`` come from the backends; ``timezone`` is an IANA name
     used for "today", "10시" and ISO times without an offset (default: the system's zone).
+    ``complete`` is False when the service list could not be read whole (a backend down):
+    then a name it lacks is taken as written, never reported as unknown.
     """
 
     def __init__(
@@ -103,9 +105,11 @@ class OfflinePlanner:
         known_services: Sequence[str] = (),
         namespaces: Sequence[str] = (),
         timezone: str | None = None,
+        complete: bool = True,
     ) -> None:
         self.catalog = ServiceCatalog(list(known_services))
         self.namespaces = list(namespaces)
+        self.complete = complete
         self.timezone: tzinfo = ZoneInfo(timezone) if timezone else tzlocal.get_localzone()
 
     def plan(
@@ -256,9 +260,15 @@ class OfflinePlanner:
             group_by = "service"
         for mention, service in matches.corrected.items():
             found.append(notes.note("corrected", language, mention=mention, service=service))
-        if matches.unknown:
-            found.append(self._unknown_note(matches.unknown, language))
-        if namespace and not namespace_known and self.namespaces:
+        unknown = matches.unknown if self.complete else []
+        if unknown:
+            found.append(self._unknown_note(unknown, language))
+        elif matches.unknown:
+            services += [name for name in matches.unknown if name not in services]
+            found.append(
+                notes.note("unchecked_services", language, names=", ".join(matches.unknown))
+            )
+        if namespace and not namespace_known and self.namespaces and self.complete:
             known = ", ".join(self.namespaces)
             found.append(
                 notes.note("unknown_namespace", language, namespace=namespace, known=known)
@@ -292,7 +302,7 @@ class OfflinePlanner:
                 "status": status,
             },
             window=(window.start, window.end) if window else None,
-            unknown=matches.unknown,
+            unknown=unknown,
             corrected=bool(matches.corrected),
             notes=found,
             baseline_offset=offset,
