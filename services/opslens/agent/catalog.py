@@ -59,16 +59,17 @@ def _reason(outcome: CallOutcome) -> str:
 
 
 class CatalogCache:
-    """Fetches the catalog through the OpenSearch server and keeps it for ``TTL_S``; keeps
+    """Fetches the catalog through the OpenSearch server and keeps it for ``ttl_s``; keeps
     the last list read, for when OpenSearch cannot be read."""
 
-    def __init__(self, toolbox: Toolbox) -> None:
+    def __init__(self, toolbox: Toolbox, ttl_s: float = TTL_S) -> None:
         self.toolbox = toolbox
+        self.ttl_s = ttl_s
         self._cached: tuple[float, Catalog] | None = None
         self._last_read: tuple[float, Catalog] | None = None
 
     async def get(self, now: datetime, budget: Budget | None = None) -> Catalog:
-        if self._cached and time.monotonic() - self._cached[0] < TTL_S:
+        if self._cached and time.monotonic() - self._cached[0] < self.ttl_s:
             return self._cached[1]
         window = {"start": (now - LOOKBACK).isoformat(), "end": now.isoformat()}
         own = asyncio.ensure_future(
@@ -124,11 +125,14 @@ class CatalogCache:
         backends know (never cached, so the next question tries OpenSearch again)."""
         last = self._last_read[1] if self._last_read else Catalog()
         red, kube = others
-        sources = tuple(o.call.server for o in others if o.ok)
-        names = {*last.services, *_names(red, "services", "service")}
         # Services that select pods: the API server's own (default/kubernetes) selects none.
         fronting = [s for s in kube.result.get("services", []) if s.get("selector")]
-        names |= {str(s["name"]) for s in fronting}
+        found = {
+            "prometheus": set(_names(red, "services", "service")),
+            "kubernetes": {str(s["name"]) for s in fronting},
+        }
+        sources = tuple(server for server, names in found.items() if names)
+        names = set(last.services).union(*found.values())
         spaces = set(_names(namespaces, "values", "value") or last.namespaces)
         spaces |= {
             str(s["namespace"]) for s in red.result.get("services", []) if s.get("namespace")

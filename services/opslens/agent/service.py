@@ -102,7 +102,7 @@ class AgentRuntime:
         )
         deps = AgentDeps(
             toolbox=self.toolbox,
-            catalog=CatalogCache(self.toolbox),
+            catalog=CatalogCache(self.toolbox, self.settings.catalog_ttl_s),
             timezone=self.settings.timezone,
             model=self.model,
             llm_mode=self.settings.llm_mode,
