@@ -117,10 +117,13 @@ class DemoServers:
 
 
 @contextmanager
-def servers_over(stack: DevStack) -> Iterator[DemoServers]:
-    """The three MCP servers over ``stack``'s backends (Kubernetes as the read-only user)."""
+def servers_over(stack: DevStack, opensearch_cache_s: float = 30.0) -> Iterator[DemoServers]:
+    """The three MCP servers over ``stack``'s backends (Kubernetes as the read-only user);
+    ``opensearch_cache_s`` is the life of the OpenSearch server's cached answers (0: off)."""
     settings = ServerSettings()
-    opensearch = create_service_opensearch(OpenSearchSettings(url=stack.opensearch.url))
+    opensearch = create_service_opensearch(
+        OpenSearchSettings(url=stack.opensearch.url, cache_ttl_s=opensearch_cache_s)
+    )
     prometheus = create_service_prometheus(PrometheusSettings(url=stack.prometheus.url))
     kubernetes = create_service_kubernetes(
         KubernetesSettings(kubeconfig=str(stack.kubernetes.readonly_kubeconfig_path))

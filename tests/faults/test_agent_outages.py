@@ -28,8 +28,8 @@ from tests.conftest import DemoServers, demo_agent_settings, servers_over
 from tests.faults.faults import paused, wait_until
 
 pytestmark = pytest.mark.integration
-TOOL_TIMEOUT_S = 3.0
-QUESTION_BUDGET_S = 12.0
+TOOL_TIMEOUT_S = 5.0
+QUESTION_BUDGET_S = 15.0
 # The public question types: the mission's three scenarios (logs, traces, combined), metrics
 # and pods, asked in Korean as the mission's users ask them.
 QUESTIONS = {
@@ -66,18 +66,23 @@ def outaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outaged]:
             metrics=stack.prometheus,
             out_dir=tmp_path_factory.mktemp("outage-scenario"),
         )
-        with servers_over(stack) as servers:
-            yield Outaged(stack, servers, truth)
+        # No cached answers: each question reaches the backends.
+        with servers_over(stack, opensearch_cache_s=0) as servers:
+            outaged = Outaged(stack, servers, truth)
+            with agent(outaged, tool_timeout_s=30) as url:  # the first queries are slow
+                for question in QUESTIONS.values():
+                    ask(url, truth, question)
+            yield outaged
     finally:
         stack.down()
 
 
 @contextmanager
-def agent(outaged: Outaged) -> Iterator[str]:
+def agent(outaged: Outaged, tool_timeout_s: float = TOOL_TIMEOUT_S) -> Iterator[str]:
     """An agent of its own that reads the service list for every question (no cache)."""
     settings = demo_agent_settings(
         outaged.servers,
-        tool_timeout_s=TOOL_TIMEOUT_S,
+        tool_timeout_s=tool_timeout_s,
         question_budget_s=QUESTION_BUDGET_S,
         catalog_ttl_s=0,
     )
@@ -138,7 +143,8 @@ def assert_outage_answer(
     assert failed <= {backend}, context
     catalog_gap = backend == "opensearch"  # the service list comes from OpenSearch
     if backend in backends_asked(healthy) or catalog_gap:
-        assert body["missing"] and all(f"({backend})" in item for item in body["missing"])
+        assert body["missing"], context
+        assert all(f"({backend})" in item for item in body["missing"]), context
         last = body["answer"].splitlines()[-1]
         assert last.startswith(MISSING) and f"({backend})" in last, context
         assert sum(MISSING in line for line in body["answer"].splitlines()) == 1, context
@@ -168,7 +174,9 @@ def test_each_question_type_is_answered_from_the_backends_that_work(
     truth = outaged.truth
     with agent(outaged) as warm, agent(outaged) as cold:
         healthy = {kind: ask(warm, truth, question) for kind, question in QUESTIONS.items()}
-        assert all(body["missing"] == [] for body in healthy.values())
+        slowest = max(q["ms"] for body in healthy.values() for q in body["queries"])
+        print(f"slowest healthy query: {slowest:.0f} ms")
+        assert [body["missing"] for body in healthy.values()] == [[]] * len(QUESTIONS)
         with outage(outaged.stack, backend, mode):
             # The issue's case: an agent that has never read the service list.
             first = ask(cold, truth, QUESTIONS["correlate"])
