@@ -37,7 +37,7 @@ from opslens.agent.understanding.measures import find_levels, find_metric, least
 from opslens.agent.understanding.namespaces import find_namespace
 from opslens.agent.understanding.normalize import MAX_QUESTION_CHARS, Scan, prepare
 from opslens.agent.understanding.pods import find_pod
-from opslens.agent.understanding.services import ServiceCatalog
+from opslens.agent.understanding.services import ServiceCatalog, as_written
 from opslens.agent.understanding.text import find_text
 from opslens.agent.understanding.thresholds import find_min_duration_ms
 from opslens.agent.understanding.timewords import find_window
@@ -264,10 +264,9 @@ class OfflinePlanner:
         if unknown:
             found.append(self._unknown_note(unknown, language))
         elif matches.unknown:
-            services += [name for name in matches.unknown if name not in services]
-            found.append(
-                notes.note("unchecked_services", language, names=", ".join(matches.unknown))
-            )
+            written = list(dict.fromkeys(as_written(name) for name in matches.unknown))
+            services += [name for name in written if name not in services]
+            found.append(notes.note("unchecked_services", language, names=", ".join(written)))
         if namespace and not namespace_known and self.namespaces and self.complete:
             known = ", ".join(self.namespaces)
             found.append(
