@@ -174,9 +174,12 @@ def test_a_question_with_many_rounds_ends_within_its_budget(
     failed = [q for q in body["queries"] if not q["ok"]]
     waited = [q for q in failed if f"did not answer in {TOOL_TIMEOUT_S:g}s" in q["error"]]
     not_sent = [q for q in failed if "prometheus did not answer an earlier call" in q["error"]]
-    assert waited and not_sent and len(waited) + len(not_sent) == len(failed), [
-        q["error"] for q in failed
-    ]
+    # Calls to the others that were still running when the budget ran out are cut short.
+    cut = [q for q in failed if f"within the question's {QUESTION_BUDGET_S:g}s" in q["error"]]
+    assert waited and not_sent and len(waited) + len(not_sent) + len(cut) == len(failed), sorted(
+        {q["error"] for q in failed}
+    )
+    assert {q["backend"] for q in [*waited, *not_sent]} == {"prometheus"}
     assert all(q["ms"] < (TOOL_TIMEOUT_S + 2) * 1000 for q in waited)
     assert all(q["ms"] < 100 for q in not_sent)
     assert body["missing"] and "조회 실패" in body["answer"]
