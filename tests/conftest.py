@@ -117,12 +117,12 @@ class DemoServers:
 
 
 @contextmanager
-def servers_over(stack: DevStack, opensearch_cache_s: float = 30.0) -> Iterator[DemoServers]:
+def servers_over(stack: DevStack, **opensearch_settings: object) -> Iterator[DemoServers]:
     """The three MCP servers over ``stack``'s backends (Kubernetes as the read-only user);
-    ``opensearch_cache_s`` is the life of the OpenSearch server's cached answers (0: off)."""
+    ``opensearch_settings`` override the OpenSearch server's (e.g. ``cache_ttl_s=0``)."""
     settings = ServerSettings()
     opensearch = create_service_opensearch(
-        OpenSearchSettings(url=stack.opensearch.url, cache_ttl_s=opensearch_cache_s)
+        OpenSearchSettings.model_validate({"url": stack.opensearch.url, **opensearch_settings})
     )
     prometheus = create_service_prometheus(PrometheusSettings(url=stack.prometheus.url))
     kubernetes = create_service_kubernetes(

@@ -68,7 +68,7 @@ def outaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outaged]:
             out_dir=tmp_path_factory.mktemp("outage-scenario"),
         )
         # No cached answers: each question reaches the backends.
-        with servers_over(stack, opensearch_cache_s=0) as servers:
+        with servers_over(stack, cache_ttl_s=0) as servers:
             outaged = Outaged(stack, servers, truth)
             with agent(outaged, tool_timeout_s=30) as url:  # the first queries are slow
                 for question in QUESTIONS.values():
