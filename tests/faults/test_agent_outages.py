@@ -211,6 +211,8 @@ def test_each_question_type_is_answered_from_the_backends_that_work(
             assert body["evidence"]["k8s"]["pods"], body["answer"]
             pods = body["evidence"]["k8s"]["pods"]
             assert {pod["service"] for pod in pods} == set(body["plan"]["services"])
+            # ... and the answer says what they show.
+            assert f"{pods[0]['service']}의 에러율" in body["answer"], body["answer"]
     else:
         # Logs and traces still lead to the origin the scenario's fault put there.
         root_cause = truth.fault("dependency_down").root_cause_service
