@@ -132,6 +132,13 @@ def restart(stack: DevStack, backend: str) -> None:
     of the scenario first, which takes minutes on a loaded two-core machine."""
     if backend == "opensearch":
         stack.opensearch.start(timeout=RESTART_TIMEOUT_S)
+        # Up is not recovered: until every shard is back, searches answer from some of them.
+        health = httpx.get(
+            f"{stack.opensearch.url}/_cluster/health",
+            params={"wait_for_status": "yellow", "timeout": f"{RESTART_TIMEOUT_S:g}s"},
+            timeout=RESTART_TIMEOUT_S + 10,
+        ).json()
+        assert health["status"] in ("yellow", "green") and not health["timed_out"], health
     elif backend == "kubernetes":
         stack.kubernetes.start(timeout=RESTART_TIMEOUT_S)
     else:
