@@ -175,7 +175,7 @@ def test_a_question_with_many_rounds_ends_within_its_budget(
     waited = [q for q in failed if f"did not answer in {TOOL_TIMEOUT_S:g}s" in q["error"]]
     not_sent = [q for q in failed if "prometheus did not answer an earlier call" in q["error"]]
     # Calls to the others that were still running when the budget ran out are cut short.
-    cut = [q for q in failed if f"within the question's {QUESTION_BUDGET_S:g}s" in q["error"]]
+    cut = [q for q in failed if f"the question's {QUESTION_BUDGET_S:g}s" in q["error"]]
     assert waited and not_sent and len(waited) + len(not_sent) + len(cut) == len(failed), sorted(
         {q["error"] for q in failed}
     )

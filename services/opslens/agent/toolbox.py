@@ -119,7 +119,7 @@ class Toolbox:
             error = {"code": exc.code, "message": exc.message, "data": exc.data}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
         except TimeoutError:
-            if budget is not None:
+            if budget is not None and timeout_s == self.timeout_s:  # not cut by the budget
                 budget.silent.add(call.server)
             error = {"code": TIMEOUT_CODE, "message": timed_out}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
