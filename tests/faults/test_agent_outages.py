@@ -119,12 +119,21 @@ def outage(stack: DevStack, backend: str, mode: str) -> Iterator[None]:
             yield
         return
     down = stack.backends[backend]
+    before = documents(stack) if backend == "opensearch" else None
     send(signal.SIGKILL)
     try:
         wait_until(lambda: not down.alive(), f"{backend} exits after SIGKILL")
         yield
     finally:
         restart(stack, backend)
+    # A seeding is durable: a kill loses none of it.
+    assert before is None or documents(stack) == before
+
+
+def documents(stack: DevStack) -> dict[str, int]:
+    """Documents per index of the stack's OpenSearch."""
+    rows = httpx.get(f"{stack.opensearch.url}/_cat/indices", params={"format": "json"}).json()
+    return {row["index"]: int(row["docs.count"]) for row in rows}
 
 
 def restart(stack: DevStack, backend: str) -> None:
