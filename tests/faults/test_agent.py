@@ -38,7 +38,9 @@ from tests.faults.faults import TIMER_SLACK_S, paused, readyz
 pytestmark = pytest.mark.integration
 QUESTION = "order-service의 에러 로그와 관련된 트레이스를 찾아서 분석해줘"
 TOOL_TIMEOUT_S = 4.0  # the agent's budget per tool call
-QUESTION_BUDGET_S = 6.0  # the budget of all of one question's calls, where a test sets one
+# The budget of all of one question's calls, where a test sets one: three tool timeouts, and
+# room for the healthy anomaly question (41 calls) on a busy two-core machine.
+QUESTION_BUDGET_S = 12.0
 SERVER_TIMEOUT_S = 30.0  # the Prometheus server's own backend timeout
 STATUS_PROBE_S = 3.0  # the agent's /v1/status probe of each server
 # The agent's answer does more than wait (planning, OpenSearch, correlation) on a shared
@@ -186,5 +188,6 @@ def test_a_question_with_many_rounds_ends_within_its_budget(
 
     # Resumed, the same question gets every query answered within the same budget.
     resumed, _ = ask(budgeted_agent_url, seeded_demo, question, now=fault.end)
-    assert all(q["ok"] for q in resumed["queries"]) and resumed["missing"] == []
+    failed_after = [(q["tool"], q["ms"], q["error"]) for q in resumed["queries"] if not q["ok"]]
+    assert failed_after == [] and resumed["missing"] == []
     assert resumed["incidents"][0]["root_cause"] == fault.root_cause_service
