@@ -8,6 +8,7 @@ from opslens.agent.response import LogEvidence, PatternRecord, ServiceCount
 from opslens.agent.steps import adapters
 from opslens.agent.steps.fleet import threshold_text
 from opslens.agent.steps.run import Run
+from opslens.agent.steps.status import say_status_share
 from opslens.agent.toolbox import ToolCall
 
 RECORDS_SHOWN = 50
@@ -38,11 +39,11 @@ def log_filters(
     return params
 
 
-def say_unfiltered(run: Run, what: str) -> None:
-    """Log lines and the mesh's metrics carry no HTTP status or route the tools can filter on:
-    say so, once, rather than answer as if they had been filtered."""
+def say_unfiltered(run: Run, what: str, *, status_filtered: bool = False) -> None:
+    """Log lines carry no HTTP status or route the tools can filter on, the mesh's metrics no
+    route: say so, once, rather than answer as if they had been filtered."""
     said = {fact.key for fact in run.facts}
-    if run.plan.status and "status.not_filtered" not in said:
+    if run.plan.status and not status_filtered and "status.not_filtered" not in said:
         run.say("status.not_filtered", what=what, status=run.plan.status)
     if run.plan.operation and "operation.not_filtered" not in said:
         run.say("operation.not_filtered", what=what, operation=run.plan.operation)
@@ -84,6 +85,8 @@ def say_by_service(run: Run, counts: list[ServiceCount]) -> None:
 async def gather_logs(run: Run) -> None:
     """Lines, per-service counts (when no service was named) and the top message templates."""
     say_unfiltered(run, "logs")
+    if run.plan.status:
+        await say_status_share(run)
     filters = log_filters(run, source=await log_source(run))
     calls = [
         ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),

@@ -197,9 +197,11 @@ class OfflinePlanner:
         services = ([pod_service] if pod_service else []) + [
             s for s in matches.services if s != pod_service
         ]
+        # Before the metric ("503 error rate": the code, then the measure) and before
+        # "status" is read as an anomaly word.
+        status = find_status(scan)
         metric = find_metric(scan)
         level = least_severe(find_levels(scan))
-        status = find_status(scan)  # before "status" is read as an anomaly word
         signals = read_signals(scan)
         evidence = Evidence(
             level=level is not None or status is not None,
