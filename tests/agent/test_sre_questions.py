@@ -249,3 +249,21 @@ def test_a_status_rate_is_a_metric_of_that_status(ask: Ask, seeded_demo: GroundT
     assert series and all('response_code=~"5.."' in record["promql"] for record in series)
     assert "5xx로 응답한 요청만" in body["answer"]
     assert "거를 수 없어" not in body["answer"]  # filtered, so never "not filtered"
+
+
+@pytest.mark.parametrize(
+    ("question", "top"),
+    [("top 3 services by p95 latency over the last hour", 3), ("에러율 상위 2개 서비스", 2)],
+)
+def test_a_ranking_of_the_first_n_names_only_them(
+    ask: Ask, seeded_demo: GroundTruth, question: str, top: int
+) -> None:
+    body = ask(question)
+    assert body["plan"]["group_by"] == "service" and body["plan"]["top"] == top
+    fleet = body["evidence"]["metrics"]["fleet"]
+    ranked = [row["service"] for row in fleet["services"]]
+    assert fleet["top"] == top and len(ranked) > top
+    values = [row["value"] for row in fleet["services"] if row["value"] is not None]
+    assert values == sorted(values, reverse=True)
+    named = [service for service in ranked if service in body["answer"]]
+    assert named == ranked[:top], body["answer"]

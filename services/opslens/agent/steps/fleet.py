@@ -160,6 +160,7 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
         order=order,
         threshold=threshold_text(threshold, run.language) if threshold else None,
         services=rows,
+        top=plan.top,
         promql=(outcome.result.get("queries") or {}).get(measure, ""),
     )
     _say_ranking(run, evidence.fleet)
@@ -171,6 +172,15 @@ def _say_ranking(run: Run, fleet: FleetRecord) -> None:
 
     if not fleet.services:
         run.say("metrics.none", measure=fleet.measure, services=[])
+        return
+    if fleet.threshold is None and fleet.top is not None:
+        run.say(
+            "fleet.top" if fleet.order == "desc" else "fleet.top_asc",
+            measure=fleet.measure,
+            top=min(fleet.top, len(fleet.services)),
+            count=len(fleet.services),
+            ranking=listed(fleet.services[: fleet.top]),
+        )
         return
     if fleet.threshold is None:
         run.say(
@@ -188,7 +198,7 @@ def _say_ranking(run: Run, fleet: FleetRecord) -> None:
             measure=fleet.measure,
             count=len(passing),
             limit=fleet.threshold,
-            ranking=listed(passing),
+            ranking=listed(passing[: fleet.top]),
         )
     else:
         run.say(

@@ -12,6 +12,7 @@ from opslens.agent.steps.status import say_status_share
 from opslens.agent.toolbox import ToolCall
 
 RECORDS_SHOWN = 50
+SERVICES_SHOWN = 5  # in the answer's per-service ranking, unless the question asks for N
 # The same application lines usually reach both pipelines (Vector and the OTel collector):
 # counting both would double every number, so one source answers and the other is the fallback.
 LOG_SOURCES = ("containers", "otel")
@@ -73,13 +74,14 @@ def say_by_service(run: Run, counts: list[ServiceCount]) -> None:
         passing = [item for item in ranked if limit.passes(item.count)]
         said = threshold_text(limit, run.language)
         if passing:
-            ranking = ", ".join(f"{item.service} {item.count}" for item in passing)
+            ranking = ", ".join(f"{item.service} {item.count}" for item in passing[: plan.top])
             run.say("logs.by_service_passing", limit=said, ranking=ranking, level=plan.level)
         else:
             run.say("logs.none_passing", limit=said, level=plan.level)
         return
     if ranked:
-        run.say("logs.by_service", ranking=", ".join(f"{i.service} {i.count}" for i in ranked[:5]))
+        shown = ranked[: plan.top or SERVICES_SHOWN]
+        run.say("logs.by_service", ranking=", ".join(f"{i.service} {i.count}" for i in shown))
 
 
 async def gather_logs(run: Run) -> None:

@@ -53,7 +53,7 @@ async def say_status_share(run: Run) -> None:
         run.say("status.none", status=plan.status, services=plan.services)
         return
     answered.sort(key=lambda row: -row["status_rate_per_s"])
-    for row in answered[:5]:
+    for row in answered[: plan.top or 5]:
         run.say(
             "status.share",
             status=plan.status,
