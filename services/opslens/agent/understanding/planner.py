@@ -61,8 +61,8 @@ DEFAULT_WINDOWS: dict[Intent, timedelta] = {
 _CONFIDENCE_BY_FAMILIES = {0: 0.3, 1: 0.9, 2: 0.8}
 # What a follow-up that says only what changes ("and payment-service?") keeps from before.
 INHERITED_FILTERS = (
-    "metric", "level", "text", "min_duration_ms", "group_by", "order", "threshold", "operation",
-    "status",
+    "metric", "level", "text", "min_duration_ms", "group_by", "order", "top", "threshold",
+    "operation", "status",
 )  # fmt: skip
 UNEXPRESSED_CONFIDENCE = 0.45
 """The most a plan is trusted when words of the question were left unexpressed: below the
@@ -197,9 +197,11 @@ class OfflinePlanner:
         services = ([pod_service] if pod_service else []) + [
             s for s in matches.services if s != pod_service
         ]
+        # Before the metric ("503 error rate": the code, then the measure) and before
+        # "status" is read as an anomaly word.
+        status = find_status(scan)
         metric = find_metric(scan)
         level = least_severe(find_levels(scan))
-        status = find_status(scan)  # before "status" is read as an anomaly word
         signals = read_signals(scan)
         evidence = Evidence(
             level=level is not None or status is not None,
@@ -296,6 +298,7 @@ class OfflinePlanner:
                 "metric": chosen,
                 "group_by": group_by,
                 "order": breakdown.order if group_by else None,
+                "top": breakdown.top if group_by else None,
                 "threshold": threshold,
                 "operation": operation,
                 "status": status,
