@@ -100,12 +100,28 @@ def request_rate(profile: RequestProfile, matchers: list[Matcher], window: str) 
     return sum_rate(selector(profile.requests_metric, matchers), window, profile.group_labels)
 
 
+def status_regex(status: str) -> str:
+    """The status label's regex of an HTTP status (``503``) or class (``5xx`` -> ``5..``)."""
+    return status.lower().replace("x", ".")
+
+
+def status_rate(profile: RequestProfile, matchers: list[Matcher], window: str, regex: str) -> str:
+    """Requests per second answered with a status matching ``regex``, by service."""
+    answered = [*matchers, Matcher(profile.status_label, regex, "=~")]
+    return sum_rate(selector(profile.requests_metric, answered), window, profile.group_labels)
+
+
+def status_ratio(profile: RequestProfile, matchers: list[Matcher], window: str, regex: str) -> str:
+    """Share of requests answered with a status matching ``regex``; 0 (not missing) for a
+    service that never answered so."""
+    answered = status_rate(profile, matchers, window, regex)
+    total = request_rate(profile, matchers, window)
+    return f"({answered} or {total} * 0) / {total}"
+
+
 def error_ratio(profile: RequestProfile, matchers: list[Matcher], window: str) -> str:
     """Share of requests with an error status, 0 (not missing) for services without errors."""
-    errors = [*matchers, Matcher(profile.status_label, profile.error_status_regex, "=~")]
-    failing = sum_rate(selector(profile.requests_metric, errors), window, profile.group_labels)
-    total = request_rate(profile, matchers, window)
-    return f"({failing} or {total} * 0) / {total}"
+    return status_ratio(profile, matchers, window, profile.error_status_regex)
 
 
 def latency_quantile(
