@@ -1,0 +1,33 @@
+"""opslens servers as separate processes (``opslens serve ...``), as replicas are: each with its
+own settings from the environment, all sharing one Postgres."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from opslens.devstack.process import ManagedProcess, free_port
+
+START_TIMEOUT_S = 60.0
+
+
+@contextmanager
+def replica(server: str, env: dict[str, str], log_dir: Path, name: str) -> Iterator[ManagedProcess]:
+    """``opslens serve <server>`` on a free port; yields the process (``.url`` set on it)."""
+    port = free_port()
+    argv = [sys.executable, "-m", "opslens.cli", "serve", server, "--port", str(port)]
+    process = ManagedProcess(name, argv, log_dir / f"{name}.log", env=env, ports=(port,))
+    url = f"http://127.0.0.1:{port}"
+    process.start()
+    try:
+        process.wait_ready(
+            lambda: httpx.get(f"{url}/healthz", timeout=2).status_code == 200, START_TIMEOUT_S
+        )
+        process.url = url  # type: ignore[attr-defined]
+        yield process
+    finally:
+        process.stop()
