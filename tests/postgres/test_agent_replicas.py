@@ -45,7 +45,7 @@ def two_agents(
         replica("agent", env, tmp_path, "agent-a") as a,
         replica("agent", env, tmp_path, "agent-b") as b,
     ):
-        yield a.url, b.url  # type: ignore[attr-defined]
+        yield a.url, b.url
 
 
 def ask(
