@@ -76,6 +76,7 @@ class StackState:
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        path.chmod(0o600)  # env holds the Postgres password when it runs
 
     @classmethod
     def read(cls, path: Path) -> StackState | None:
