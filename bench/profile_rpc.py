@@ -28,11 +28,7 @@ from typing import Any
 
 import httpx
 from benchlib import machine, serve
-from prometheus_tools import SPAN_S, STEP_S, cases, mesh
-
-from opslens.devstack.process import free_port
-from opslens.devstack.prometheus import PrometheusBackend
-from tests.prometheus.generate import build_history
+from prometheus_tools import SPAN_S, cases, start_mesh
 
 CASE = "query (rate)"
 
@@ -95,13 +91,7 @@ def main() -> int:
     print(machine())
     with tempfile.TemporaryDirectory(prefix="opslens-bench-profile-") as temp, ExitStack() as stack:
         workdir = Path(temp)
-        backend = PrometheusBackend(workdir / "prometheus", free_port())
-        end = (int(time.time()) - 600) // STEP_S * STEP_S
-        history, _ = build_history(end, services=mesh(), span_s=SPAN_S)
-        history.write_openmetrics(workdir / "history.om")
-        backend.backfill(workdir / "history.om")
-        backend.start()
-        stack.callback(backend.stop)
+        backend, end, _ = start_mesh(stack, workdir)
         ours = serve(stack, workdir, "prometheus", {"OPSLENS_PROMETHEUS_URL": backend.url})
         at = datetime.fromtimestamp(end, UTC).isoformat()
         start = datetime.fromtimestamp(end - SPAN_S, UTC).isoformat()
