@@ -11,6 +11,8 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# PostgreSQL: Debian lays its binaries out as /usr/lib/postgresql/<major>/bin.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -26,3 +28,14 @@ if command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 $SUDO pkill -x prometheus >/dev/null 2>&1 || true
+# Debian's postgresql package creates and starts a cluster on :5432; opslens runs its own.
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+  fi
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _; do
+      $SUDO pg_ctlcluster "$version" "$cluster" stop >/dev/null 2>&1 || true
+    done
+  fi
+fi

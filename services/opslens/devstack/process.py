@@ -144,8 +144,14 @@ class ManagedProcess:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         ports: tuple[int, ...] = (),
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
     ) -> None:
+        """``user`` runs the child as that system user (servers that refuse root, such as
+        PostgreSQL); ``stop_signal`` is what :meth:`stop` sends first."""
         self.name = name
+        self.user = user
+        self.stop_signal = stop_signal
         self.ports = ports
         self.argv = argv
         self.log_path = log_path
@@ -179,6 +185,7 @@ class ManagedProcess:
                 env=env,
                 cwd=self.cwd,
                 start_new_session=True,
+                user=self.user,
             )
 
     def alive(self) -> bool:
@@ -214,14 +221,15 @@ class ManagedProcess:
             os.killpg(self._popen.pid, signum)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the process group, then SIGKILL what is left after ``timeout`` seconds."""
+        """Send the stop signal (SIGTERM) to the process group, then SIGKILL what is left
+        after ``timeout`` seconds."""
         popen = self._popen
         if popen is None:
             return
         if popen.poll() is None:
             try:
                 os.killpg(popen.pid, signal.SIGCONT)
-                os.killpg(popen.pid, signal.SIGTERM)
+                os.killpg(popen.pid, self.stop_signal)
             except ProcessLookupError:
                 pass
             try:

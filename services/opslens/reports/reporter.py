@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from opslens.reports.models import Report
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.reports.settings import ReportSettings, Schedule
-from opslens.reports.store import ReportStore
+from opslens.reports.store import ReportStore, open_store
 from opslens.reports.summary import Summarizer
 from opslens.reports.webhook import WebhookError, WebhookSender, slack_message
 from opslens_mcp.core.logs import get_logger
@@ -35,13 +34,14 @@ class Reporter:
         return cls(
             settings=settings,
             clients=ReportClients.from_settings(settings),
-            store=ReportStore(Path(settings.store_path)),
+            store=open_store(settings.store_location()),
             summarizer=Summarizer.from_settings(settings),
             sender=WebhookSender(url, attempts=settings.webhook_attempts) if url else None,
         )
 
     async def aclose(self) -> None:
         await self.clients.__aexit__(None, None, None)
+        await asyncio.to_thread(self.store.close)
 
     async def run(self, request: RunRequest, *, save: bool = True) -> Report:
         report = await run_report(self.settings, self.clients, request, self.summarizer)

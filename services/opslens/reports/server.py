@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from opslens.pgstate import public_url
 from opslens.reports.models import Report
 from opslens.reports.pipeline import RunRequest
 from opslens.reports.reporter import Reporter
@@ -86,7 +87,7 @@ def create_service(
     reporter = Reporter.from_settings(settings)
     registry = ToolRegistry()
     register_tools(registry, reporter)
-    add_server_info(registry, "reports", settings.store_path)
+    add_server_info(registry, "reports", public_url(settings.store_location()))
 
     @asynccontextmanager
     async def resources() -> AsyncIterator[None]:
@@ -97,6 +98,7 @@ def create_service(
             deliver=_deliver(reporter),
             timezone=settings.timezone,
             misfire_grace_s=settings.misfire_grace_s,
+            lease_s=settings.claim_lease_s,
         )
         try:
             if scheduler and settings.schedules:
