@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from opslens.alerts.rules import prometheus_rule, rule_file, rule_groups
+from opslens.alerts.rules import GROUP_INTERVAL, prometheus_rule, rule_file, rule_groups
 from opslens.reports.settings import ReportSettings
 
 RULE_FILE = Path("deploy/prometheus/opslens-alerts.rules.yml")
@@ -37,6 +37,11 @@ def to_yaml(document: dict[str, Any]) -> str:
     return HEADER + yaml.dump(
         document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
     )
+
+
+def rule_file_text(settings: ReportSettings | None = None, interval: str = GROUP_INTERVAL) -> str:
+    """The rule file as Prometheus reads it (what the devstack's Prometheus evaluates)."""
+    return to_yaml(rule_file(rule_groups(settings or ReportSettings(), interval=interval)))
 
 
 def shipped_files(settings: ReportSettings | None = None) -> dict[Path, str]:

@@ -212,17 +212,20 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
     ]
 
 
-def rule_groups(settings: ReportSettings, runbook: str = DEFAULT_RUNBOOK) -> list[Group]:
-    """The rule groups opslens ships (the one source of both file shapes)."""
+def rule_groups(
+    settings: ReportSettings, runbook: str = DEFAULT_RUNBOOK, interval: str = GROUP_INTERVAL
+) -> list[Group]:
+    """The rule groups opslens ships (the one source of both file shapes); ``interval`` is
+    how often Prometheus evaluates them."""
     return [
         {
             "name": "opslens-slo",
-            "interval": GROUP_INTERVAL,
+            "interval": interval,
             "rules": burn_rate_rules(settings, runbook) + baseline_rules(settings, runbook),
         },
         {
             "name": "opslens-workloads",
-            "interval": GROUP_INTERVAL,
+            "interval": interval,
             "rules": resource_rules(settings.resources, runbook),
         },
     ]

@@ -9,7 +9,9 @@ import typer
 from opslens.devstack.envfile import devstack_root
 from opslens.devstack.stack import DevStack, StackPorts, recorded_status, stop_recorded
 
-app = typer.Typer(help="Run real Prometheus, OpenSearch and kube-apiserver on loopback.")
+app = typer.Typer(
+    help="Run real Prometheus, Alertmanager, OpenSearch and kube-apiserver on loopback."
+)
 
 
 @app.command()
@@ -17,15 +19,16 @@ def up(
     prometheus_port: Annotated[int, typer.Option(help="Prometheus port.")] = 9090,
     opensearch_port: Annotated[int, typer.Option(help="OpenSearch HTTP port.")] = 9200,
     kube_port: Annotated[int, typer.Option(help="kube-apiserver port.")] = 6443,
+    alertmanager_port: Annotated[int, typer.Option(help="Alertmanager port.")] = 9093,
 ) -> None:
-    """Build what is missing, start the three backends detached, print their URLs."""
+    """Build what is missing, start the backends detached, print their URLs."""
     root = devstack_root()
     status = recorded_status(root / "state.json")
     if status and all(entry["running"] for entry in status.values()):
         typer.echo(f"devstack already running ({root}):")
     else:
         stop_recorded(root / "state.json")
-        ports = StackPorts(prometheus_port, opensearch_port, kube_port)
+        ports = StackPorts(prometheus_port, opensearch_port, kube_port, alertmanager_port)
         DevStack(root, ports).up()
         status = recorded_status(root / "state.json")
     for name, entry in status.items():

@@ -5,6 +5,8 @@ History is written as OpenMetrics text and turned into TSDB blocks with
 running server are only picked up later, so :meth:`PrometheusBackend.backfill` restarts it).
 Recent minutes come from scraping: Prometheus scrapes itself, and any exporter that drops a
 target file into :attr:`PrometheusBackend.targets_dir` (file-based service discovery).
+Given ``rules`` (a rule file's text) and an ``alertmanager`` (host:port), it evaluates the
+rules and sends their alerts there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from opslens.scenarios.loaders.prometheus import PromtoolBackfill, delete_series
 
 SCRAPE_INTERVAL = "5s"
 START_TIMEOUT_S = 60.0
+ALERT_RESEND_DELAY = "5s"
 
 
 def prometheus_binaries() -> tuple[str, str]:
@@ -41,12 +44,17 @@ class PrometheusBackend:
 
     name = "prometheus"
 
-    def __init__(self, workdir: Path, port: int) -> None:
+    def __init__(
+        self, workdir: Path, port: int, rules: str | None = None, alertmanager: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.port = port
+        self.rules = rules
+        self.alertmanager = alertmanager
         self.tsdb_dir = workdir / "tsdb"
         self.targets_dir = workdir / "targets"
         self.config_path = workdir / "prometheus.yml"
+        self.rules_path = workdir / "rules" / "opslens-alerts.rules.yml"
         self._binary, self._promtool = prometheus_binaries()
         self._process = ManagedProcess(
             "prometheus",
@@ -60,6 +68,9 @@ class PrometheusBackend:
                 # Backfilled scenarios and imported datasets can be old: keep everything.
                 "--storage.tsdb.retention.time=100y",
                 "--log.level=warn",
+                # Alerts go to Alertmanager again every 5s (default 1m): one found moments
+                # after the first evaluation gets them at once.
+                f"--rules.alert.resend-delay={ALERT_RESEND_DELAY}",
             ],
             workdir / "prometheus.log",
             ports=(port,),
@@ -79,7 +90,7 @@ class PrometheusBackend:
 
     def _write_config(self) -> None:
         self.targets_dir.mkdir(parents=True, exist_ok=True)
-        config = {
+        config: dict[str, object] = {
             "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
             "scrape_configs": [
                 {
@@ -95,6 +106,13 @@ class PrometheusBackend:
                 },
             ],
         }
+        if self.rules is not None:
+            self.rules_path.parent.mkdir(parents=True, exist_ok=True)
+            self.rules_path.write_text(self.rules, encoding="utf-8")
+            config["rule_files"] = [str(self.rules_path)]
+        if self.alertmanager is not None:
+            targets = [{"targets": [self.alertmanager]}]
+            config["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
     def start(self) -> None:
