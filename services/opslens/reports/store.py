@@ -84,12 +84,12 @@ class ReportStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             yield db
@@ -97,9 +97,9 @@ class ReportStore:
             db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that holds the file's write lock from its first statement."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -111,7 +111,7 @@ class ReportStore:
     # ------------------------------------------------------------------ reports
 
     def save(self, report: Report) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -129,7 +129,7 @@ class ReportStore:
             )
 
     def get(self, report_id: str) -> Report | None:
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT body FROM reports WHERE id = ?", (report_id,)).fetchone()
         return Report.model_validate_json(row[0]) if row else None
 
@@ -138,7 +138,7 @@ class ReportStore:
     ) -> tuple[list[ReportRow], int]:
         """Newest first; also the number of reports matching (for paging)."""
         where, args = ("WHERE schedule = ?", [schedule]) if schedule else ("", [])
-        with self._connect() as db:
+        with self.connect() as db:
             total = db.execute(f"SELECT count(*) FROM reports {where}", args).fetchone()[0]
             rows = db.execute(
                 "SELECT id, schedule, created_at, window_start, window_end, language, incidents,"
@@ -169,7 +169,7 @@ class ReportStore:
     ) -> bool:
         """Take the run of ``schedule`` at ``slot``; False when another owner has (had) it."""
         key = (schedule, _slot_text(slot))
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT state, lease_until FROM runs WHERE schedule = ? AND slot = ?", key
             ).fetchone()
@@ -199,7 +199,7 @@ class ReportStore:
         report_id: str | None,
         error: str | None,
     ) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET state = ?, report_id = ?, error = ?, updated_at = ?"
                 " WHERE schedule = ? AND slot = ? AND owner = ?",
@@ -208,7 +208,7 @@ class ReportStore:
 
     def last_slot(self, schedule: str) -> datetime | None:
         """The latest slot of ``schedule`` that ran or is running."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute(
                 "SELECT max(slot) FROM runs WHERE schedule = ? AND state != 'failed'",
                 (schedule,),
@@ -217,7 +217,7 @@ class ReportStore:
 
     def runs(self, schedule: str) -> list[tuple[datetime, str, str, str | None]]:
         """(slot, owner, state, report id) of every run of ``schedule``, oldest first."""
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT slot, owner, state, report_id FROM runs WHERE schedule = ? ORDER BY slot",
                 (schedule,),
