@@ -10,12 +10,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request, Response
+from pydantic import SecretStr
 
 from opslens.alerts.settings import AlertSettings
 from opslens.devstack.asgi import serve
@@ -24,6 +26,13 @@ from opslens.reports.settings import ReportSettings
 from opslens_mcp.core.settings import ServerSettings
 
 TOKEN = "receiver-test-token"
+LONG_PROMQL = (
+    " and ".join(
+        f'sum by (service) (rate(istio_requests_total{{response_code=~"5.."}}[{w}]))'
+        for w in ("5m", "30m", "1h", "6h")
+    )
+    * 8
+)
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
@@ -40,7 +49,8 @@ def alert(
         "annotations": {"summary": f"{labels.get('service', '')} 오류가 늘었습니다"},
         "startsAt": starts_at.isoformat(),
         "endsAt": ends_at.isoformat() if ends_at else ZERO_TIME,
-        "generatorURL": "http://prometheus.example/graph",
+        # Prometheus puts the rule's whole PromQL in it: thousands of characters.
+        "generatorURL": "http://prometheus.example/graph?g0.expr=" + quote(LONG_PROMQL),
         "fingerprint": fingerprint(labels),
     }
 
@@ -136,35 +146,34 @@ def silent_backend() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
+def settings_towards(store: Path, backend_url: str, tool_timeout_s: float = 5.0) -> ReportSettings:
+    """Report settings with every MCP server at ``backend_url`` (down or hung in these tests)."""
+    return ReportSettings(
+        prometheus_url=backend_url,
+        opensearch_url=backend_url,
+        kubernetes_url=backend_url,
+        store_path=str(store),
+        tool_timeout_s=tool_timeout_s,
+        seasonal_days=0,
+    )
+
+
 @contextmanager
 def running_receiver(
-    store: Path,
-    backend_url: str,
-    alerts: AlertSettings | None = None,
-    tool_timeout_s: float = 5.0,
-    **report_settings: Any,
+    settings: ReportSettings, alerts: AlertSettings | None = None
 ) -> Iterator[Receiver]:
-    """The reports server (receiver included) over real HTTP, its backends at ``backend_url``."""
+    """The reports server (receiver included) over real HTTP, delivering to a local hook."""
     hook, received = hook_app()
     with serve(hook) as hook_url:
-        settings = ReportSettings(
-            prometheus_url=backend_url,
-            opensearch_url=backend_url,
-            kubernetes_url=backend_url,
-            store_path=str(store),
-            schedules=[],
-            webhook_url=f"{hook_url}/hook",
-            webhook_attempts=1,
-            tool_timeout_s=tool_timeout_s,
-            seasonal_days=0,
-            **report_settings,
+        settings = settings.model_copy(
+            update={
+                "schedules": [],
+                "webhook_url": SecretStr(f"{hook_url}/hook"),
+                "webhook_attempts": 1,
+            }
         )
         app = create_http_app(
             settings, ServerSettings(api_token=TOKEN), alerts or AlertSettings(), scheduler=False
         )
         with serve(app) as url:
             yield Receiver(url, received)
-
-
-def minutes_ago(minutes: float, now: datetime) -> datetime:
-    return now - timedelta(minutes=minutes)

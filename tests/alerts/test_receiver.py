@@ -25,6 +25,7 @@ from tests.alerts.receiver import (
     Receiver,
     group_alerts,
     running_receiver,
+    settings_towards,
     silent_backend,
 )
 
@@ -32,7 +33,7 @@ from tests.alerts.receiver import (
 @pytest.fixture()
 def receiver(tmp_path: Path) -> Iterator[Receiver]:
     dead = f"http://127.0.0.1:{free_port()}"
-    with running_receiver(tmp_path / "reports.sqlite", dead) as running:
+    with running_receiver(settings_towards(tmp_path / "reports.sqlite", dead)) as running:
         yield running
 
 
@@ -144,7 +145,7 @@ def test_resolved_closes_the_investigation_with_its_duration(receiver: Receiver)
         ),
         (lambda p: {**p, "alerts": [{**p["alerts"][0], "status": "pending"}]}, 422, "status"),
         (lambda p: {**p, "alerts": [{**p["alerts"][0], "startsAt": "yesterday"}]}, 422, "startsAt"),
-        (lambda p: {**p, "alerts": p["alerts"] * 1001}, 422, "alerts"),
+        (lambda p: {**p, "alerts": [{**p["alerts"][0], "generatorURL": ""}] * 1001}, 422, "alerts"),
     ],
 )
 def test_bad_payloads_get_a_clear_4xx_and_change_nothing(
@@ -172,7 +173,9 @@ def test_the_queue_is_bounded_and_says_when_it_refuses(tmp_path: Path) -> None:
     alerts = AlertSettings(queue_size=2, workers=1)
     with (
         silent_backend() as hung,
-        running_receiver(tmp_path / "reports.sqlite", hung, alerts, tool_timeout_s=60) as receiver,
+        running_receiver(
+            settings_towards(tmp_path / "reports.sqlite", hung, 60), alerts
+        ) as receiver,
     ):
         now = datetime.now(UTC)
         first = receiver.post(group_alerts("OpslensPodRestarting", "svc-0", 1, now)).json()
@@ -194,9 +197,8 @@ def test_the_queue_is_bounded_and_says_when_it_refuses(tmp_path: Path) -> None:
 async def test_a_storm_of_notifications_makes_one_investigation_per_group(tmp_path: Path) -> None:
     """200 alerts in 20 groups, each group notified as it grows (10 posts), all at once."""
     dead = f"http://127.0.0.1:{free_port()}"
-    with running_receiver(
-        tmp_path / "reports.sqlite", dead, AlertSettings(queue_size=50)
-    ) as receiver:
+    settings = settings_towards(tmp_path / "reports.sqlite", dead)
+    with running_receiver(settings, AlertSettings(queue_size=50)) as receiver:
         now = datetime.now(UTC)
         payloads = [
             group_alerts("OpslensErrorBudgetBurn", f"svc-{group}", size, now)

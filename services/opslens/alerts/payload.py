@@ -19,9 +19,12 @@ Status = Literal["firing", "resolved"]
 MAX_ALERTS = 1000
 MAX_LABELS = 64
 LABEL_TEXT = 1024
+LONG_TEXT = 65_536
+"""Annotations and URLs (a generator URL carries the rule's whole PromQL); the server's body
+limit bounds the payload as a whole."""
 Labels = dict[
     Annotated[str, StringConstraints(min_length=1, max_length=256)],
-    Annotated[str, StringConstraints(max_length=8 * LABEL_TEXT)],
+    Annotated[str, StringConstraints(max_length=LONG_TEXT)],
 ]
 
 
@@ -37,7 +40,7 @@ class WebhookAlert(BaseModel):
     annotations: Labels = _labels("Annotations (summary, runbook_url...).")
     startsAt: datetime
     endsAt: datetime | None = None
-    generatorURL: str = Field(default="", max_length=LABEL_TEXT)
+    generatorURL: str = Field(default="", max_length=LONG_TEXT)
     fingerprint: str = Field(pattern=r"^[0-9a-fA-F]{1,64}$")
 
     def ended_at(self) -> datetime | None:
@@ -53,14 +56,14 @@ class WebhookPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: Literal["4"]
-    groupKey: str = Field(min_length=1, max_length=LABEL_TEXT)
+    groupKey: str = Field(min_length=1, max_length=4 * LABEL_TEXT)
     truncatedAlerts: int = Field(default=0, ge=0)
     status: Status
     receiver: str = Field(default="", max_length=LABEL_TEXT)
     groupLabels: Labels = _labels("Labels the group is made by.")
     commonLabels: Labels = _labels("Labels every alert of the notification shares.")
     commonAnnotations: Labels = _labels("Annotations every alert shares.")
-    externalURL: str = Field(default="", max_length=LABEL_TEXT)
+    externalURL: str = Field(default="", max_length=LONG_TEXT)
     alerts: list[WebhookAlert] = Field(min_length=1, max_length=MAX_ALERTS)
 
     def firing(self) -> list[WebhookAlert]:
