@@ -171,11 +171,12 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
     pod = _template(profile.pod_label)
     container = _template(profile.container_label)
 
-    def rule(name: str, expr: str, wait: str, severity: str, summary: str) -> Rule:
+    def rule(name: str, expr: str, wait: str | None, severity: str, summary: str) -> Rule:
+        timing = {"for": wait} if wait else {}
         return {
             "alert": name,
             "expr": expr,
-            "for": wait,
+            **timing,
             "labels": {"severity": severity},
             "annotations": {"summary": summary, "runbook_url": runbook},
         }
@@ -184,7 +185,7 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
         rule(
             "OpslensPodOOMKilled",
             f"({restarted})\nand on ({by})\nmax by ({by}) (max_over_time({oom}[10m])) == 1",
-            "0m",
+            None,
             "warning",
             f"{pod}/{container} was OOMKilled and restarted",
         ),
@@ -198,7 +199,7 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
         rule(
             "OpslensPodRestarting",
             f"{expressions['restarts_in_window']} >= {RESTARTS_THRESHOLD}",
-            "0m",
+            None,
             "warning",
             f"{pod}/{container} restarted {RESTARTS_THRESHOLD}+ times in {RESTARTS_WINDOW}",
         ),
