@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from opslens.alerts.cli import app as alerts_app
+from opslens.alerts.cli import investigate
 from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
@@ -29,6 +30,7 @@ app.add_typer(devstack_app, name="devstack")
 app.add_typer(report_app, name="report")
 app.add_typer(scenario_app, name="scenario")
 app.command()(ask)
+app.command()(investigate)
 app.command()(demo)
 app.command()(seed)
 

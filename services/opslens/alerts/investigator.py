@@ -77,16 +77,7 @@ class AlertInvestigator:
             closed = await asyncio.to_thread(self.store.resolve, payload.groupKey, ended)
             log.info("alert_resolved", group=payload.groupKey, investigations=len(closed))
             return Decision("resolved", closed[0] if closed else None, closed)
-        firing = payload.firing() or payload.alerts
-        investigation, new = await asyncio.to_thread(
-            self.store.open,
-            payload.groupKey,
-            payload.alertname(),
-            payload.commonLabels or firing[0].labels,
-            sorted({alert.fingerprint for alert in firing}),
-            min(alert.startsAt for alert in firing).astimezone(UTC),
-            timedelta(seconds=self.settings.dedupe_window_s),
-        )
+        investigation, new = await self._open(payload, self.settings.dedupe_window_s)
         if not new:
             return Decision("duplicate", investigation)
         try:
@@ -100,6 +91,24 @@ class AlertInvestigator:
             ) from None
         log.info("alert_queued", investigation=investigation.id, alert=investigation.alertname)
         return Decision("queued", investigation)
+
+    async def _open(self, payload: WebhookPayload, dedupe_s: float) -> tuple[Investigation, bool]:
+        firing = payload.firing() or payload.alerts
+        return await asyncio.to_thread(
+            self.store.open,
+            payload.groupKey,
+            payload.alertname(),
+            payload.commonLabels or firing[0].labels,
+            sorted({alert.fingerprint for alert in firing}),
+            min(alert.startsAt for alert in firing).astimezone(UTC),
+            timedelta(seconds=dedupe_s),
+        )
+
+    async def investigate_now(self, payload: WebhookPayload) -> Investigation:
+        """Investigate ``payload``'s alerts here and now (pull mode, the tool), unless the
+        same group is queued or running already: then that investigation as it stands."""
+        investigation, new = await self._open(payload, 0.0)
+        return await self.investigate(investigation) if new else investigation
 
     async def start(self) -> None:
         self._workers = [

@@ -16,6 +16,8 @@ from opslens.reports.naming import service_of_pod
 from opslens_mcp.prometheus.profiles import IstioProfile
 
 Status = Literal["firing", "resolved"]
+GROUP_BY = ("alertname", "namespace", "service")
+"""How opslens' route groups alerts (the devstack's Alertmanager, the pull mode)."""
 MAX_ALERTS = 1000
 MAX_LABELS = 64
 LABEL_TEXT = 1024

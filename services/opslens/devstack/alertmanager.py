@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import yaml
 
+from opslens.alerts.payload import GROUP_BY
 from opslens.devstack.process import BackendStartError, ManagedProcess
 
 START_TIMEOUT_S = 30.0
 RECEIVER = "opslens"
-GROUP_BY = ("alertname", "namespace", "service")
 DEFAULT_RECEIVER_URL = "http://127.0.0.1:8104/v1/alerts"
 """The demo's reports service."""
 

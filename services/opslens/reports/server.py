@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from opslens.alerts.investigator import AlertInvestigator
 from opslens.alerts.routes import add_alert_routes
 from opslens.alerts.settings import AlertSettings
+from opslens.alerts.tool import register_alert_tool
 from opslens.reports.models import Report
 from opslens.reports.pipeline import RunRequest
 from opslens.reports.reporter import Reporter
@@ -119,6 +120,7 @@ def reports_service(
     investigator = AlertInvestigator(reporter, alert_settings or AlertSettings())
     registry = ToolRegistry()
     register_tools(registry, reporter)
+    register_alert_tool(registry, investigator)
     add_server_info(registry, "reports", settings.store_path)
 
     @asynccontextmanager
