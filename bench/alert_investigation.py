@@ -9,11 +9,14 @@ Alertmanager, the reports server's receiver. Then:
 * per investigation: seconds from the notification's arrival at the receiver to the stored
   report, and from the alert's start (Prometheus first saw it pending) to the stored report
   (rule ``for:`` + evaluation + group wait + investigation);
-* a storm: ``--storm`` alerts in ``--groups`` groups posted to Alertmanager's API within a
-  second; the investigations they start, the time to drain them, the resident memory of the
-  receiver's process before and after.
+* per investigation also: seconds from the moment the seeded data is in place (the fault
+  ongoing at ``now``, Prometheus evaluating) to the stored report: rule ``for:`` + evaluation
+  + group wait + investigation;
+* storms: ``--rounds`` times, ``--storm`` alerts in ``--groups`` new groups posted to
+  Alertmanager's API at once; the investigations they start, the time to drain them, and the
+  resident memory of this process (receiver, MCP servers, live tail) after each round.
 
-    .venv/bin/python bench/alert_investigation.py [--storm 200 --groups 20]
+    .venv/bin/python bench/alert_investigation.py [--storm 200 --groups 20 --rounds 3]
 """
 
 from __future__ import annotations
@@ -63,8 +66,7 @@ def first_investigations(path: AlertPath, timeout: float) -> list[dict[str, Any]
     raise SystemExit(f"no investigation finished within {timeout:.0f}s")
 
 
-def storm(path: AlertPath, alerts: int, groups: int, namespace: str) -> None:
-    before_rss = rss_mib()
+def storm(path: AlertPath, alerts: int, groups: int, namespace: str, round_: int) -> None:
     before = {i["id"] for i in path.investigations()}
     now = datetime.now(UTC).isoformat()
     batch = [
@@ -72,8 +74,8 @@ def storm(path: AlertPath, alerts: int, groups: int, namespace: str) -> None:
             "labels": {
                 "alertname": STORM_ALERT,
                 "namespace": namespace,
-                "service": f"storm-{n % groups}",
-                "pod": f"storm-{n % groups}-7d9f8b6c5d-{n:05d}",
+                "service": f"storm{round_}-{n % groups}",
+                "pod": f"storm{round_}-{n % groups}-7d9f8b6c5d-{n:05d}",
                 "severity": "warning",
             },
             "annotations": {"summary": "storm"},
@@ -95,16 +97,19 @@ def storm(path: AlertPath, alerts: int, groups: int, namespace: str) -> None:
     new = [i for i in path.investigations() if i["id"] not in before]
     fingerprints = sum(len(i["fingerprints"]) for i in new)
     status = httpx.get(f"{path.receiver.url}/readyz", timeout=10).json().get("alerts")
-    print(f"storm: {alerts} alerts in {groups} groups -> {len(new)} investigations")
-    print(f"  fingerprints recorded on them: {fingerprints}; queue: {status}")
-    print(f"  all investigated {drained:.1f}s after the post")
-    print(f"  receiver process RSS: {before_rss:.0f} MiB before, {rss_mib():.0f} MiB after")
+    print(
+        f"storm {round_}: {alerts} alerts in {groups} groups -> {len(new)} investigations "
+        f"({fingerprints} fingerprints on them), all done {drained:.1f}s after the post; "
+        f"queue {status}; RSS {rss_mib():.0f} MiB",
+        flush=True,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--storm", type=int, default=200, help="Alerts in the storm (0: none).")
     parser.add_argument("--groups", type=int, default=20, help="Groups they fall into.")
+    parser.add_argument("--rounds", type=int, default=3, help="Storms, one after the other.")
     args = parser.parse_args()
     ensure_opensearch_launcher(progress)
     ensure_kube_binaries()
@@ -128,6 +133,7 @@ def main() -> int:
             )
         )
         progress(f"alert path up in {time.monotonic() - ready:.1f}s; waiting for alerts")
+        in_place = datetime.now(UTC).isoformat()
         done = first_investigations(path, 600)
         print(f"root cause (ground truth): {path.faults[0].root_cause}")
         for item in sorted(done, key=lambda i: i["received_at"]):
@@ -135,10 +141,13 @@ def main() -> int:
                 f"{item['alertname']} {item['labels'].get('service')}: "
                 f"root cause {item['root_cause']}; "
                 f"arrival -> report {seconds(item['finished_at'], item['received_at']):.1f}s; "
-                f"alert start -> report {seconds(item['finished_at'], item['starts_at']):.1f}s"
+                f"alert firing -> report {seconds(item['finished_at'], item['starts_at']):.1f}s; "
+                f"data in place -> report {seconds(item['finished_at'], in_place):.1f}s",
+                flush=True,
             )
-        if args.storm:
-            storm(path, args.storm, args.groups, spec.namespace)
+        print(f"RSS before the storms: {rss_mib():.0f} MiB", flush=True)
+        for round_ in range(1, args.rounds + 1 if args.storm else 1):
+            storm(path, args.storm, args.groups, spec.namespace, round_)
     return 0
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from opslens.alerts.investigator import AlertInvestigator, QueueFull
 from opslens.alerts.payload import WebhookPayload
-from opslens.alerts.store import Investigation
+from opslens.alerts.store import Investigation, InvestigationList
 from opslens_mcp.core.safejson import SafeJSONResponse
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -32,11 +32,6 @@ class Accepted(BaseModel):
     status: str = Field(description="queued, duplicate or resolved.")
     investigation_id: str | None
     closed: list[str] = Field(default_factory=list, description="Investigations resolved.")
-
-
-class InvestigationList(BaseModel):
-    investigations: list[Investigation]
-    total: int
 
 
 def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:

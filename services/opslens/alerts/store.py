@@ -73,8 +73,9 @@ class Investigation(BaseModel):
         return (self.finished_at - self.received_at).total_seconds()
 
 
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+class InvestigationList(BaseModel):
+    investigations: list[Investigation]
+    total: int
 
 
 def _row(row: tuple[object, ...]) -> Investigation:

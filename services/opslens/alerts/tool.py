@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opslens.alerts.investigator import AlertInvestigator
 from opslens.alerts.payload import Labels, WebhookAlert
 from opslens.alerts.pull import fingerprint, payload_of
-from opslens.alerts.store import Investigation
+from opslens.alerts.store import Investigation, InvestigationList
 from opslens.reports.wire import Format, ReportResult, report_result
 from opslens_mcp.core.tools import ToolRegistry
 
@@ -30,6 +30,13 @@ class InvestigateAlertParams(BaseModel):
     )
     format: Format = Field(default="summary", description="How the report comes back.")
     max_chars: int = Field(default=20_000, ge=1000, le=2_000_000)
+
+
+class ListInvestigationsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=500, description="Newest first.")
+    offset: int = Field(default=0, ge=0)
 
 
 class InvestigateAlertResult(BaseModel):
@@ -58,3 +65,13 @@ def register_alert_tool(registry: ToolRegistry, investigator: AlertInvestigator)
             report = await asyncio.to_thread(investigator.reporter.store.get, done.report_id)
         result = report_result(report, params.format, params.max_chars) if report else None
         return InvestigateAlertResult(investigation=done, report=result)
+
+    @registry.tool(
+        description="Alert investigations, newest first: the alert, its labels, state, root "
+        "cause, the report's id, and when it resolved and how long it lasted."
+    )
+    async def list_alert_investigations(params: ListInvestigationsParams) -> InvestigationList:
+        items, total = await asyncio.to_thread(
+            investigator.store.recent, params.limit, params.offset
+        )
+        return InvestigationList(investigations=items, total=total)

@@ -17,7 +17,7 @@ import httpx
 import yaml
 
 from opslens.alerts.payload import GROUP_BY
-from opslens.devstack.process import BackendStartError, ManagedProcess
+from opslens.devstack.process import BackendStartError, LoopbackServer, ManagedProcess
 
 START_TIMEOUT_S = 30.0
 RECEIVER = "opslens"
@@ -47,7 +47,7 @@ class Route:
     repeat_interval: str = "4h"
 
 
-class AlertmanagerBackend:
+class AlertmanagerBackend(LoopbackServer):
     """One Alertmanager with its configuration, data and log under ``workdir``."""
 
     name = "alertmanager"
@@ -71,14 +71,6 @@ class AlertmanagerBackend:
             workdir / "alertmanager.log",
             ports=(port,),
         )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
 
     def config(self) -> dict[str, Any]:
         webhook: dict[str, Any] = {"url": self.route.url, "send_resolved": True}
@@ -120,12 +112,3 @@ class AlertmanagerBackend:
             answer = httpx.post(f"{self.url}/-/reload", timeout=10)
             if answer.status_code != 200:
                 raise BackendStartError(f"alertmanager refused its new config: {answer.text}")
-
-    def _ready(self) -> bool:
-        return httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200
-
-    def alive(self) -> bool:
-        return self._process.alive()
-
-    def stop(self) -> None:
-        self._process.stop()

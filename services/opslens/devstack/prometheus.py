@@ -16,10 +16,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 import yaml
 
-from opslens.devstack.process import BackendStartError, ManagedProcess, progress
+from opslens.devstack.process import BackendStartError, LoopbackServer, ManagedProcess, progress
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill, delete_series
 
 SCRAPE_INTERVAL = "5s"
@@ -39,7 +38,7 @@ def prometheus_binaries() -> tuple[str, str]:
     return prometheus, promtool
 
 
-class PrometheusBackend:
+class PrometheusBackend(LoopbackServer):
     """One Prometheus server with its config, TSDB and logs under ``workdir``."""
 
     name = "prometheus"
@@ -76,18 +75,6 @@ class PrometheusBackend:
             ports=(port,),
         )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    @property
-    def process(self) -> ManagedProcess:
-        return self._process
-
     def _write_config(self) -> None:
         self.targets_dir.mkdir(parents=True, exist_ok=True)
         config: dict[str, object] = {
@@ -121,15 +108,6 @@ class PrometheusBackend:
         self._write_config()
         self._process.start()
         self._process.wait_ready(self._ready, START_TIMEOUT_S)
-
-    def _ready(self) -> bool:
-        return httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200
-
-    def alive(self) -> bool:
-        return self._process.alive()
-
-    def stop(self) -> None:
-        self._process.stop()
 
     def add_scrape_target(
         self, job: str, address: str, labels: dict[str, str] | None = None
