@@ -8,10 +8,11 @@ gets HTTP 422 naming the field, a body that is not JSON HTTP 400; neither change
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
@@ -73,10 +74,11 @@ def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
         )
 
     @app.get("/v1/alerts", response_model=InvestigationList, summary="Alert investigations")
-    async def investigations(limit: int = 50, offset: int = 0) -> InvestigationList:
-        if not 1 <= limit <= 500 or offset < 0:
-            raise HTTPException(422, "limit must be 1 to 500 and offset 0 or more")
-        items, total = investigator.store.recent(limit, offset)
+    async def investigations(
+        limit: Annotated[int, Query(ge=1, le=500, description="Newest first.")] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> InvestigationList:
+        items, total = await asyncio.to_thread(investigator.store.recent, limit, offset)
         return InvestigationList(investigations=items, total=total)
 
     @app.get(
@@ -86,7 +88,7 @@ def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
         responses={404: {"description": "No investigation has this id."}},
     )
     async def investigation(investigation_id: str) -> Investigation:
-        found = investigator.store.get(investigation_id)
+        found = await asyncio.to_thread(investigator.store.get, investigation_id)
         if found is None:
             raise HTTPException(404, f"no investigation {investigation_id!r}")
         return found

@@ -36,7 +36,7 @@ class ListInvestigationsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=50, ge=1, le=500, description="Newest first.")
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class InvestigateAlertResult(BaseModel):
