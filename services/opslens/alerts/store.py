@@ -65,13 +65,6 @@ class Investigation(BaseModel):
     resolved_at: datetime | None = None
     duration_s: float | None = None
 
-    @property
-    def investigation_s(self) -> float | None:
-        """Seconds from the notification's arrival to the stored report."""
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.received_at).total_seconds()
-
 
 class InvestigationList(BaseModel):
     investigations: list[Investigation]
