@@ -38,6 +38,7 @@ OPERATIONS = [
     "GET /v1/status",
     "GET /v1/reports",
     "GET /v1/reports/{report_id}",
+    "GET /v1/alerts",
 ]
 
 

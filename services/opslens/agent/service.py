@@ -1,4 +1,5 @@
-"""The agent service: ``/v1/ask`` (JSON and SSE), ``/v1/services``, ``/v1/status`` and reports,
+"""The agent service: ``/v1/ask`` (JSON and SSE), ``/v1/services``, ``/v1/status``, reports and
+alert investigations,
 plus the protocol core's ``/rpc`` and ``/mcp`` with an ``ask`` tool for other tools and MCP clients.
 """
 
@@ -269,6 +270,10 @@ def create_agent_app(
     @app.get("/v1/reports", summary="Reports the scheduler produced", responses=REPORTS_DOWN)
     async def reports() -> dict[str, Any]:
         return await _reports_call(runtime, "list_reports", {})
+
+    @app.get("/v1/alerts", summary="Alert investigations, newest first", responses=REPORTS_DOWN)
+    async def alerts() -> dict[str, Any]:
+        return await _reports_call(runtime, "list_alert_investigations", {"limit": 200})
 
     @app.get(
         "/v1/reports/{report_id}",

@@ -16,7 +16,8 @@ from opslens.devstack.stack import (
 )
 
 app = typer.Typer(
-    help="Run real Prometheus, OpenSearch and kube-apiserver (and PostgreSQL) on loopback."
+    help="Run real Prometheus, Alertmanager, OpenSearch and kube-apiserver (and PostgreSQL) "
+    "on loopback."
 )
 
 
@@ -25,6 +26,7 @@ def up(
     prometheus_port: Annotated[int, typer.Option(help="Prometheus port.")] = 9090,
     opensearch_port: Annotated[int, typer.Option(help="OpenSearch HTTP port.")] = 9200,
     kube_port: Annotated[int, typer.Option(help="kube-apiserver port.")] = 6443,
+    alertmanager_port: Annotated[int, typer.Option(help="Alertmanager port.")] = 9093,
     postgres_port: Annotated[int, typer.Option(help="PostgreSQL port.")] = 5432,
     with_: Annotated[
         list[str] | None,
@@ -49,7 +51,13 @@ def up(
         typer.echo(f"devstack already running ({root}):")
     else:
         stop_recorded(root / "state.json")
-        ports = StackPorts(prometheus_port, opensearch_port, kube_port, postgres_port)
+        ports = StackPorts(
+            prometheus=prometheus_port,
+            opensearch=opensearch_port,
+            kubernetes=kube_port,
+            alertmanager=alertmanager_port,
+            postgres=postgres_port,
+        )
         DevStack(root, ports, with_postgres="postgres" in extras).up()
         status = recorded_status(root / "state.json")
     for name, entry in status.items():

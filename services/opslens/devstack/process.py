@@ -17,8 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 __all__ = [
     "BackendStartError",
+    "LoopbackServer",
     "ManagedProcess",
     "cache_dir",
     "free_port",
@@ -242,3 +245,33 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(popen.pid, signal.SIGKILL)
         self._popen = None
+
+
+class LoopbackServer:
+    """A backend that is one :class:`ManagedProcess` serving HTTP on ``127.0.0.1:port``, ready
+    when ``ready_path`` answers 200 (Prometheus and Alertmanager: ``/-/ready``)."""
+
+    port: int
+    _process: ManagedProcess
+    ready_path = "/-/ready"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def process(self) -> ManagedProcess:
+        return self._process
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200
+
+    def alive(self) -> bool:
+        return self._process.alive()
+
+    def stop(self) -> None:
+        self._process.stop()

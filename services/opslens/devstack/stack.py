@@ -1,7 +1,8 @@
 """The three local backends together: build what is missing, start, record, stop.
 
-``opslens devstack up`` starts Prometheus, OpenSearch and kube-apiserver (with etcd), and with
-``--with postgres`` a PostgreSQL for the state several replicas share, under one
+``opslens devstack up`` starts Prometheus (with opslens' alert rules), Alertmanager (routing
+to opslens' receiver), OpenSearch and kube-apiserver (with etcd), and with ``--with postgres``
+a PostgreSQL for the state several replicas share, under one
 folder (``.devstack/`` by default), detached, and records their URLs and process ids in
 ``state.json`` and the settings the servers need in ``env`` (``OPSLENS_*=...`` lines), so that
 ``status`` and ``down`` work from another process. Tests use :class:`DevStack` in-process.
@@ -19,13 +20,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from opslens.alerts.files import rule_file_text
+from opslens.devstack.alertmanager import AlertmanagerBackend, Route
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port, progress
 from opslens.devstack.prometheus import PrometheusBackend
 
-BACKEND_NAMES = ("prometheus", "opensearch", "kubernetes")
+BACKEND_NAMES = ("prometheus", "alertmanager", "opensearch", "kubernetes")
 OPTIONAL_BACKENDS = ("postgres",)  # started only when asked for (``--with postgres``)
 
 
@@ -47,6 +50,7 @@ class StackPorts:
     prometheus: int = 9090
     opensearch: int = 9200
     kubernetes: int = 6443
+    alertmanager: int = 9093
     postgres: int = 5432
 
     @classmethod
@@ -55,6 +59,7 @@ class StackPorts:
             prometheus=free_port(),
             opensearch=free_port(),
             kubernetes=free_port(),
+            alertmanager=free_port(),
             postgres=free_port(),
         )
 
@@ -106,16 +111,31 @@ def _pids_of(backend: object) -> list[int]:
 
 
 class DevStack:
-    """Prometheus, OpenSearch and kube-apiserver under ``root``; PostgreSQL too when asked."""
+    """Prometheus, Alertmanager, OpenSearch and kube-apiserver under ``root``, PostgreSQL too
+    when asked; ``route`` is where Alertmanager sends alerts (default: the demo's reports
+    service)."""
 
     def __init__(
-        self, root: Path, ports: StackPorts | None = None, *, with_postgres: bool = False
+        self,
+        root: Path,
+        ports: StackPorts | None = None,
+        route: Route | None = None,
+        *,
+        with_postgres: bool = False,
     ) -> None:
         self.root = root
         self.ports = ports or StackPorts()
         self.state_path = root / "state.json"
         self.env_path = root / "env"
-        self.prometheus = PrometheusBackend(root / "prometheus", self.ports.prometheus)
+        self.alertmanager = AlertmanagerBackend(
+            root / "alertmanager", self.ports.alertmanager, route
+        )
+        self.prometheus = PrometheusBackend(
+            root / "prometheus",
+            self.ports.prometheus,
+            rules=rule_file_text(),
+            alertmanager=f"127.0.0.1:{self.ports.alertmanager}",
+        )
         self.opensearch = OpenSearchBackend(root / "opensearch", self.ports.opensearch)
         self.kubernetes = KubeApiBackend(root / "kubernetes", self.ports.kubernetes)
         self.postgres = (
@@ -126,6 +146,7 @@ class DevStack:
     def backends(self) -> dict[str, Backend]:
         backends: dict[str, Backend] = {
             "prometheus": self.prometheus,
+            "alertmanager": self.alertmanager,
             "opensearch": self.opensearch,
             "kubernetes": self.kubernetes,
         }
@@ -137,6 +158,7 @@ class DevStack:
         """The settings that point opslens servers at these backends."""
         env = {
             "OPSLENS_PROMETHEUS_URL": self.prometheus.url,
+            "OPSLENS_DEVSTACK_ALERTMANAGER_URL": self.alertmanager.url,
             "OPSLENS_OPENSEARCH_URL": self.opensearch.url,
             "OPSLENS_KUBE_KUBECONFIG": str(self.kubernetes.readonly_kubeconfig_path),
             "OPSLENS_DEVSTACK_ADMIN_KUBECONFIG": str(self.kubernetes.kubeconfig_path),

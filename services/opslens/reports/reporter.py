@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from opslens.reports.models import Report
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
@@ -54,12 +55,13 @@ class Reporter:
         request = RunRequest(window=schedule.window, end=slot, schedule=schedule.name)
         return await run_report(self.settings, self.clients, request, self.summarizer)
 
-    async def deliver(self, report: Report) -> bool:
-        """Send ``report`` to the webhook, if one is configured; failures are logged only."""
+    async def deliver(self, report: Report, message: dict[str, Any] | None = None) -> bool:
+        """Send ``report`` (as ``message`` when given) to the webhook, if one is configured;
+        failures are logged only."""
         if self.sender is None:
             return False
         try:
-            status = await self.sender.send(slack_message(report))
+            status = await self.sender.send(message or slack_message(report))
         except WebhookError as exc:
             log.warning("report_delivery_failed", report=report.id, error=str(exc))
             return False

@@ -61,12 +61,13 @@ class ReportSettings(BaseSettings):
     default_slo: float = Field(default=DEFAULT_SLO, gt=0, lt=1)
     language: Language = Field(default="en", description="Language of reports: en or ko.")
     store_path: str = Field(
-        default=".opslens/reports.sqlite", description="SQLite file holding reports and locks."
+        default=".opslens/reports.sqlite",
+        description="SQLite file holding reports, locks and alert investigations.",
     )
     store_url: str | None = Field(
         default=None,
-        description="postgresql://... to keep reports and schedule claims in Postgres (several "
-        "replicas); unset: the SQLite file at store_path.",
+        description="postgresql://... to keep reports, schedule claims and alert investigations in "
+        "Postgres (several replicas); unset: the SQLite file at store_path.",
     )
     claim_lease_s: float = Field(
         default=120.0,

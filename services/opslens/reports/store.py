@@ -146,7 +146,7 @@ class SqliteReportStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
 
@@ -154,7 +154,7 @@ class SqliteReportStore:
         """Nothing to close: each call opens and closes its own connection."""
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             yield db
@@ -162,9 +162,9 @@ class SqliteReportStore:
             db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that holds the file's write lock from its first statement."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -176,11 +176,11 @@ class SqliteReportStore:
     # ------------------------------------------------------------------ reports
 
     def save(self, report: Report) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             _insert(db, report)
 
     def get(self, report_id: str) -> Report | None:
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT body FROM reports WHERE id = ?", (report_id,)).fetchone()
         return Report.model_validate_json(row[0]) if row else None
 
@@ -189,7 +189,7 @@ class SqliteReportStore:
     ) -> tuple[list[ReportRow], int]:
         """Newest first; also the number of reports matching (for paging)."""
         where, args = ("WHERE schedule = ?", [schedule]) if schedule else ("", [])
-        with self._connect() as db:
+        with self.connect() as db:
             total = db.execute(f"SELECT count(*) FROM reports {where}", args).fetchone()[0]
             rows = db.execute(
                 "SELECT id, schedule, created_at, window_start, window_end, language, incidents,"
@@ -220,7 +220,7 @@ class SqliteReportStore:
     ) -> bool:
         """Take the run of ``schedule`` at ``slot``; False when another owner has (had) it."""
         key = (schedule, _slot_text(slot))
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT state, lease_until FROM runs WHERE schedule = ? AND slot = ?", key
             ).fetchone()
@@ -238,7 +238,7 @@ class SqliteReportStore:
     def renew(
         self, schedule: str, slot: datetime, owner: str, lease_s: float = DEFAULT_LEASE_S
     ) -> bool:
-        with self._transaction() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "UPDATE runs SET lease_until = ?, updated_at = ?"
                 " WHERE schedule = ? AND slot = ? AND owner = ? AND state = 'running'",
@@ -247,14 +247,14 @@ class SqliteReportStore:
             return cursor.rowcount == 1
 
     def complete(self, schedule: str, slot: datetime, owner: str, report: Report) -> bool:
-        with self._transaction() as db:
+        with self.transaction() as db:
             if not self._settle(db, schedule, slot, owner, "done", report.id, None):
                 return False
             _insert(db, report)
         return True
 
     def fail(self, schedule: str, slot: datetime, owner: str, error: str) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             self._settle(db, schedule, slot, owner, "failed", None, error[:500])
 
     @staticmethod
@@ -276,7 +276,7 @@ class SqliteReportStore:
 
     def last_slot(self, schedule: str) -> datetime | None:
         """The latest slot of ``schedule`` that ran or is running."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute(
                 "SELECT max(slot) FROM runs WHERE schedule = ? AND state != 'failed'",
                 (schedule,),
@@ -284,7 +284,7 @@ class SqliteReportStore:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def expired(self, schedule: str) -> list[datetime]:
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT slot FROM runs WHERE schedule = ? AND state = 'running'"
                 " AND lease_until <= ? ORDER BY slot",
@@ -294,7 +294,7 @@ class SqliteReportStore:
 
     def runs(self, schedule: str) -> list[tuple[datetime, str, str, str | None]]:
         """(slot, owner, state, report id) of every run of ``schedule``, oldest first."""
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT slot, owner, state, report_id FROM runs WHERE schedule = ? ORDER BY slot",
                 (schedule,),

@@ -65,6 +65,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (schedule, slot)
     );
     """,
+    # The alert investigations (opslens.alerts.store_postgres) beside the reports they made.
+    """
+    CREATE TABLE investigations (
+        id text PRIMARY KEY,
+        group_key text NOT NULL,
+        alertname text NOT NULL,
+        labels jsonb NOT NULL,
+        fingerprints jsonb NOT NULL,
+        state text NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        starts_at timestamptz NOT NULL,
+        received_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        report_id text,
+        root_cause text,
+        error text,
+        resolved_at timestamptz,
+        duration_s double precision
+    );
+    CREATE INDEX investigations_by_group ON investigations (group_key, received_at);
+    CREATE INDEX investigations_by_time ON investigations (received_at DESC);
+    """,
 )
 
 CLAIM = """
@@ -139,7 +160,7 @@ class PostgresReportStore:
         self._pool.close()
 
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A connection in a transaction (committed on success); errors reaching the
         database become :class:`StoreUnavailable`."""
         try:
@@ -151,11 +172,11 @@ class PostgresReportStore:
     # ------------------------------------------------------------------ reports
 
     def save(self, report: Report) -> None:
-        with self._connection() as conn:
+        with self.connection() as conn:
             _insert(conn, report)
 
     def get(self, report_id: str) -> Report | None:
-        with self._connection() as conn:
+        with self.connection() as conn:
             row = conn.execute("SELECT body FROM reports WHERE id = %s", (report_id,)).fetchone()
         return Report.model_validate(row[0]) if row else None
 
@@ -165,7 +186,7 @@ class PostgresReportStore:
         """Newest first; also the number of reports matching (for paging)."""
         where = "WHERE schedule = %(schedule)s" if schedule else ""
         args = {"schedule": schedule, "limit": limit, "offset": offset}
-        with self._connection() as conn:
+        with self.connection() as conn:
             total = conn.execute(f"SELECT count(*) FROM reports {where}", args).fetchone()
             rows = conn.execute(
                 "SELECT id, schedule, created_at, window_start, window_end, language, incidents,"
@@ -182,13 +203,13 @@ class PostgresReportStore:
     ) -> bool:
         """Take the run of ``schedule`` at ``slot``; False when another owner has (had) it."""
         args = {"schedule": schedule, "slot": slot, "owner": owner, "lease": lease_s}
-        with self._connection() as conn:
+        with self.connection() as conn:
             return conn.execute(CLAIM, args).fetchone() is not None
 
     def renew(
         self, schedule: str, slot: datetime, owner: str, lease_s: float = DEFAULT_LEASE_S
     ) -> bool:
-        with self._connection() as conn:
+        with self.connection() as conn:
             cursor = conn.execute(
                 "UPDATE runs SET lease_until = now() + make_interval(secs => %s),"
                 " updated_at = now()"
@@ -198,19 +219,19 @@ class PostgresReportStore:
             return cursor.rowcount == 1
 
     def complete(self, schedule: str, slot: datetime, owner: str, report: Report) -> bool:
-        with self._connection() as conn:
+        with self.connection() as conn:
             if not _settle(conn, schedule, slot, owner, "done", report.id, None):
                 return False
             _insert(conn, report)
         return True
 
     def fail(self, schedule: str, slot: datetime, owner: str, error: str) -> None:
-        with self._connection() as conn:
+        with self.connection() as conn:
             _settle(conn, schedule, slot, owner, "failed", None, error[:500])
 
     def last_slot(self, schedule: str) -> datetime | None:
         """The latest slot of ``schedule`` that ran or is running."""
-        with self._connection() as conn:
+        with self.connection() as conn:
             row = conn.execute(
                 "SELECT max(slot) FROM runs WHERE schedule = %s AND state != 'failed'",
                 (schedule,),
@@ -218,7 +239,7 @@ class PostgresReportStore:
         return row[0] if row else None
 
     def expired(self, schedule: str) -> list[datetime]:
-        with self._connection() as conn:
+        with self.connection() as conn:
             rows = conn.execute(
                 "SELECT slot FROM runs WHERE schedule = %s AND state = 'running'"
                 " AND lease_until <= now() ORDER BY slot",
@@ -228,7 +249,7 @@ class PostgresReportStore:
 
     def runs(self, schedule: str) -> list[tuple[datetime, str, str, str | None]]:
         """(slot, owner, state, report id) of every run of ``schedule``, oldest first."""
-        with self._connection() as conn:
+        with self.connection() as conn:
             rows = conn.execute(
                 "SELECT slot, owner, state, report_id FROM runs WHERE schedule = %s ORDER BY slot",
                 (schedule,),
