@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from opslens.alerts.settings import AlertSettings
+from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
 from opslens_mcp.core.settings import ServerSettings
 from tests.alerts.receiver import (
@@ -252,3 +253,38 @@ async def test_two_replicas_over_one_postgres_investigate_each_group_once(
             assert listed["total"] == 10
             assert all(len(i["fingerprints"]) == 5 for i in listed["investigations"])
         assert not (tmp_path / "unused.sqlite").exists()
+
+
+def test_postgres_down_is_a_503_to_retry_and_the_workers_survive_it(
+    tmp_path: Path, postgres_backend: PostgresBackend, postgres_url: str
+) -> None:
+    """While the store is down Alertmanager gets 503 with Retry-After (it retries); an
+    investigation whose store call failed does not take its worker with it."""
+    with silent_backend() as hung:
+        settings = settings_towards(tmp_path / "unused.sqlite", hung, 3).model_copy(
+            update={"store_url": postgres_url}
+        )
+        with running_receiver(settings, AlertSettings(workers=1)) as receiver:
+            now = datetime.now(UTC)
+            first = receiver.post(group_alerts("OpslensPodRestarting", "svc-0", 1, now)).json()
+            assert receiver.wait(first["investigation_id"], ("running",))["state"] == "running"
+            postgres_backend.stop()  # the investigation cannot record its end
+            try:
+                time.sleep(8)  # the hung backend's timeouts end the investigation meanwhile
+                answer = receiver.post(group_alerts("OpslensPodRestarting", "svc-1", 1, now))
+                listing = httpx.get(
+                    f"{receiver.url}/v1/alerts",
+                    headers={"authorization": f"Bearer {TOKEN}"},
+                    timeout=30,
+                )
+            finally:
+                postgres_backend.start()
+
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
+            assert "reports store is unreachable" in answer.json()["detail"]
+            assert postgres_backend.password not in answer.text
+            assert listing.status_code == 503
+            again = receiver.post(group_alerts("OpslensPodRestarting", "svc-1", 1, now))
+            assert again.status_code == 202, again.text
+            done = receiver.wait(again.json()["investigation_id"], ("done", "failed"))
+            assert done["state"] in ("done", "failed") and done["finished_at"] is not None

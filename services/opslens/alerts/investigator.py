@@ -18,6 +18,7 @@ from typing import Any, Literal
 from opslens.alerts.payload import AlertScope, WebhookPayload, alert_scope
 from opslens.alerts.settings import AlertSettings
 from opslens.alerts.store import Investigation, open_investigations
+from opslens.pgstate import StoreUnavailable
 from opslens.reports.models import Report
 from opslens.reports.pipeline import RunRequest
 from opslens.reports.reporter import Reporter
@@ -129,6 +130,8 @@ class AlertInvestigator:
             item = await self.queue.get()
             try:
                 await self.investigate(item)
+            except StoreUnavailable as exc:  # the worker lives on; the next item may succeed
+                log.warning("alert_store_unavailable", investigation=item.id, error=exc.message)
             finally:
                 self.queue.task_done()
 

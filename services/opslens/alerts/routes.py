@@ -19,14 +19,22 @@ from pydantic import BaseModel, Field, ValidationError
 from opslens.alerts.investigator import AlertInvestigator, QueueFull
 from opslens.alerts.payload import WebhookPayload
 from opslens.alerts.store import Investigation, InvestigationList
+from opslens.pgstate import StoreUnavailable
 from opslens_mcp.core.safejson import SafeJSONResponse
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not JSON text in UTF-8."},
     413: {"description": "The body is over the size limit."},
     422: {"description": "Not an Alertmanager webhook payload (version 4)."},
-    503: {"description": "The investigation queue is full; Alertmanager retries."},
+    503: {
+        "description": "The investigation queue is full or the store is unavailable; "
+        "Alertmanager retries."
+    },
 }
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The store (Postgres) is unavailable; try again later."}
+}
+RETRY_AFTER_S = 30
 
 
 class Accepted(BaseModel):
@@ -36,6 +44,12 @@ class Accepted(BaseModel):
 
 
 def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        message = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
+        return JSONResponse({"detail": message}, 503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    app.add_exception_handler(StoreUnavailable, store_unavailable)
+
     @app.post(
         "/v1/alerts",
         status_code=202,
@@ -65,7 +79,9 @@ def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
         try:
             decision = await investigator.accept(payload)
         except QueueFull as exc:
-            return JSONResponse({"detail": str(exc)}, 503, headers={"Retry-After": "30"})
+            return JSONResponse(
+                {"detail": str(exc)}, 503, headers={"Retry-After": str(RETRY_AFTER_S)}
+            )
         investigation = decision.investigation
         return Accepted(
             status=decision.outcome,
@@ -73,7 +89,12 @@ def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
             closed=[item.id for item in decision.closed],
         )
 
-    @app.get("/v1/alerts", response_model=InvestigationList, summary="Alert investigations")
+    @app.get(
+        "/v1/alerts",
+        response_model=InvestigationList,
+        summary="Alert investigations",
+        responses=UNAVAILABLE,
+    )
     async def investigations(
         limit: Annotated[int, Query(ge=1, le=500, description="Newest first.")] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -85,7 +106,7 @@ def add_alert_routes(app: FastAPI, investigator: AlertInvestigator) -> None:
         "/v1/alerts/{investigation_id}",
         response_model=Investigation,
         summary="One alert investigation",
-        responses={404: {"description": "No investigation has this id."}},
+        responses={404: {"description": "No investigation has this id."}, **UNAVAILABLE},
     )
     async def investigation(investigation_id: str) -> Investigation:
         found = await asyncio.to_thread(investigator.store.get, investigation_id)
