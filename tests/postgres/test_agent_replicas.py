@@ -1,6 +1,7 @@
 """Two agent processes over one Postgres share conversations: a follow-up asked of the second
 inherits the plan of the question asked of the first. A Postgres restart costs the questions
-asked while it is down (a clear 503) and nothing after: no opslens restart."""
+asked while it is down, or running when it stops (a clear error), and nothing after: no
+opslens restart."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.postgres.replicas import replica
 
 FIRST = "show the error logs from order-service in the last 3 hours"
 FOLLOW_UP = "그 서비스의 메모리는?"
+SLOW = "is anything wrong right now?"  # the anomaly check: tens of tool calls
 
 
 def agent_env(servers: DemoServers, checkpoint_url: str) -> dict[str, str]:
@@ -108,3 +110,40 @@ async def test_a_schema_newer_than_this_opslens_is_refused(postgres_url: str) ->
     with pytest.raises(StoreSchemaError, match="version 999, newer than this opslens"):
         async with open_checkpointer(postgres_url):
             pass
+
+
+def stream_stopping_postgres(
+    url: str, session_id: str, now: GroundTruth, postgres: PostgresBackend
+) -> list[tuple[str, str]]:
+    """Ask over SSE; stop Postgres once the first step is done; restart it at the end."""
+    payload = {"question": SLOW, "session_id": session_id, "now": now.now.isoformat()}
+    events: list[tuple[str, str]] = []
+    try:
+        with httpx.stream("POST", f"{url}/v1/ask/stream", json=payload, timeout=120) as response:
+            kind = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.append((kind, line.removeprefix("data: ")))
+                    if kind == "step" and '"done"' in line and postgres.alive():
+                        postgres.stop()
+    finally:
+        postgres.start()
+    return events
+
+
+def test_postgres_stopping_mid_question_fails_that_question_clearly(
+    two_agents: tuple[str, str], seeded_demo: GroundTruth, postgres_backend: PostgresBackend
+) -> None:
+    a, _ = two_agents
+    for attempt in range(3):  # a question may finish before the stop takes effect: ask again
+        events = stream_stopping_postgres(a, f"mid-{attempt}", seeded_demo, postgres_backend)
+        if events[-1][0] != "result":
+            break
+    assert any(kind == "step" and '"done"' in data for kind, data in events), events
+    kind, data = events[-1]
+    assert kind == "error", events[-3:]
+    assert "conversation store" in data and postgres_backend.password not in data
+    again = ask(a, SLOW, "after-mid", seeded_demo)  # the next question works, no restart
+    assert again["answer"]
