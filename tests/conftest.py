@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +116,17 @@ class DemoServers:
     kubernetes: str
 
 
-@pytest.fixture(scope="session")
-def demo_servers(demo_stack: DevStack, seeded_demo: GroundTruth) -> Iterator[DemoServers]:
-    """The three MCP servers over the seeded demo (Kubernetes as the read-only user)."""
+@contextmanager
+def servers_over(stack: DevStack, **opensearch_settings: object) -> Iterator[DemoServers]:
+    """The three MCP servers over ``stack``'s backends (Kubernetes as the read-only user);
+    ``opensearch_settings`` override the OpenSearch server's (e.g. ``cache_ttl_s=0``)."""
     settings = ServerSettings()
-    opensearch = create_service_opensearch(OpenSearchSettings(url=demo_stack.opensearch.url))
-    prometheus = create_service_prometheus(PrometheusSettings(url=demo_stack.prometheus.url))
+    opensearch = create_service_opensearch(
+        OpenSearchSettings.model_validate({"url": stack.opensearch.url, **opensearch_settings})
+    )
+    prometheus = create_service_prometheus(PrometheusSettings(url=stack.prometheus.url))
     kubernetes = create_service_kubernetes(
-        KubernetesSettings(kubeconfig=str(demo_stack.kubernetes.readonly_kubeconfig_path))
+        KubernetesSettings(kubeconfig=str(stack.kubernetes.readonly_kubeconfig_path))
     )
     with (
         serve(create_app(opensearch, settings)) as opensearch_url,
@@ -130,6 +134,13 @@ def demo_servers(demo_stack: DevStack, seeded_demo: GroundTruth) -> Iterator[Dem
         serve(create_app(kubernetes, settings)) as kubernetes_url,
     ):
         yield DemoServers(opensearch_url, prometheus_url, kubernetes_url)
+
+
+@pytest.fixture(scope="session")
+def demo_servers(demo_stack: DevStack, seeded_demo: GroundTruth) -> Iterator[DemoServers]:
+    """The three MCP servers over the seeded demo."""
+    with servers_over(demo_stack) as servers:
+        yield servers
 
 
 def demo_agent_settings(servers: DemoServers, **overrides: object) -> AgentSettings:

@@ -213,3 +213,57 @@ def test_an_endpoint_s_latency_is_measured_on_its_spans(ask: Ask) -> None:
     [stats] = [query for query in body["queries"] if query["tool"] == "latency_stats"]
     assert stats["params"]["operation"] == ["POST /api/checkout"]
     assert "POST /api/checkout of frontend, measured on its spans" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many 5xx responses did payment-service return in the last hour?",
+        "payment-service 5xx 응답 몇 건이었어? 지난 1시간",
+    ],
+)
+def test_a_status_is_counted_from_the_mesh_metrics(
+    ask: Ask, seeded_demo: GroundTruth, question: str
+) -> None:
+    """Log lines carry no status, the mesh's request metrics do: the count comes from them."""
+    body = ask(question)
+    plan = body["plan"]
+    assert plan["status"] == "5xx" and plan["services"] == ["payment-service"]
+    start, end = _window(plan)
+    errors = seeded_demo.errors("payment-service", start, end)
+    share = errors / seeded_demo.requests("payment-service", start, end)
+    assert errors > 0, "the demo's outage fails payment-service within the hour"
+    said = re.search(r"(\d+)(?: request| ?건).*?\((?:전체 요청의 )?([\d.]+)%", body["answer"])
+    assert said, body["answer"]
+    assert int(said[1]) == pytest.approx(errors, rel=0.1)
+    assert float(said[2]) / 100 == pytest.approx(share, abs=0.02)
+    [status_query] = [q for q in body["queries"] if q["params"].get("status") == "5xx"]
+    assert 'response_code=~"5.."' in status_query["native"]
+
+
+def test_a_status_rate_is_a_metric_of_that_status(ask: Ask, seeded_demo: GroundTruth) -> None:
+    body = ask("payment-service 5xx 에러율 지난 1시간 보여줘")
+    plan = body["plan"]
+    assert (plan["intent"], plan["metric"], plan["status"]) == ("metrics", "error_rate", "5xx")
+    series = body["evidence"]["metrics"]["series"]
+    assert series and all('response_code=~"5.."' in record["promql"] for record in series)
+    assert "5xx로 응답한 요청만" in body["answer"]
+    assert "거를 수 없어" not in body["answer"]  # filtered, so never "not filtered"
+
+
+@pytest.mark.parametrize(
+    ("question", "top"),
+    [("top 3 services by p95 latency over the last hour", 3), ("에러율 상위 2개 서비스", 2)],
+)
+def test_a_ranking_of_the_first_n_names_only_them(
+    ask: Ask, seeded_demo: GroundTruth, question: str, top: int
+) -> None:
+    body = ask(question)
+    assert body["plan"]["group_by"] == "service" and body["plan"]["top"] == top
+    fleet = body["evidence"]["metrics"]["fleet"]
+    ranked = [row["service"] for row in fleet["services"]]
+    assert fleet["top"] == top and len(ranked) > top
+    values = [row["value"] for row in fleet["services"] if row["value"] is not None]
+    assert values == sorted(values, reverse=True)
+    named = [service for service in ranked if service in body["answer"]]
+    assert named == ranked[:top], body["answer"]

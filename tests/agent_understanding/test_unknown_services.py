@@ -69,3 +69,30 @@ def test_ordinary_words_before_service_are_not_names(catalogs: dict[str, Catalog
         "is every service healthy?",
     ):
         assert planner.plan(question, NOW).unknown_services == [], question
+
+
+@pytest.mark.parametrize(
+    ("question", "mention", "language"),
+    [
+        ("order-service의 에러 로그와 관련된 트레이스를 찾아서 분석해줘", "order-service", "ko"),
+        ("show error logs for shipping-service", "shipping-service", "en"),
+        ("cart 서비스 에러 로그 보여줘", "cart-service", "ko"),
+        ("billing service CPU", "billing-service", "en"),
+    ],
+)
+def test_with_a_list_not_read_whole_names_are_taken_as_written(
+    catalogs: dict[str, Catalog], question: str, mention: str, language: str
+) -> None:
+    """A backend down must not turn a service into an unknown one: with an incomplete list
+    (``complete=False``), a name it lacks is looked up as the user wrote it, and a note says so.
+    """
+    demo = catalogs["demo"]
+    for services in ([], [s for s in demo.services if s not in mention]):
+        plan = OfflinePlanner(services, [], "UTC", complete=False).plan(question, NOW)
+        assert plan.services == [mention] and plan.unknown_services == []
+        assert plan.language == language
+        unchecked = "service list could not be read" if language == "en" else "목록을 읽지 못해"
+        assert any(unchecked in note and mention in note for note in plan.notes), plan.notes
+    # Names the list holds are still matched (and corrected) as usual.
+    plan = OfflinePlanner(demo.services, [], "UTC", complete=False).plan("ordr-service logs", NOW)
+    assert plan.services == ["order-service"] and plan.unknown_services == []

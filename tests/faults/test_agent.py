@@ -38,7 +38,9 @@ from tests.faults.faults import TIMER_SLACK_S, paused, readyz
 pytestmark = pytest.mark.integration
 QUESTION = "order-service의 에러 로그와 관련된 트레이스를 찾아서 분석해줘"
 TOOL_TIMEOUT_S = 4.0  # the agent's budget per tool call
-QUESTION_BUDGET_S = 6.0  # the budget of all of one question's calls, where a test sets one
+# The budget of all of one question's calls, where a test sets one: three tool timeouts, and
+# room for the healthy anomaly question (41 calls) on a busy two-core machine.
+QUESTION_BUDGET_S = 12.0
 SERVER_TIMEOUT_S = 30.0  # the Prometheus server's own backend timeout
 STATUS_PROBE_S = 3.0  # the agent's /v1/status probe of each server
 # The agent's answer does more than wait (planning, OpenSearch, correlation) on a shared
@@ -163,7 +165,8 @@ def test_a_question_with_many_rounds_ends_within_its_budget(
     budgeted_agent_url: str, prometheus: PrometheusBackend, seeded_demo: GroundTruth
 ) -> None:
     # The anomaly check reads Prometheus in several rounds: without a budget, each round
-    # would wait one tool timeout for the paused backend.
+    # would wait one tool timeout for the paused backend. The first round waits; the later
+    # ones are not sent to a server that already let the question down.
     fault = seeded_demo.fault("dependency_down")
     question = "지금 이상 징후 있어?"
     with paused(prometheus.process.signal):
@@ -171,17 +174,20 @@ def test_a_question_with_many_rounds_ends_within_its_budget(
 
     assert elapsed_s < QUESTION_BUDGET_S + MARGIN_S
     failed = [q for q in body["queries"] if not q["ok"]]
-    budget_words = f"the question's {QUESTION_BUDGET_S:g}s"
-    assert any(budget_words in q["error"] for q in failed), [q["error"] for q in failed]
-    for query in failed:
-        assert query["ms"] < (QUESTION_BUDGET_S + 2) * 1000
-        assert (
-            f"did not answer in {TOOL_TIMEOUT_S:g}s" in query["error"]
-            or budget_words in query["error"]
-        ), query["error"]
+    waited = [q for q in failed if f"did not answer in {TOOL_TIMEOUT_S:g}s" in q["error"]]
+    not_sent = [q for q in failed if "prometheus did not answer an earlier call" in q["error"]]
+    # Calls to the others that were still running when the budget ran out are cut short.
+    cut = [q for q in failed if f"the question's {QUESTION_BUDGET_S:g}s" in q["error"]]
+    assert waited and not_sent and len(waited) + len(not_sent) + len(cut) == len(failed), sorted(
+        {q["error"] for q in failed}
+    )
+    assert {q["backend"] for q in [*waited, *not_sent]} == {"prometheus"}
+    assert all(q["ms"] < (TOOL_TIMEOUT_S + 2) * 1000 for q in waited)
+    assert all(q["ms"] < 100 for q in not_sent)
     assert body["missing"] and "조회 실패" in body["answer"]
 
     # Resumed, the same question gets every query answered within the same budget.
     resumed, _ = ask(budgeted_agent_url, seeded_demo, question, now=fault.end)
-    assert all(q["ok"] for q in resumed["queries"]) and resumed["missing"] == []
+    failed_after = [(q["tool"], q["ms"], q["error"]) for q in resumed["queries"] if not q["ok"]]
+    assert failed_after == [] and resumed["missing"] == []
     assert resumed["incidents"][0]["root_cause"] == fault.root_cause_service

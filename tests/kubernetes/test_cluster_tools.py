@@ -171,3 +171,17 @@ def test_workload_for_service_refuses_names_that_would_bend_the_selector(
     with pytest.raises(RpcError) as raised:
         rpc("workload_for_service", **params)
     assert raised.value.code == -32602
+
+
+def test_list_services_names_each_service_and_its_selector(rpc: Rpc, faulty: Shop) -> None:
+    result = rpc("list_services", namespace=faulty.namespace)
+    got = {s["name"]: s for s in result["services"]}
+    assert set(got) == set(faulty.services) and result["matched"] == len(faulty.services)
+    for name, service in got.items():
+        assert service["namespace"] == faulty.namespace
+        assert service["selector"] == {"app": name} and service["ports"] == ["80/TCP->8080"]
+    assert [q["path"] for q in result["queries"]] == [
+        f"/api/v1/namespaces/{faulty.namespace}/services"
+    ]
+    one = rpc("list_services", namespace=faulty.namespace, limit=1)
+    assert len(one["services"]) == 1 and one["truncated"]

@@ -15,7 +15,7 @@ from tests.prometheus.generate import (
     OTHER_NAMESPACE,
     SERVICES,
 )
-from tests.prometheus.rpc import call
+from tests.prometheus.rpc import call, call_error
 from tests.prometheus.truth import bucket_quantile, histogram_buckets, red_truth, summed_increase
 
 pytestmark = pytest.mark.integration
@@ -78,6 +78,47 @@ def test_the_error_burst_is_visible_and_exact(server_url: str, promtest: Promtes
         red_truth(history, ERROR_FAULT.service, NAMESPACE, fault_end - 2 * span, fault_end - span),
     )
     assert burst["error_ratio"] > 10 * calm["error_ratio"]
+
+
+@pytest.mark.parametrize(("status", "codes"), [("503", {"503"}), ("4xx", {"404"})])
+def test_a_status_is_counted_from_the_status_label(
+    server_url: str, promtest: Promtest, status: str, codes: set[str]
+) -> None:
+    end = promtest.end
+    window_s = 3600
+    result = call(
+        server_url,
+        "red_summary",
+        {"namespace": NAMESPACE, "window": "1h", "at": iso(end), "status": status},
+    )
+
+    assert result["status"] == status
+    assert 'response_code=~"' in result["queries"]["status_ratio"]
+    match = {"destination_service_namespace": NAMESPACE, "reporter": "destination"}
+    for (_, service), row in rows_by_service(result).items():
+        by_code = {
+            code: summed_increase(
+                promtest.history,
+                "istio_requests_total",
+                end - window_s,
+                end,
+                destination_service_name=service,
+                response_code=code,
+                **match,
+            )
+            for code in ("200", "404", "503")
+        }
+        answered = sum(by_code[code] for code in codes)
+        assert row["status_rate_per_s"] == pytest.approx(answered / window_s, rel=1e-9)
+        assert row["status_ratio"] == pytest.approx(answered / sum(by_code.values()), rel=1e-9)
+
+
+@pytest.mark.parametrize("status", ["5x", "600", "5xx) or vector(1", "50", "2xX"])
+def test_a_status_that_is_no_http_status_is_refused(server_url: str, status: str) -> None:
+    error = call_error(server_url, "red_summary", {"status": status})
+    assert error["code"] == -32602, error
+    [problem] = error["data"]
+    assert problem["loc"] == ["status"], problem
 
 
 def test_the_latency_fault_is_visible_and_exact(server_url: str, promtest: Promtest) -> None:

@@ -35,3 +35,15 @@ def test_comparison_shows_both_windows(demo_ui: AppTest) -> None:
     [table] = [frame.value for frame in demo_ui.dataframe if "baseline" in frame.value.columns]
     assert list(table["service"]) == [item.service for item in metrics.comparisons]
     assert "change %" in table.columns and "matters" in table.columns
+
+
+def test_a_top_n_question_draws_only_the_first_n(demo_ui: AppTest) -> None:
+    response = answered(ask(demo_ui, "p95 응답 시간 상위 2개 서비스"))
+    metrics = response.evidence.metrics
+    assert metrics is not None and metrics.fleet is not None and metrics.fleet.top == 2
+    first_two = [row.service for row in metrics.fleet.services[:2]]
+    assert len(metrics.fleet.services) > 2, "the demo has more services than asked for"
+    [bars] = [chart for chart in charts(demo_ui) if "bar" in chart.marks]
+    assert list(bars.tables[-1]["service"]) == first_two
+    [table] = [frame.value for frame in demo_ui.dataframe if "rank" in frame.value.columns]
+    assert list(table["service"]) == first_two

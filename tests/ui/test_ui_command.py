@@ -55,3 +55,20 @@ def test_the_ui_command_serves_the_installed_app(
         assert_no_exception(page)
         body = page.inner_text("body")
     assert "not reachable" in body and closed_agent_url in body
+
+
+def test_the_installed_package_carries_the_shipped_scenarios(
+    installed: Path, tmp_path: Path
+) -> None:
+    """``opslens demo`` seeds a shipped scenario: an installed package finds it in itself."""
+    code = "from opslens.scenarios.seed import scenario_path; print(scenario_path())"
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(installed)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(found).is_relative_to(installed)
+    assert Path(found).read_text() == (REPO_ROOT / "scenarios" / Path(found).name).read_text()

@@ -168,7 +168,13 @@ class Fleet(WireModel):
     order: str = "desc"
     threshold: str | None = None
     services: list[ServiceMeasure] = Field(default_factory=list)
+    top: int | None = None
     promql: str = ""
+
+    @property
+    def shown(self) -> list[ServiceMeasure]:
+        """The ranking as asked: its first ``top`` services when the question named a number."""
+        return self.services[: self.top] if self.top else self.services
 
 
 class WindowComparison(WireModel):

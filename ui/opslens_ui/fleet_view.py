@@ -43,7 +43,7 @@ def fleet_frame(fleet: Fleet) -> pd.DataFrame:
             "value": shown_value(row.value, fleet.unit),
             "passes": row.passes,
         }
-        for number, row in enumerate(fleet.services, start=1)
+        for number, row in enumerate(fleet.shown, start=1)
     ]
     return pd.DataFrame(rows, columns=FLEET_COLUMNS)
 
@@ -51,7 +51,7 @@ def fleet_frame(fleet: Fleet) -> pd.DataFrame:
 def fleet_chart(fleet: Fleet, language: Language) -> alt.Chart:
     """Horizontal bars per service in rank order; those past the threshold in red."""
     title = f"{fleet.measure} ({shown_unit(fleet.unit)})"
-    order = [row.service for row in fleet.services]
+    order = [row.service for row in fleet.shown]
     return (
         alt.Chart(fleet_frame(fleet))
         .mark_bar()

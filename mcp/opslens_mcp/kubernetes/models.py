@@ -136,6 +136,20 @@ class DeploymentSummary(BaseModel):
     created_at: dt.datetime | None = None
 
 
+class ServiceSummary(BaseModel):
+    namespace: str
+    name: str
+    type: str = Field(description="ClusterIP, NodePort, LoadBalancer or ExternalName.")
+    cluster_ip: str | None = None
+    selector: dict[str, str] = Field(
+        default_factory=dict, description="Labels of the pods it sends traffic to."
+    )
+    ports: list[str] = Field(
+        default_factory=list, description="port/protocol -> target port, e.g. 80/TCP->8080."
+    )
+    created_at: dt.datetime | None = None
+
+
 class Taint(BaseModel):
     key: str
     value: str | None = None

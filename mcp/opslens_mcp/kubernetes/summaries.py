@@ -17,6 +17,7 @@ from opslens_mcp.kubernetes.models import (
     NodeSummary,
     ObjectRef,
     PodSummary,
+    ServiceSummary,
     Taint,
 )
 from opslens_mcp.kubernetes.pod_status import (
@@ -228,5 +229,23 @@ def node_summary(node: Json) -> NodeSummary:
             (a.get("address") for a in addresses if a.get("type") == "InternalIP"), None
         ),
         kubelet_version=(st.get("nodeInfo") or {}).get("kubeletVersion"),
+        created_at=parse_timestamp(meta.get("creationTimestamp")),
+    )
+
+
+def service_summary(service: Json) -> ServiceSummary:
+    meta, service_spec = metadata(service), spec(service)
+    ports = [
+        f"{p.get('port')}/{p.get('protocol') or 'TCP'}->{p.get('targetPort', p.get('port'))}"
+        for p in service_spec.get("ports") or []
+        if isinstance(p, dict)
+    ]
+    return ServiceSummary(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        type=str(service_spec.get("type") or "ClusterIP"),
+        cluster_ip=service_spec.get("clusterIP") or None,
+        selector=_strings(service_spec.get("selector")),
+        ports=ports,
         created_at=parse_timestamp(meta.get("creationTimestamp")),
     )

@@ -6,6 +6,7 @@ before anything reaches Prometheus.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -48,6 +49,26 @@ LabelName = Annotated[str, Field(max_length=200), AfterValidator(check_label_nam
 LabelValue = Annotated[str, Field(max_length=1024)]
 LabelFilters = Annotated[dict[LabelName, LabelValue], Field(max_length=20)]
 Name = Annotated[str, Field(min_length=1, max_length=253)]
+HTTP_STATUS = re.compile(r"[1-5]([0-9]{2}|xx)")
+
+
+def check_http_status(value: str) -> str:
+    """``value`` if it is an HTTP status (``503``) or class (``5xx``)."""
+    if not HTTP_STATUS.fullmatch(value):
+        raise ValueError(f"{value!r} is not an HTTP status (503) or class (5xx)")
+    return value
+
+
+HttpStatus = Annotated[
+    str,
+    Field(
+        max_length=3,
+        description="An HTTP status (503) or class (5xx).",
+        examples=["503", "5xx"],
+        json_schema_extra={"pattern": HTTP_STATUS.pattern},
+    ),
+    AfterValidator(check_http_status),
+]
 
 
 class StrictParams(BaseModel):

@@ -105,15 +105,43 @@ def request_rate(
     return sum_rate(series, window, profile.group_labels, offset)
 
 
+def status_regex(status: str) -> str:
+    """The status label's regex of an HTTP status (``503``) or class (``5xx`` -> ``5..``)."""
+    return status.lower().replace("x", ".")
+
+
+def status_rate(
+    profile: RequestProfile,
+    matchers: list[Matcher],
+    window: str,
+    regex: str,
+    offset: str | None = None,
+) -> str:
+    """Requests per second answered with a status matching ``regex``, by service."""
+    answered = [*matchers, Matcher(profile.status_label, regex, "=~")]
+    series = selector(profile.requests_metric, answered)
+    return sum_rate(series, window, profile.group_labels, offset)
+
+
+def status_ratio(
+    profile: RequestProfile,
+    matchers: list[Matcher],
+    window: str,
+    regex: str,
+    offset: str | None = None,
+) -> str:
+    """Share of requests answered with a status matching ``regex``; 0 (not missing) for a
+    service that never answered so."""
+    answered = status_rate(profile, matchers, window, regex, offset)
+    total = request_rate(profile, matchers, window, offset)
+    return f"({answered} or {total} * 0) / {total}"
+
+
 def error_ratio(
     profile: RequestProfile, matchers: list[Matcher], window: str, offset: str | None = None
 ) -> str:
     """Share of requests with an error status, 0 (not missing) for services without errors."""
-    errors = [*matchers, Matcher(profile.status_label, profile.error_status_regex, "=~")]
-    series = selector(profile.requests_metric, errors)
-    failing = sum_rate(series, window, profile.group_labels, offset)
-    total = request_rate(profile, matchers, window, offset)
-    return f"({failing} or {total} * 0) / {total}"
+    return status_ratio(profile, matchers, window, profile.error_status_regex, offset)
 
 
 def latency_quantile(

@@ -14,6 +14,7 @@ from opslens_mcp.prometheus.client import PrometheusClient
 from opslens_mcp.prometheus.params import (
     AT_DESCRIPTION,
     Duration,
+    HttpStatus,
     Name,
     StrictParams,
     TimeText,
@@ -39,6 +40,11 @@ class RedParams(StrictParams):
         "is happening now; use the question's period (1h, 3h) for 'over the last hour'.",
     )
     at: TimeText | None = Field(default=None, description=AT_DESCRIPTION)
+    status: HttpStatus | None = Field(
+        default=None,
+        description="Also measure the requests answered with this HTTP status (503) or class "
+        "(5xx): status_rate_per_s and status_ratio.",
+    )
     profile: ProfileName | None = Field(
         default=None,
         description="Metric conventions: istio (mesh metrics, the platform default) or otel "
@@ -63,6 +69,12 @@ class ServiceRed(BaseModel):
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None
+    status_rate_per_s: float | None = Field(
+        default=None, description="Requests per second answered with the status asked about."
+    )
+    status_ratio: float | None = Field(
+        default=None, description="0..1 share of requests answered with the status asked about."
+    )
 
 
 class RedSummary(BaseModel):
@@ -70,6 +82,7 @@ class RedSummary(BaseModel):
     window: str
     start: datetime
     time: datetime = Field(description="End of the window; every query ran at this time.")
+    status: str | None = Field(default=None, description="The status measured, if asked.")
     queries: dict[str, str] = Field(description="The PromQL of each measure, exactly as run.")
     services: list[ServiceRed]
     total_services: int
@@ -78,9 +91,13 @@ class RedSummary(BaseModel):
 
 
 def red_queries(
-    profile: RequestProfile, service: str | None, namespace: str | None, window: str
+    profile: RequestProfile,
+    service: str | None,
+    namespace: str | None,
+    window: str,
+    status: str | None = None,
 ) -> dict[str, str]:
-    """The PromQL of every RED measure, by result field name."""
+    """The PromQL of every RED measure, by result field name (and of the status asked about)."""
     matchers = promql.request_matchers(profile, service, namespace)
     queries = {
         "request_rate_per_s": promql.request_rate(profile, matchers, window),
@@ -88,6 +105,10 @@ def red_queries(
     }
     for field, quantile in QUANTILES.items():
         queries[field] = promql.latency_quantile(profile, matchers, window, quantile)
+    if status is not None:
+        regex = promql.status_regex(status)
+        queries["status_rate_per_s"] = promql.status_rate(profile, matchers, window, regex)
+        queries["status_ratio"] = promql.status_ratio(profile, matchers, window, regex)
     return queries
 
 
@@ -110,6 +131,8 @@ def _service_rows(profile: RequestProfile, answers: dict[str, dict[str, Any]]) -
             p50_ms=values.get("p50_ms"),
             p95_ms=values.get("p95_ms"),
             p99_ms=values.get("p99_ms"),
+            status_rate_per_s=values.get("status_rate_per_s"),
+            status_ratio=values.get("status_ratio"),
         )
         for (service, namespace), values in groups.items()
     ]
@@ -124,14 +147,16 @@ def register_red_tools(
     @registry.tool(
         description="RED metrics per service over a window: requests per second, error ratio "
         "(5xx share) and p50/p95/p99 latency in milliseconds, from the mesh's request metrics "
-        "(Istio by default). Answers 'how busy, how failing, how slow'. Returns the PromQL of "
-        "each measure."
+        "(Istio by default); with `status`, also how many requests were answered with it. "
+        "Answers 'how busy, how failing, how slow'. Returns the PromQL of each measure."
     )
     async def red_summary(params: RedParams) -> RedSummary:
         at = pinned_at(params.at)
         name = params.profile or settings.default_profile
         profile = settings.request_profile(name)
-        queries = red_queries(profile, params.service, params.namespace, params.window)
+        queries = red_queries(
+            profile, params.service, params.namespace, params.window, params.status
+        )
         answers, series = await asyncio.gather(
             client.query_many(queries, at.timestamp()),
             _series(client, profile, params, at),
@@ -142,6 +167,7 @@ def register_red_tools(
             window=params.window,
             start=window_start(at, params.window),
             time=at,
+            status=params.status,
             queries=queries,
             services=rows[: params.limit],
             total_services=len(rows),
@@ -157,7 +183,9 @@ async def _series(
         return None
     return await window_series(
         client,
-        lambda rate_window: red_queries(profile, params.service, params.namespace, rate_window),
+        lambda rate_window: red_queries(
+            profile, params.service, params.namespace, rate_window, params.status
+        ),
         at=at,
         window=params.window,
         points=params.points,

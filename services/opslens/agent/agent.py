@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
+from opslens.agent.answer import phrase, word
 from opslens.agent.graph import BUDGET_KEY
 from opslens.agent.response import AskRequest, AskResponse, Timings
 from opslens.agent.toolbox import Budget
@@ -63,22 +64,28 @@ class Agent:
         state, config = self._input(request)
         started = time.perf_counter()
         yield "step", {"step": "understand", "status": "started", "detail": request.question}
+        language = "en"
         async for update in self.graph.astream(state, config, stream_mode="updates"):
             for node, values in update.items():
-                yield "step", {"step": node, "status": "done", "detail": _detail(node, values)}
+                plan = (values or {}).get("plan")
+                language = plan.get("language", language) if plan else language
+                detail = step_detail(node, values, language)
+                yield "step", {"step": node, "status": "done", "detail": detail}
         snapshot = await self.graph.aget_state(config)
         total_ms = (time.perf_counter() - started) * 1000
         yield "result", to_response(snapshot.values, total_ms).model_dump(mode="json")
 
 
-def _detail(node: str, values: dict[str, Any] | None) -> str:
+def step_detail(node: str, values: dict[str, Any] | None, language: str) -> str:
+    """What a finished step found, in the question's language (streamed to the UI)."""
     values = values or {}
     if node == "understand" and values.get("plan"):
         plan = values["plan"]
-        return f"intent {plan['intent']}, services {plan['services'] or 'all'}"
+        services = ", ".join(plan["services"]) or word("*", language)
+        what = word(plan["intent"], language)
+        return phrase("step.understood", language, what=what, services=services)
     if node in ("execute", "correlate"):
-        queries = values.get("queries") or []
-        return f"{len(queries)} queries so far"
+        return phrase("step.queries", language, count=len(values.get("queries") or []))
     return ""
 
 

@@ -20,7 +20,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from opslens.agent.answer import Fact, render_answer
-from opslens.agent.catalog import CatalogCache
+from opslens.agent.catalog import CatalogCache, catalog_gap_fact
 from opslens.agent.correlate import slow_services
 from opslens.agent.llm import LLM_TIMEOUT_S, LlmPlanner, LlmSummarizer, LlmUsage
 from opslens.agent.plan import Plan
@@ -65,10 +65,14 @@ def _elapsed(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _run(state: AgentState, deps: AgentDeps, config: RunnableConfig) -> Run:
+def _budget(config: RunnableConfig) -> Budget | None:
     budget = (config.get("configurable") or {}).get(BUDGET_KEY)
+    return budget if isinstance(budget, Budget) else None
+
+
+def _run(state: AgentState, deps: AgentDeps, config: RunnableConfig) -> Run:
     run = Run(
-        budget=budget if isinstance(budget, Budget) else None,
+        budget=_budget(config),
         question=state["question"],
         plan=Plan.model_validate(state["plan"]),
         now=datetime.fromisoformat(state["now"]),
@@ -116,11 +120,13 @@ def build_graph(
 
     gathers = {**GATHER, "anomaly": gather_anomaly}
 
-    async def understand(state: AgentState) -> dict[str, Any]:
+    async def understand(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         started = time.perf_counter()
         now = datetime.fromisoformat(state["now"])
-        catalog = await deps.catalog.get(now)
-        planner = OfflinePlanner(catalog.services, catalog.namespaces, deps.timezone)
+        catalog = await deps.catalog.get(now, _budget(config))
+        planner = OfflinePlanner(
+            catalog.services, catalog.namespaces, deps.timezone, complete=catalog.complete
+        )
         previous = Plan.model_validate(state["plan"]) if state.get("plan") else None
         plan = planner.plan(state["question"], now=now, previous=previous)
         usage = LlmUsage()
@@ -132,15 +138,16 @@ def build_graph(
             plan = await LlmPlanner(deps.model, deps.llm_timeout_s).refine(
                 state["question"], plan, catalog.services, now, usage
             )
+        gap = catalog_gap_fact(catalog.gap, plan.language) if catalog.gap else None
         return {
             "plan": plan.model_dump(mode="json"),
             "known_services": catalog.services,
-            "facts": [],
+            "facts": [{"key": gap.key, "values": gap.values}] if gap else [],
             "queries": [],
             "evidence": {},
             "correlation": {},
             "incidents": [],
-            "missing": [],
+            "missing": [f"{catalog.gap.call.describe()} (opensearch)"] if catalog.gap else [],
             "backend_ms": 0.0,
             "llm": usage.as_dict(),
             "timings": {"understand_ms": _elapsed(started)},

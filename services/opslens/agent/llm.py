@@ -41,7 +41,8 @@ hold) and "question". Reply with the plan only.
 - start/end: ISO-8601 with offset. level: error|warn|info|debug or null.
 - metric: cpu|memory|request_rate|error_rate|latency_p50|latency_p95|latency_p99|restarts or null.
 - group_by: "service" when the question wants services named or ranked ("which services ...",
-  "per service"); order: desc (highest/most first) or asc (lowest/least first).
+  "per service"); order: desc (highest/most first) or asc (lowest/least first); top: N when
+  only the first N are asked for ("top 3", "상위 5개").
 - threshold: {{comparison: above|below, value, unit: percent|ms|count|req/s}} for "above 5%",
   "over 300 ms", "more than 100 errors".
 - baseline_start/baseline_end: the earlier window to compare with ("than 3 hours ago", "than
@@ -75,6 +76,7 @@ class PlanDraft(BaseModel):
     metric: str | None = None
     group_by: GroupBy | None = None
     order: Order | None = None
+    top: int | None = Field(default=None, ge=1, le=100)
     threshold: Threshold | None = None
     baseline_start: datetime | None = None
     baseline_end: datetime | None = None
@@ -166,7 +168,7 @@ class LlmPlanner:
 
 DRAFTED = (
     "namespace", "level", "text", "trace_id", "min_duration_ms", "metric", "group_by", "order",
-    "threshold", "operation", "status",
+    "top", "threshold", "operation", "status",
 )  # fmt: skip
 """Plan fields the model's draft sets when it gives them."""
 

@@ -105,6 +105,9 @@ class Plan(BaseModel):
         default=None, description="Break the answer down per service (a fleet question)."
     )
     order: Order | None = Field(default=None, description="Rank of the breakdown.")
+    top: int | None = Field(
+        default=None, ge=1, le=100, description="Only the first N of the ranking: 'top 3'."
+    )
     threshold: Threshold | None = Field(
         default=None, description="Keep only what passes it (metrics and per-service counts)."
     )

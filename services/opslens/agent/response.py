@@ -177,6 +177,7 @@ class FleetRecord(BaseModel):
     order: Literal["desc", "asc"] = "desc"
     threshold: str | None = Field(default=None, description="As asked, e.g. 'above 5%'.")
     services: list[ServiceMeasureRecord] = Field(default_factory=list, description="Ranked.")
+    top: int | None = Field(default=None, description="How many of the ranking were asked for.")
     promql: str = ""
 
 

@@ -94,6 +94,8 @@ class AgentRuntime:
         self.settings = settings
         self.model = model
         self.toolbox = build_toolbox(settings)
+        # One catalog for the questions and /v1/services: read once per time to live.
+        self.catalog = CatalogCache(self.toolbox, settings.catalog_ttl_s)
         self.agent: Agent | None = None
         self._stack = AsyncExitStack()
 
@@ -103,7 +105,7 @@ class AgentRuntime:
         )
         deps = AgentDeps(
             toolbox=self.toolbox,
-            catalog=CatalogCache(self.toolbox),
+            catalog=self.catalog,
             timezone=self.settings.timezone,
             model=self.model,
             llm_mode=self.settings.llm_mode,
@@ -228,7 +230,7 @@ def create_agent_app(
 
     @app.get("/v1/services", summary="Services and namespaces the backends know")
     async def services() -> dict[str, list[str]]:
-        catalog = await CatalogCache(runtime.toolbox).get(datetime.now().astimezone())
+        catalog = await runtime.catalog.get(datetime.now().astimezone())
         return {"services": catalog.services, "namespaces": catalog.namespaces}
 
     @app.get("/v1/status", summary="Connection status of the agent and each server")

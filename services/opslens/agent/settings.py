@@ -33,6 +33,12 @@ class AgentSettings(BaseSettings):
         description="Time one question's tool calls may take in all; calls still waiting then "
         "are cut short and named among the missing evidence.",
     )
+    catalog_ttl_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long the list of known services and namespaces is reused before it "
+        "is read again.",
+    )
     timezone: str | None = Field(
         default=None,
         description="IANA time zone for 'today', '오늘', '10시'; default the system's.",

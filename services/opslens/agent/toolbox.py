@@ -3,7 +3,8 @@
 Every call's outcome is kept, success or failure, so the response can show each query that ran
 and say plainly what is missing when a backend is down. A question's calls share one
 :class:`Budget`: each waits at most the tool timeout or what is left of the budget, whichever is
-shorter, so a question with hung backends still ends in a bounded time.
+shorter, so a question with hung backends still ends in a bounded time; after one of its calls
+to a server timed out, the question sends that server no more.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ TIMEOUT_CODE = BackendTimeout.code
 
 @dataclass(frozen=True)
 class Budget:
-    """The time one question may spend waiting for its tool calls."""
+    """The time one question may spend waiting for its tool calls, and the servers that
+    already let one of them time out: the question's later calls to those are not sent, so a
+    hung backend costs one wait and the time left goes to the backends that answer."""
 
     seconds: float
     ends_at: float
+    silent: set[str] = field(default_factory=set, compare=False)
 
     @classmethod
     def starting_now(cls, seconds: float) -> Budget:
@@ -96,6 +100,9 @@ class Toolbox:
             return CallOutcome(
                 call, False, 0.0, error={"message": f"no {call.server} server configured"}
             )
+        if budget is not None and call.server in budget.silent:
+            silent = f"not run: {call.server} did not answer an earlier call of this question"
+            return CallOutcome(call, False, 0.0, error={"code": TIMEOUT_CODE, "message": silent})
         timeout_s = self.timeout_s
         timed_out = f"{call.server} did not answer in {self.timeout_s:g}s"
         left_s = budget.left_s() if budget is not None else timeout_s
@@ -112,6 +119,8 @@ class Toolbox:
             error = {"code": exc.code, "message": exc.message, "data": exc.data}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
         except TimeoutError:
+            if budget is not None and timeout_s == self.timeout_s:  # not cut by the budget
+                budget.silent.add(call.server)
             error = {"code": TIMEOUT_CODE, "message": timed_out}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
         return CallOutcome(call, True, (time.perf_counter() - started) * 1000, result=result)

@@ -25,6 +25,7 @@ __all__ = [
     "ManagedProcess",
     "cache_dir",
     "free_port",
+    "port_holder",
     "port_in_use",
     "progress",
 ]
@@ -46,18 +47,80 @@ def cache_dir() -> Path:
     return path
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that is free right now and not handed out before by this process.
+
+    The kernel only avoids ports that are bound: a port returned earlier whose backend has not
+    started yet (etcd's, while kube-apiserver's waits) could come back, and two backends would
+    then be given the same port.
+    """
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def port_in_use(port: int) -> bool:
     """True when something already listens on 127.0.0.1:``port``."""
+    if _PROC_NET.exists():
+        return _listening_inode(port) is not None
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+_PROC_NET = Path("/proc/net")
+_TCP_LISTEN = "0A"
+# Local addresses in /proc/net/tcp{,6} that take 127.0.0.1's port: loopback and "any".
+_LOOPBACK_OR_ANY = {
+    "0100007F",
+    "00000000",
+    "00000000000000000000000001000000",
+    "00000000000000000000000000000000",
+    "0000000000000000FFFF00000100007F",
+}
+
+
+def _listening_inode(port: int) -> str | None:
+    """The inode of a socket listening on ``port`` on loopback or any address (Linux), else None.
+
+    Read from ``/proc/net/tcp{,6}`` rather than probed with a connect: a probe's own socket can
+    be given ``port`` as its local port and connect to itself, which looks like a listener.
+    """
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in (_PROC_NET / table).read_text().splitlines()[1:]:
+                fields = line.split()
+                address, _, hex_port = fields[1].partition(":")
+                if (
+                    fields[3] == _TCP_LISTEN
+                    and int(hex_port, 16) == port
+                    and address in _LOOPBACK_OR_ANY
+                ):
+                    return fields[9]
+    return None
+
+
+def port_holder(port: int) -> str:
+    """Who listens on ``port``: "pid 123 (prometheus)" if it can be told, else "another process"."""
+    inode = _listening_inode(port) if _PROC_NET.exists() else None
+    if inode is None:
+        return "another process"
+    target = f"socket:[{inode}]"
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            for fd in fd_dir.iterdir():
+                if os.readlink(fd) == target:
+                    pid = fd_dir.parent.name
+                    command = (fd_dir.parent / "comm").read_text().strip()
+                    return f"pid {pid} ({command})"
+    return "another process"
 
 
 def progress(message: str) -> None:
@@ -105,7 +168,8 @@ class ManagedProcess:
         if taken:
             # Otherwise the readiness probe would talk to whatever holds the port.
             raise BackendStartError(
-                f"{self.name}: port {taken[0]} on 127.0.0.1 is already in use by another process"
+                f"{self.name}: port {taken[0]} on 127.0.0.1 is already in use by "
+                f"{port_holder(taken[0])}"
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **(self.env or {})}

@@ -42,7 +42,13 @@ from opslens.scenarios.writer import (
 )
 from opslens_mcp.prometheus.promql import quote, regex_quote
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[3] / "scenarios"
+# The repository's scenarios/, which a wheel carries inside the package (see pyproject.toml).
+_INSTALLED_SCENARIOS = Path(__file__).resolve().parent / "shipped"
+SCENARIOS_DIR = (
+    _INSTALLED_SCENARIOS
+    if _INSTALLED_SCENARIOS.is_dir()
+    else Path(__file__).resolve().parents[3] / "scenarios"
+)
 DEFAULT_SCENARIO = "checkout-incident"
 
 

@@ -8,6 +8,7 @@ from opslens_mcp.kubernetes.tools.diagnose import register_diagnose_tools
 from opslens_mcp.kubernetes.tools.events import register_event_tools
 from opslens_mcp.kubernetes.tools.nodes import register_node_tools
 from opslens_mcp.kubernetes.tools.pods import register_pod_tools
+from opslens_mcp.kubernetes.tools.services import register_service_tools
 from opslens_mcp.kubernetes.tools.workloads import register_workload_tools
 
 __all__ = ["ToolDeps", "register_tools"]
@@ -19,4 +20,5 @@ def register_tools(registry: ToolRegistry, deps: ToolDeps) -> None:
     register_pod_tools(registry, deps)
     register_event_tools(registry, deps)
     register_workload_tools(registry, deps)
+    register_service_tools(registry, deps)
     register_node_tools(registry, deps)

@@ -21,7 +21,9 @@ from opslens.agent.response import (
     WindowMark,
 )
 from opslens.agent.steps import adapters
+from opslens.agent.steps.kubernetes import say_pods
 from opslens.agent.steps.logs import log_filters, log_source
+from opslens.agent.steps.metrics import describe
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
 
@@ -91,6 +93,8 @@ async def gather_correlation(run: Run) -> Correlation:
         run.say("correlate.no_origin")
     involved = list(dict.fromkeys([o.service for o in result.origins[:2]] + run.plan.services))
     pods = await context_around(run, involved, "error_ratio")
+    if not logs.ok:
+        say_context(run, involved, pods)
     mark_window(run, [record.timestamp for record in records], "error logs")
     result.links = evidence_links(records, trees, pods)
     return result
@@ -144,6 +148,19 @@ async def context_around(run: Run, involved: list[str], measure: str) -> list[Po
     pods = adapters.pod_records({"pods": found})
     run.evidence.k8s = KubeEvidence(pods=pods)
     return pods
+
+
+def say_context(run: Run, involved: list[str], pods: list[PodRecord]) -> None:
+    """With no error logs to follow (the log store down), what the error ratio and the pods
+    of the services asked about show, from the backends that answered."""
+    answered = {o.call.server for o in run.outcomes if o.ok}
+    if "prometheus" in answered and run.evidence.metrics is not None:
+        for service in involved:
+            name = series_name("error_ratio", service)
+            series = [s for s in run.evidence.metrics.series if s.name == name]
+            describe(run, "error_ratio", "ratio", series, service)
+    if "kubernetes" in answered:
+        say_pods(run, pods, None)
 
 
 def mark_window(run: Run, moments: list[str | None], label: str) -> None:

@@ -19,10 +19,19 @@ from opslens.agent.response import (
     WindowComparisonRecord,
 )
 from opslens.agent.steps.run import Run
+from opslens.agent.steps.status import status_params
 from opslens.agent.toolbox import ToolCall
 
 RANKED_IN_ANSWER = 5
-RED_MEASURES = ("request_rate_per_s", "error_ratio", "p50_ms", "p95_ms", "p99_ms")
+RED_MEASURES = (
+    "request_rate_per_s",
+    "error_ratio",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "status_rate_per_s",
+    "status_ratio",
+)
 # When a change matters: relative change and the smallest absolute difference, per unit (a p95
 # going from 2 to 3 ms is +50% and noise; an error ratio from 0.1% to 0.2% too).
 SIGNIFICANT_CHANGE = 0.2
@@ -64,13 +73,17 @@ def significant(current: float | None, baseline: float | None, unit: str) -> boo
     return relative >= SIGNIFICANT_CHANGE and difference >= SIGNIFICANT_DIFFERENCE.get(unit, 0.0)
 
 
-def _red_params(run: Run, at: str, service: str | None) -> dict[str, Any]:
+def _window_params(run: Run, at: str, service: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {**run.prometheus_window(), "at": at, "limit": 200}
     if service:
         params["service"] = service
     if run.plan.namespace:
         params["namespace"] = run.plan.namespace
     return params
+
+
+def _red_params(run: Run, at: str, service: str | None) -> dict[str, Any]:
+    return {**_window_params(run, at, service), **status_params(run.plan)}
 
 
 def _values(result: dict[str, Any], measure: str) -> dict[str, float | None]:
@@ -102,9 +115,15 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
     measures per service, CPU and memory summed over each service's pods."""
     plan = run.plan
     red = measure in RED_MEASURES
-    params = _red_params(run, plan.end.isoformat(), None)
-    if not red:
-        params = {**params, "sort_by": measure, "limit": 1000, "include_nodes": False}
+    if red:
+        params = _red_params(run, plan.end.isoformat(), None)
+    else:
+        params = {
+            **_window_params(run, plan.end.isoformat(), None),
+            "sort_by": measure,
+            "limit": 1000,
+            "include_nodes": False,
+        }
     outcome = await run.call(
         "prometheus",
         "red_summary" if red else "resource_usage",
@@ -141,6 +160,7 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
         order=order,
         threshold=threshold_text(threshold, run.language) if threshold else None,
         services=rows,
+        top=plan.top,
         promql=(outcome.result.get("queries") or {}).get(measure, ""),
     )
     _say_ranking(run, evidence.fleet)
@@ -152,6 +172,15 @@ def _say_ranking(run: Run, fleet: FleetRecord) -> None:
 
     if not fleet.services:
         run.say("metrics.none", measure=fleet.measure, services=[])
+        return
+    if fleet.threshold is None and fleet.top is not None:
+        run.say(
+            "fleet.top" if fleet.order == "desc" else "fleet.top_asc",
+            measure=fleet.measure,
+            top=min(fleet.top, len(fleet.services)),
+            count=len(fleet.services),
+            ranking=listed(fleet.services[: fleet.top]),
+        )
         return
     if fleet.threshold is None:
         run.say(
@@ -169,7 +198,7 @@ def _say_ranking(run: Run, fleet: FleetRecord) -> None:
             measure=fleet.measure,
             count=len(passing),
             limit=fleet.threshold,
-            ranking=listed(passing),
+            ranking=listed(passing[: fleet.top]),
         )
     else:
         run.say(

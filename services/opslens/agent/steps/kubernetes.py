@@ -81,7 +81,7 @@ async def gather_kubernetes(run: Run) -> None:
             f for f in evidence.findings if _concerns(f.object, plan.services, names)
         ]
     run.evidence.k8s = evidence
-    _say_pods(run, evidence.pods, state)
+    say_pods(run, evidence.pods, state)
     _say_events(run, evidence)
 
 
@@ -104,7 +104,8 @@ def _pods_of(result: dict[str, Any]) -> list[PodRecord]:
     return adapters.pod_records({"pods": pods})
 
 
-def _say_pods(run: Run, pods: list[PodRecord], state: str | None) -> None:
+def say_pods(run: Run, pods: list[PodRecord], state: str | None) -> None:
+    """What the pods show: those in ``state`` if one was asked about, else their restarts."""
     if state:
         matching = [pod for pod in pods if pod.status == state]
         if matching:

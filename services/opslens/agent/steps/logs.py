@@ -8,9 +8,11 @@ from opslens.agent.response import LogEvidence, PatternRecord, ServiceCount
 from opslens.agent.steps import adapters
 from opslens.agent.steps.fleet import threshold_text
 from opslens.agent.steps.run import Run
+from opslens.agent.steps.status import say_status_share
 from opslens.agent.toolbox import ToolCall
 
 RECORDS_SHOWN = 50
+SERVICES_SHOWN = 5  # in the answer's per-service ranking, unless the question asks for N
 # The same application lines usually reach both pipelines (Vector and the OTel collector):
 # counting both would double every number, so one source answers and the other is the fallback.
 LOG_SOURCES = ("containers", "otel")
@@ -38,11 +40,11 @@ def log_filters(
     return params
 
 
-def say_unfiltered(run: Run, what: str) -> None:
-    """Log lines and the mesh's metrics carry no HTTP status or route the tools can filter on:
-    say so, once, rather than answer as if they had been filtered."""
+def say_unfiltered(run: Run, what: str, *, status_filtered: bool = False) -> None:
+    """Log lines carry no HTTP status or route the tools can filter on, the mesh's metrics no
+    route: say so, once, rather than answer as if they had been filtered."""
     said = {fact.key for fact in run.facts}
-    if run.plan.status and "status.not_filtered" not in said:
+    if run.plan.status and not status_filtered and "status.not_filtered" not in said:
         run.say("status.not_filtered", what=what, status=run.plan.status)
     if run.plan.operation and "operation.not_filtered" not in said:
         run.say("operation.not_filtered", what=what, operation=run.plan.operation)
@@ -72,18 +74,21 @@ def say_by_service(run: Run, counts: list[ServiceCount]) -> None:
         passing = [item for item in ranked if limit.passes(item.count)]
         said = threshold_text(limit, run.language)
         if passing:
-            ranking = ", ".join(f"{item.service} {item.count}" for item in passing)
+            ranking = ", ".join(f"{item.service} {item.count}" for item in passing[: plan.top])
             run.say("logs.by_service_passing", limit=said, ranking=ranking, level=plan.level)
         else:
             run.say("logs.none_passing", limit=said, level=plan.level)
         return
     if ranked:
-        run.say("logs.by_service", ranking=", ".join(f"{i.service} {i.count}" for i in ranked[:5]))
+        shown = ranked[: plan.top or SERVICES_SHOWN]
+        run.say("logs.by_service", ranking=", ".join(f"{i.service} {i.count}" for i in shown))
 
 
 async def gather_logs(run: Run) -> None:
     """Lines, per-service counts (when no service was named) and the top message templates."""
     say_unfiltered(run, "logs")
+    if run.plan.status:
+        await say_status_share(run)
     filters = log_filters(run, source=await log_source(run))
     calls = [
         ToolCall("opensearch", "search_logs", {**filters, "limit": RECORDS_SHOWN}, "log lines"),

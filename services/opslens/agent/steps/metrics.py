@@ -11,6 +11,7 @@ from opslens.agent.steps.endpoint import gather_endpoint_metrics
 from opslens.agent.steps.fleet import compare_windows, format_value, rank_services
 from opslens.agent.steps.logs import say_unfiltered
 from opslens.agent.steps.run import Run
+from opslens.agent.steps.status import status_measure, status_params
 from opslens.agent.toolbox import ToolCall
 
 # plan metric -> (tool, measure in the tool's series, unit). p90 and the mean are not among
@@ -92,7 +93,11 @@ async def gather_metrics(run: Run) -> None:
     if red and plan.operation:
         await gather_endpoint_metrics(run)
         return
-    say_unfiltered(run, "metrics")
+    of_status = status_measure(plan) if red else None
+    if of_status is not None:
+        measure, unit = of_status
+        run.say("status.filtered", status=plan.status)
+    say_unfiltered(run, "metrics", status_filtered=of_status is not None)
     if red and plan.baseline_start is not None:
         evidence = MetricEvidence()
         await compare_windows(run, evidence, measure, unit, list(plan.services))
@@ -107,6 +112,8 @@ async def gather_metrics(run: Run) -> None:
     calls = []
     for service in services:
         params: dict[str, Any] = {**run.prometheus_window(), "include_series": True}
+        if red:
+            params.update(status_params(plan))
         if service:
             params["service"] = service
         if plan.namespace:

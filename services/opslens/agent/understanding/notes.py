@@ -15,6 +15,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "No service named {names}, and no services are known yet.",
         "ko": "{names} 서비스를 찾을 수 없습니다. 아직 알려진 서비스가 없습니다.",
     },
+    "unchecked_services": {
+        "en": "The service list could not be read: looking for {names} as written.",
+        "ko": "서비스 목록을 읽지 못해 {names}을(를) 쓰인 그대로 조회합니다.",
+    },
     "corrected": {
         "en": "Read '{mention}' as {service}.",
         "ko": "'{mention}'을(를) {service}(으)로 이해했습니다.",
@@ -94,7 +98,7 @@ def describe_window(window: timedelta, language: Language) -> str:
         return f"{hours}시간" if hours and not rest else f"{minutes}분"
     if hours and not rest:
         return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def describe_intent(intent: Intent, language: Language) -> str:

@@ -37,7 +37,7 @@ from opslens.agent.understanding.measures import find_levels, find_metric, least
 from opslens.agent.understanding.namespaces import find_namespace
 from opslens.agent.understanding.normalize import MAX_QUESTION_CHARS, Scan, prepare
 from opslens.agent.understanding.pods import find_pod
-from opslens.agent.understanding.services import ServiceCatalog
+from opslens.agent.understanding.services import ServiceCatalog, as_written
 from opslens.agent.understanding.text import find_text
 from opslens.agent.understanding.thresholds import find_min_duration_ms
 from opslens.agent.understanding.timewords import find_window
@@ -61,8 +61,8 @@ DEFAULT_WINDOWS: dict[Intent, timedelta] = {
 _CONFIDENCE_BY_FAMILIES = {0: 0.3, 1: 0.9, 2: 0.8}
 # What a follow-up that says only what changes ("and payment-service?") keeps from before.
 INHERITED_FILTERS = (
-    "metric", "level", "text", "min_duration_ms", "group_by", "order", "threshold", "operation",
-    "status",
+    "metric", "level", "text", "min_duration_ms", "group_by", "order", "top", "threshold",
+    "operation", "status",
 )  # fmt: skip
 UNEXPRESSED_CONFIDENCE = 0.45
 """The most a plan is trusted when words of the question were left unexpressed: below the
@@ -96,6 +96,8 @@ class OfflinePlanner:
 
     ``known_services`` and ``namespaces`` come from the backends; ``timezone`` is an IANA name
     used for "today", "10시" and ISO times without an offset (default: the system's zone).
+    ``complete`` is False when the service list could not be read whole (a backend down):
+    then a name it lacks is taken as written, never reported as unknown.
     """
 
     def __init__(
@@ -103,9 +105,11 @@ class OfflinePlanner:
         known_services: Sequence[str] = (),
         namespaces: Sequence[str] = (),
         timezone: str | None = None,
+        complete: bool = True,
     ) -> None:
         self.catalog = ServiceCatalog(list(known_services))
         self.namespaces = list(namespaces)
+        self.complete = complete
         self.timezone: tzinfo = ZoneInfo(timezone) if timezone else tzlocal.get_localzone()
 
     def plan(
@@ -193,9 +197,11 @@ class OfflinePlanner:
         services = ([pod_service] if pod_service else []) + [
             s for s in matches.services if s != pod_service
         ]
+        # Before the metric ("503 error rate": the code, then the measure) and before
+        # "status" is read as an anomaly word.
+        status = find_status(scan)
         metric = find_metric(scan)
         level = least_severe(find_levels(scan))
-        status = find_status(scan)  # before "status" is read as an anomaly word
         signals = read_signals(scan)
         evidence = Evidence(
             level=level is not None or status is not None,
@@ -256,9 +262,14 @@ class OfflinePlanner:
             group_by = "service"
         for mention, service in matches.corrected.items():
             found.append(notes.note("corrected", language, mention=mention, service=service))
-        if matches.unknown:
-            found.append(self._unknown_note(matches.unknown, language))
-        if namespace and not namespace_known and self.namespaces:
+        unknown = matches.unknown if self.complete else []
+        if unknown:
+            found.append(self._unknown_note(unknown, language))
+        elif matches.unknown:
+            written = list(dict.fromkeys(as_written(name) for name in matches.unknown))
+            services += [name for name in written if name not in services]
+            found.append(notes.note("unchecked_services", language, names=", ".join(written)))
+        if namespace and not namespace_known and self.namespaces and self.complete:
             known = ", ".join(self.namespaces)
             found.append(
                 notes.note("unknown_namespace", language, namespace=namespace, known=known)
@@ -287,12 +298,13 @@ class OfflinePlanner:
                 "metric": chosen,
                 "group_by": group_by,
                 "order": breakdown.order if group_by else None,
+                "top": breakdown.top if group_by else None,
                 "threshold": threshold,
                 "operation": operation,
                 "status": status,
             },
             window=(window.start, window.end) if window else None,
-            unknown=matches.unknown,
+            unknown=unknown,
             corrected=bool(matches.corrected),
             notes=found,
             baseline_offset=offset,

@@ -264,6 +264,13 @@ class ServiceCatalog:
             scan.consume(start, end)
 
 
+def as_written(mention: str) -> str:
+    """A mention as a service name to look up when the list of services is incomplete:
+    its words joined with ``-``, the Korean 서비스 read as ``service`` ("cart 서비스" ->
+    ``cart-service``, "billing service" -> ``billing-service``)."""
+    return "-".join(_KOREAN_SERVICE_WORD.sub(" service", mention).split())
+
+
 @lru_cache(maxsize=4096)
 def _is_service_word(token: str) -> bool:
     """ "service" or a typo of it ("servce", "serivce")."""

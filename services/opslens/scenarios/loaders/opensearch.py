@@ -169,7 +169,7 @@ class OpenSearchLoader:
         return await self.load_stream(once())
 
     async def load_stream(self, batches: AsyncIterator[list[Path]]) -> LoadStats:
-        """Load batches of files as they arrive; refresh once when the last one is in."""
+        """Load batches of files as they arrive; refresh and flush once when the last one is in."""
         started = time.perf_counter()
         created: list[str] = []
         seen: dict[str, None] = {}
@@ -215,7 +215,11 @@ class OpenSearchLoader:
             reset = {key: None for key in _LOADING}
             await self._call("PUT", f"/{index}/_settings", json={"index": reset})
         if seen:
-            await self._call("POST", f"/{','.join(seen)}/_refresh")
+            indices = ",".join(seen)
+            await self._call("POST", f"/{indices}/_refresh")
+            # Loaded means durable: what the asynchronous translog still held would be lost
+            # if OpenSearch were killed now (seen: thousands of documents of a fresh seeding).
+            await self._call("POST", f"/{indices}/_flush")
         return LoadStats(totals["docs"], totals["bytes"], time.perf_counter() - started)
 
     async def _create_for_loading(self, index: str) -> bool:
