@@ -8,7 +8,7 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- builder: wheels of opslens and of every dependency (incl. the Postgres session store) ---
+# --- builder: wheels of opslens and of every dependency (incl. the Postgres client and checkpointer) ---
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -17,7 +17,7 @@ COPY mcp ./mcp
 COPY services ./services
 COPY ui ./ui
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip wheel --wheel-dir /wheels ".[postgres]"
+    pip wheel --wheel-dir /wheels "."
 
 # --- runtime: slim Python, a virtualenv installed from those wheels only, a non-root user ---
 FROM ${PYTHON_IMAGE} AS runtime
@@ -27,7 +27,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir --no-index --find-links=/wheels "opslens[postgres]"
+    && /opt/venv/bin/pip install --no-cache-dir --no-index --find-links=/wheels opslens
 RUN groupadd --system --gid 10001 opslens \
     && useradd --system --uid 10001 --gid opslens --create-home --shell /usr/sbin/nologin opslens \
     && mkdir -p /var/lib/opslens \

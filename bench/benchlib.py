@@ -174,20 +174,24 @@ def start_process(
     return process.pid
 
 
-def serve(stack: ExitStack, workdir: Path, server: str, env: dict[str, str]) -> Served:
-    """``opslens serve <server>`` in its own process, as deployed; ready once /readyz says so."""
+def serve(
+    stack: ExitStack, workdir: Path, server: str, env: dict[str, str], name: str | None = None
+) -> Served:
+    """``opslens serve <server>`` in its own process, as deployed; ready once /readyz says so.
+    ``name`` tells replicas of one server apart (logs, results)."""
+    name = name or server
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     pid = start_process(
         stack,
-        f"opslens-{server}",
+        f"opslens-{name}",
         [sys.executable, "-m", "opslens.cli", "serve", server, "--port", str(port)],
-        workdir / f"server-{server}.log",
+        workdir / f"server-{name}.log",
         {"OPSLENS_LOG_LEVEL": "WARNING", **env},
         f"{url}/readyz",
         cwd=REPO_ROOT,
     )
-    return Served(server, url, pid)
+    return Served(name, url, pid)
 
 
 # ---- the demo --------------------------------------------------------------------------------
@@ -252,10 +256,18 @@ def start_demo(stack: ExitStack, workdir: Path, *, opensearch_only: bool = False
 
 
 def serve_demo(
-    stack: ExitStack, workdir: Path, demo: Demo, servers: Iterable[str]
+    stack: ExitStack,
+    workdir: Path,
+    demo: Demo,
+    servers: Iterable[str],
+    *,
+    agent_replicas: int = 1,
+    checkpoint_url: str | None = None,
 ) -> dict[str, Served]:
     """Some of our servers in front of ``demo``, each in its own process: ``opensearch``,
-    ``prometheus``, ``kubernetes`` and ``agent`` (no LLM, in front of the other three).
+    ``prometheus``, ``kubernetes`` and ``agent`` (no LLM, in front of the other three;
+    ``agent_replicas`` of them, named ``agent``, ``agent-2``, ..., sharing ``checkpoint_url``,
+    by default a SQLite file).
 
     The OpenSearch server runs with its answer cache off, so every call reaches OpenSearch.
     """
@@ -274,19 +286,18 @@ def serve_demo(
         assert demo.prometheus_url and demo.kubeconfig, "these servers need the full demo"
     served = {name: serve(stack, workdir, name, env[name]) for name in env if name in wanted}
     if "agent" in wanted:
-        served["agent"] = serve(
-            stack,
-            workdir,
-            "agent",
-            {
-                "OPSLENS_AGENT_OPENSEARCH_URL": served["opensearch"].url,
-                "OPSLENS_AGENT_PROMETHEUS_URL": served["prometheus"].url,
-                "OPSLENS_AGENT_KUBERNETES_URL": served["kubernetes"].url,
-                "OPSLENS_AGENT_CHECKPOINT_URL": f"sqlite:///{workdir / 'sessions.sqlite'}",
-                "OPSLENS_AGENT_LLM_MODE": "off",
-                "OPSLENS_AGENT_TIMEZONE": "UTC",
-            },
-        )
+        agent_env = {
+            "OPSLENS_AGENT_OPENSEARCH_URL": served["opensearch"].url,
+            "OPSLENS_AGENT_PROMETHEUS_URL": served["prometheus"].url,
+            "OPSLENS_AGENT_KUBERNETES_URL": served["kubernetes"].url,
+            "OPSLENS_AGENT_CHECKPOINT_URL": checkpoint_url
+            or f"sqlite:///{workdir / 'sessions.sqlite'}",
+            "OPSLENS_AGENT_LLM_MODE": "off",
+            "OPSLENS_AGENT_TIMEZONE": "UTC",
+        }
+        for replica in range(1, agent_replicas + 1):
+            name = "agent" if replica == 1 else f"agent-{replica}"
+            served[name] = serve(stack, workdir, "agent", agent_env, name)
     return served
 
 

@@ -36,7 +36,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -61,12 +60,9 @@ from benchlib import (
     start_prometheus_mcp,
     throughput,
 )
-from prometheus_tools import SPAN_S, STEP_S, Case, cases, direct_requests, mesh
+from prometheus_tools import SPAN_S, Case, cases, direct_requests, start_mesh
 
 import opslens_mcp
-from opslens.devstack.process import free_port
-from opslens.devstack.prometheus import PrometheusBackend
-from tests.prometheus.generate import build_history
 
 CASES = ("query (rate)", "query (p95)", "query_range")
 FULL_ANSWER = {"query": {"limit": 2000}, "query_range": {"limit": 2000, "max_points": 500_000}}
@@ -327,13 +323,7 @@ def main() -> int:
         ExitStack() as stack,
     ):
         workdir = Path(temp)
-        backend = PrometheusBackend(workdir / "prometheus", free_port())
-        end = (int(time.time()) - 600) // STEP_S * STEP_S
-        history, _ = build_history(end, services=mesh(), span_s=SPAN_S)
-        history.write_openmetrics(workdir / "history.om")
-        backend.backfill(workdir / "history.om")
-        backend.start()
-        stack.callback(backend.stop)
+        backend, end, history = start_mesh(stack, workdir)
         ours = serve(stack, workdir, "prometheus", {"OPSLENS_PROMETHEUS_URL": backend.url})
         theirs = start_prometheus_mcp(stack, workdir, backend.url)
         version = httpx.get(f"{backend.url}/api/v1/status/buildinfo").json()["data"]["version"]

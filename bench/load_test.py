@@ -25,6 +25,12 @@ Two ways to run it:
 
        .venv/bin/python bench/load_test.py [--clients 50] [--seconds 60] [--target both]
 
+   ``--agent-replicas 2`` starts two agent processes sharing a PostgreSQL checkpointer (a real
+   server started here; ``--sessions postgres`` uses it for one replica too, to compare like
+   with like); the clients take turns: client i asks replica i mod N::
+
+       .venv/bin/python bench/load_test.py --target ask --sessions postgres --agent-replicas 2
+
 2. Servers that already run (e.g. after ``opslens devstack up``, ``opslens seed`` and
    ``opslens serve ...``): pass their base URLs, which must be loopback, and the seeded
    scenario's ``now`` (the ``now`` of its ground truth; default the current time). Memory is
@@ -66,6 +72,9 @@ from benchlib import (
     serve_demo,
     start_demo,
 )
+
+from opslens.devstack.postgres import PostgresBackend
+from opslens.devstack.process import free_port
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LEVELS = ("error", "warn")
@@ -174,9 +183,14 @@ def search_logs_client(
 
 
 def ask_client(
-    http: httpx.AsyncClient, agent: str, now: str, baseline: dict[str, int], run: Run
+    http: httpx.AsyncClient, agents: list[str], now: str, baseline: dict[str, int], run: Run
 ) -> Callable[[], Awaitable[Call]]:
+    """Clients of the agent replicas, each client bound to the next replica in turn."""
+    turns = iter(range(10**9))
+
     async def open_client() -> Call:
+        agent = agents[next(turns) % len(agents)]
+
         async def call(number: int) -> dict[str, Any] | None:
             question = DEMO_QUESTIONS[number % len(DEMO_QUESTIONS)]
             response = await http.post(f"{agent}/v1/ask", json={"question": question, "now": now})
@@ -347,17 +361,22 @@ async def measure(
             await load(run, factory, watched, backends, args.seconds, args.max_requests)
             report(run)
             runs.append(run)
-        if "agent" in targets and args.target in ("ask", "both"):
-            agent = targets["agent"]
-            run = Run("agent POST /v1/ask (no LLM)", args.clients)
+        agents = [url for name, url in targets.items() if name.startswith("agent")]
+        if agents and args.target in ("ask", "both"):
+            replicas = f", {len(agents)} replicas" if len(agents) > 1 else ""
+            run = Run(f"agent POST /v1/ask (no LLM{replicas})", args.clients)
+            baseline: dict[str, int] = {}
             try:
-                baseline = await ask_baseline(http, agent, now)
+                for agent in agents:  # warms every replica up
+                    for question, count in (await ask_baseline(http, agent, now)).items():
+                        baseline[question] = max(baseline.get(question, 0), count)
             except httpx.HTTPError as exc:
                 raise SystemExit(f"the agent does not answer before the load: {exc}") from exc
             watched = {
-                name if name == "agent" else f"{name} server": pid for name, pid in pids.items()
+                name if name.startswith("agent") else f"{name} server": pid
+                for name, pid in pids.items()
             }
-            factory = ask_client(http, agent, now, baseline, run)
+            factory = ask_client(http, agents, now, baseline, run)
             await load(run, factory, watched, backends, args.seconds, args.max_requests)
             report(run)
             runs.append(run)
@@ -385,7 +404,21 @@ def main() -> int:
     )
     parser.add_argument("--request-timeout", type=float, default=60, help="Per request, seconds.")
     parser.add_argument("--opensearch-server", help="A running opslens OpenSearch server (URL).")
-    parser.add_argument("--agent", help="A running opslens agent (URL).")
+    parser.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        help="A running opslens agent (URL); repeat for replicas, which clients take in turn.",
+    )
+    parser.add_argument(
+        "--agent-replicas", type=int, default=1, help="Agent processes to start (default 1)."
+    )
+    parser.add_argument(
+        "--sessions",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="The started agents' checkpointer; several replicas need postgres (implied).",
+    )
     parser.add_argument("--now", help="The seeded scenario's now (ISO-8601) for running servers.")
     parser.add_argument(
         "--pid",
@@ -408,8 +441,8 @@ def main() -> int:
             targets = {}
             if args.opensearch_server:
                 targets["opensearch"] = loopback(args.opensearch_server)
-            if args.agent:
-                targets["agent"] = loopback(args.agent)
+            for number, url in enumerate(args.agent, start=1):
+                targets["agent" if number == 1 else f"agent-{number}"] = loopback(url)
             pids = {name: listening_pid(urlsplit(url).port or 80) for name, url in targets.items()}
             for name, pid in args.pids.items():
                 (pids if name in targets else backends)[name] = pid
@@ -418,10 +451,24 @@ def main() -> int:
             workdir = Path(temp)
             demo = start_demo(stack, workdir, opensearch_only=args.target == "search_logs")
             wanted = ["opensearch"] if args.target == "search_logs" else ["opensearch", "agent"]
-            servers = serve_demo(stack, workdir, demo, wanted)
+            checkpoint_url = None
+            if "agent" in wanted and (args.sessions == "postgres" or args.agent_replicas > 1):
+                postgres = PostgresBackend(workdir / "postgres", free_port())
+                postgres.start()
+                stack.callback(postgres.remove)
+                checkpoint_url = postgres.url
+                backends["postgres"] = postgres.pid
+            servers = serve_demo(
+                stack,
+                workdir,
+                demo,
+                wanted,
+                agent_replicas=args.agent_replicas,
+                checkpoint_url=checkpoint_url,
+            )
             targets = {name: served.url for name, served in servers.items()}
             pids = {name: served.pid for name, served in servers.items()}
-            backends = dict(demo.backend_pids)
+            backends.update(demo.backend_pids)
             now = demo.truth.now.isoformat()
         runs = asyncio.run(measure(args, targets, pids, backends, now))
     return 0 if all(run.failed == 0 for run in runs) else 1

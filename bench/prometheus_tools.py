@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,6 +254,19 @@ def user_stack_p50(prometheus: str, promql: str, at: str, calls: int) -> float:
         connection.custom_query(promql, params=params)
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def start_mesh(stack: ExitStack, workdir: Path) -> tuple[PrometheusBackend, int, Any]:
+    """A real Prometheus with the mesh's history backfilled, stopped when ``stack`` closes;
+    the backend, the history's end (epoch seconds) and the history."""
+    backend = PrometheusBackend(workdir / "prometheus", free_port())
+    end = (int(time.time()) - 600) // STEP_S * STEP_S
+    history, _ = build_history(end, services=mesh(), span_s=SPAN_S)
+    history.write_openmetrics(workdir / "history.om")
+    backend.backfill(workdir / "history.om")
+    backend.start()
+    stack.callback(backend.stop)
+    return backend, end, history
 
 
 def run(workdir: Path, calls: int, tools: set[str] | None) -> float:

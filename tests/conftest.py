@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from opslens.agent.service import create_agent_app
 from opslens.agent.settings import AgentSettings
 from opslens.devstack.asgi import serve
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
+from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port, progress
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens.devstack.stack import DevStack, StackPorts
@@ -79,6 +82,32 @@ def kube_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeApiBa
         yield backend
     finally:
         backend.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresBackend]:
+    backend = PostgresBackend(tmp_path_factory.mktemp("postgres"), free_port())
+    backend.start()
+    try:
+        yield backend
+    finally:
+        backend.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_backend: PostgresBackend, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the session's Postgres for one test; its URL."""
+    name = (
+        "t_"
+        + "".join(c if c.isascii() and c.isalnum() else "_" for c in request.node.name.lower())[
+            -50:
+        ]
+    )
+    with psycopg.connect(postgres_backend.database_url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+    return postgres_backend.create_database(name)
 
 
 # --- The demo: its own backends seeded with the default scenario, the servers, the agent ------

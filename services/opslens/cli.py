@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from opslens.alerts.cli import app as alerts_app
+from opslens.alerts.cli import investigate
 from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
@@ -23,10 +25,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(devstack_app, name="devstack")
 app.add_typer(report_app, name="report")
 app.add_typer(scenario_app, name="scenario")
 app.command()(ask)
+app.command()(investigate)
 app.command()(demo)
 app.command()(seed)
 

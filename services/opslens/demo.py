@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from opslens.devstack.alertmanager import Route
 from opslens.devstack.envfile import devstack_root
 from opslens.devstack.process import ManagedProcess, progress
 from opslens.devstack.stack import DevStack, StackPorts
@@ -69,7 +70,8 @@ def run_demo(root: Path, scenario: str, keep_running: bool = True) -> None:
     from opslens.scenarios.live import SCRAPE_JOB
     from opslens.scenarios.seed import scenario_path, seed_scenario
 
-    stack = DevStack(root, StackPorts())
+    # Alertmanager posts alerts to the reports service, with its token when the API has one.
+    stack = DevStack(root, StackPorts(), Route(token=os.environ.get("OPSLENS_API_TOKEN") or None))
     processes: list[ManagedProcess] = []
     try:
         progress("starting the backends (first run builds OpenSearch and kube-apiserver)")

@@ -1,6 +1,7 @@
-"""compose.yaml passes ``docker compose config`` (with and without the demo profile), and the
-model it resolves to keeps its promises: health checks and health-gated start order, the one
-image, no secret values, the demo's data handed from the seed to Prometheus.
+"""compose.yaml passes ``docker compose config`` (with and without the demo profile, and with
+compose.postgres.yaml added), and the model it resolves to keeps its promises: health checks and
+health-gated start order, the one image, no secret values, the demo's data handed from the seed
+to Prometheus, several replicas only over Postgres.
 
 Needs the docker CLI with its Compose plugin (``bash devstack/install-compose.sh``); no Docker
 engine is needed to validate a file.
@@ -25,8 +26,14 @@ from tests.deploy.settings_env import env_names, secret_env_names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"
-PROFILES = {"default": [], "demo": ["--profile", "demo"]}
+POSTGRES_FILE = REPO_ROOT / "compose.postgres.yaml"
+PROFILES = {
+    "default": [],
+    "demo": ["--profile", "demo"],
+    "postgres": ["-f", str(POSTGRES_FILE)],
+}
 DEMO_BACKENDS = {"opensearch", "prometheus", "k3s"}
+POSTGRES_PASSWORD = "compose-config-test"  # a value for interpolation only
 HEALTHCHECK_VARIABLE = "OPSLENS_HEALTHCHECK_URL"
 
 
@@ -37,8 +44,8 @@ def _clean_environment(tmp_path: Path) -> tuple[dict[str, str], Path]:
         for key, value in os.environ.items()
         if not key.startswith(("OPSLENS_", "COMPOSE_")) and key != "GOOGLE_API_KEY"
     }
-    env_file = tmp_path / "empty.env"
-    env_file.write_text("", encoding="utf-8")
+    env_file = tmp_path / "test.env"
+    env_file.write_text(f"OPSLENS_POSTGRES_PASSWORD={POSTGRES_PASSWORD}\n", encoding="utf-8")
     return env, env_file
 
 
@@ -107,11 +114,32 @@ def test_config_validates(profile: str, tmp_path: Path) -> None:
 
 def test_profiles_add_only_the_demo(model: dict[str, Any], profile: str) -> None:
     names = set(services(model))
-    if profile == "default":
-        assert not names & DEMO_BACKENDS
-        assert all(built_here(service) for service in services(model).values())
-    else:
+    if profile == "demo":
         assert names >= DEMO_BACKENDS
+        return
+    assert not names & DEMO_BACKENDS
+    others = {name for name, service in services(model).items() if not built_here(service)}
+    assert others == ({"postgres"} if profile == "postgres" else set())
+
+
+def test_several_replicas_only_over_postgres(model: dict[str, Any], profile: str) -> None:
+    everything = services(model)
+    stores = {
+        "agent": "OPSLENS_AGENT_CHECKPOINT_URL",
+        "reports": "OPSLENS_REPORTS_STORE_URL",
+    }
+    for name, variable in stores.items():
+        replicas = (everything[name].get("deploy") or {}).get("replicas", 1)
+        url = (everything[name].get("environment") or {}).get(variable)
+        if profile != "postgres":
+            assert replicas == 1 and not url, name
+            continue
+        assert replicas >= 2, name
+        assert url == f"postgresql://opslens:{POSTGRES_PASSWORD}@postgres:5432/opslens"
+        assert everything[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        [port] = everything[name]["ports"]
+        first, last = (int(p) for p in port["published"].split("-"))
+        assert last - first + 1 == replicas, f"{name}: one published port per replica"
 
 
 def test_our_services_share_one_image_built_from_the_dockerfile(model: dict[str, Any]) -> None:
@@ -178,7 +206,7 @@ def test_ports_are_published_on_loopback_only(model: dict[str, Any]) -> None:
 
 
 def test_interpolated_variables_are_in_env_example() -> None:
-    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    text = COMPOSE_FILE.read_text(encoding="utf-8") + POSTGRES_FILE.read_text(encoding="utf-8")
     used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
     example = (REPO_ROOT / ".env.example").read_text(encoding="utf-8")
     missing = sorted(name for name in used if f"{name}=" not in example)

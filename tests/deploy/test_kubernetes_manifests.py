@@ -154,3 +154,41 @@ def test_kubernetes_server_uses_the_read_only_service_account() -> None:
     (role,) = of_kind("ClusterRole")
     rules = role.body["rules"]
     assert {verb for rule in rules for verb in rule["verbs"]} <= {"get", "list", "watch"}
+
+
+def _selects(selector: dict[str, str], deployment: Manifest) -> bool:
+    labels = deployment.body["spec"]["template"]["metadata"]["labels"]
+    return selector.items() <= labels.items()
+
+
+@pytest.mark.parametrize("deployment", of_kind("Deployment"), ids=lambda m: m.label)
+def test_several_replicas_share_state_in_postgres_and_keep_one_up(deployment: Manifest) -> None:
+    replicas = deployment.body["spec"]["replicas"]
+    env = {entry["name"]: entry for entry in containers(deployment)[0].get("env", [])}
+    stores = ("OPSLENS_AGENT_CHECKPOINT_URL", "OPSLENS_REPORTS_STORE_URL")
+    args = containers(deployment)[0]["args"]
+    if args[:3] in (["opslens", "serve", "agent"], ["opslens", "serve", "reports"]):
+        assert replicas >= 2
+        [store] = [env[name] for name in stores if name in env]
+        reference = store["valueFrom"]["secretKeyRef"]
+        assert reference["key"] == "database-url" and not reference.get("optional")
+    if replicas < 2:
+        return
+    budgets = [
+        b
+        for b in of_kind("PodDisruptionBudget")
+        if _selects(b.body["spec"]["selector"]["matchLabels"], deployment)
+    ]
+    assert len(budgets) == 1, f"{deployment.label}: {len(budgets)} PodDisruptionBudgets"
+    assert 1 <= budgets[0].body["spec"]["minAvailable"] < replicas
+
+
+def test_the_agent_is_autoscaled_from_its_replica_count() -> None:
+    (autoscaler,) = of_kind("HorizontalPodAutoscaler")
+    target = autoscaler.body["spec"]["scaleTargetRef"]
+    [agent] = [d for d in of_kind("Deployment") if d.name == target["name"]]
+    assert target["kind"] == "Deployment"
+    assert containers(agent)[0]["args"][:3] == ["opslens", "serve", "agent"]
+    spec = autoscaler.body["spec"]
+    assert spec["minReplicas"] == agent.body["spec"]["replicas"] < spec["maxReplicas"]
+    assert containers(agent)[0]["resources"]["requests"]["cpu"]  # utilization needs a request

@@ -25,7 +25,7 @@ from opslens.reports.pipeline import ReportClients
 from opslens.reports.reporter import Reporter
 from opslens.reports.server import register_tools
 from opslens.reports.settings import ReportSettings
-from opslens.reports.store import ReportStore
+from opslens.reports.store import open_store
 from opslens.reports.summary import Summarizer
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.service import ServiceDefinition
@@ -59,7 +59,7 @@ def reports_app(prompts: str) -> ASGIApp:
     reporter = Reporter(
         settings=settings,
         clients=ReportClients.from_settings(settings),
-        store=ReportStore(Path(settings.store_path)),
+        store=open_store(settings.store_location()),
         summarizer=Summarizer(model(prompts)),
     )
     registry = ToolRegistry()

@@ -4,29 +4,20 @@ Every operation gets generated requests, valid and invalid: no answer may be a 5
 answer must be what the document says (status codes, content types, bodies, SSE events).
 Requests that break the schema yet are accepted are allowed: FastAPI coerces leniently (a Unix
 time for a date) and JSON-RPC answers its errors with HTTP 200.
-
-Cases come from each operation's hypothesis strategy: ``schemathesis.pytest.from_fixture`` reads
-a node attribute that pytest 9 no longer has.
 """
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import Case, GenerationMode
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from schemathesis.core.result import Ok
 from schemathesis.schemas import BaseSchema
+
+from tests.hardening.fuzz import EXCLUDED, fuzz
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT_S = 120
-# FastAPI coerces leniently (a Unix time for a date), so some schema-violating requests pass;
-# and a rule across fields (a filter's end after its start) is not expressible in the schema,
-# so some schema-valid requests are rightly refused with 422. Neither check fits this API.
-EXCLUDED = [negative_data_rejection, positive_data_acceptance]
 OPERATIONS = [
     "POST /rpc",
     "GET /healthz",
@@ -38,6 +29,7 @@ OPERATIONS = [
     "GET /v1/status",
     "GET /v1/reports",
     "GET /v1/reports/{report_id}",
+    "GET /v1/alerts",
 ]
 
 
@@ -56,19 +48,7 @@ def test_every_operation_is_fuzzed_here(agent_schema: BaseSchema) -> None:
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_operation_conforms_and_never_fails(agent_schema: BaseSchema, label: str) -> None:
     method, path = label.split(" ")
-    operation = agent_schema[path][method]
-    cases = st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode))
-
-    @settings(
-        max_examples=8,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    @given(case=cases)
-    def check(case: Case) -> None:
-        case.call_and_validate(timeout=TIMEOUT_S, excluded_checks=EXCLUDED)
-
-    check()
+    fuzz(agent_schema[path][method], max_examples=8, timeout_s=TIMEOUT_S)
 
 
 @pytest.mark.parametrize("format_", ["html", "md", "json"])

@@ -140,7 +140,10 @@ def flow(
     }
     common = {
         **inherited,
-        "PYTHONPATH": str(REPO_ROOT),
+        # This checkout's code, whichever checkout the virtualenv was installed from.
+        "PYTHONPATH": os.pathsep.join(
+            str(REPO_ROOT / part) for part in ("mcp", "services", "ui", ".")
+        ),
         "OPSLENS_LOG_LEVEL": "DEBUG",
         "OPSLENS_API_TOKEN": values["servers_token"],
         "GOOGLE_API_KEY": values["google_api_key"],

@@ -40,9 +40,12 @@ QUESTION = "order-service의 에러 로그와 관련된 트레이스를 찾아�
 def demo_ports() -> list[int]:
     backends = StackPorts()
     services = [*demo_services(sys.executable), live_metrics_service(sys.executable, Path(), "")]
-    return [backends.prometheus, backends.opensearch, backends.kubernetes] + [
-        service.port for service in services
-    ]
+    return [
+        backends.prometheus,
+        backends.alertmanager,
+        backends.opensearch,
+        backends.kubernetes,
+    ] + [service.port for service in services]
 
 
 def in_use(port: int) -> bool:

@@ -14,7 +14,7 @@ from opslens.reports.incidents import build_incident
 from opslens.reports.rootcause.ranking import rank_candidates
 from opslens.reports.server import create_service
 from opslens.reports.settings import ReportSettings
-from opslens.reports.store import ReportStore
+from opslens.reports.store import open_store
 from opslens.rpc_client import RpcClient, RpcError
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
@@ -22,7 +22,7 @@ from tests.reports.factories import T0, anomaly, report
 
 
 def stored_reports(path: Path) -> list[str]:
-    store = ReportStore(path)
+    store = open_store(str(path))
     ids = []
     for hour, language in enumerate(("en", "ko", "en")):
         incident = build_incident([anomaly("payment-service", "error_ratio", 0, 20)])

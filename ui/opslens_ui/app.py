@@ -30,6 +30,12 @@ navigation = st.navigation(
             icon=":material/summarize:",
             url_path="reports",
         ),
+        st.Page(
+            "pages/alerts.py",
+            title=text("page.alerts", language),
+            icon=":material/notifications_active:",
+            url_path="alerts",
+        ),
     ]
 )
 render_choice(settings, language)

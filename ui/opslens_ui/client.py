@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from opslens_ui.contract import (
     AgentStatus,
+    AlertInvestigationList,
     AskRequest,
     AskResponse,
     ReportList,
@@ -127,6 +128,10 @@ class AgentClient:
     def reports(self) -> ReportList:
         """The scheduled reports written so far, newest first as the agent lists them."""
         return _parse(ReportList, self._get("/v1/reports"))
+
+    def alerts(self) -> AlertInvestigationList:
+        """Alert investigations, newest first."""
+        return _parse(AlertInvestigationList, self._get("/v1/alerts"))
 
     def report(self, report_id: str, fmt: ReportFormat) -> str:
         """One report rendered as HTML (self-contained), Markdown or JSON text."""

@@ -373,3 +373,25 @@ class ReportSummary(WireModel):
 
 class ReportList(WireModel):
     reports: list[ReportSummary] = Field(default_factory=list)
+
+
+class AlertInvestigation(WireModel):
+    """One alert group's investigation, as the reports server keeps it."""
+
+    id: str
+    alertname: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    state: str = ""
+    starts_at: str | None = None
+    received_at: str | None = None
+    finished_at: str | None = None
+    report_id: str | None = None
+    root_cause: str | None = None
+    error: str | None = None
+    resolved_at: str | None = None
+    duration_s: float | None = None
+
+
+class AlertInvestigationList(WireModel):
+    investigations: list[AlertInvestigation] = Field(default_factory=list)
+    total: int = 0

@@ -5,6 +5,10 @@ A JSON string may hold an escaped lone surrogate (``"\\ud800"``). Python decodes
 values reach a response from a request body or from backend data (a log line), so every
 response of the servers is rendered by :class:`SafeJSONResponse`: non-ASCII text as is, and
 ``\\uXXXX`` escapes only when a value could not be encoded otherwise.
+
+Every answer of every call is rendered here, so the common case goes through orjson (several
+times faster than the standard library on large answers); what orjson refuses (lone
+surrogates, integers beyond 64 bits) falls back to the standard library.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +45,18 @@ def has_lone_surrogate(value: Any) -> bool:
 
 def json_text(value: Any) -> str:
     """Compact JSON, Korean and other text unescaped, lone surrogates as ``\\uXXXX``."""
+    return json_bytes(value).decode("utf-8")
+
+
+def json_bytes(value: Any) -> bytes:
+    """:func:`json_text` as UTF-8 bytes (what a response body is)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        return _stdlib_text(value).encode("utf-8")
+
+
+def _stdlib_text(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if _SURROGATE.search(text):
         return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
@@ -50,7 +67,7 @@ class SafeJSONResponse(JSONResponse):
     """A JSON response that renders whatever strings its content holds."""
 
     def render(self, content: Any) -> bytes:
-        return json_text(content).encode("utf-8")
+        return json_bytes(content)
 
 
 async def validation_error(request: Request, exc: Exception) -> SafeJSONResponse:

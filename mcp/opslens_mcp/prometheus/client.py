@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import orjson
 
 from opslens_mcp.core.errors import BackendError, BackendTimeout, BackendUnavailable, InvalidParams
 from opslens_mcp.core.retry import TRANSIENT_STATUSES
@@ -150,7 +151,7 @@ class PrometheusClient:
 
     def _unwrap(self, status: int, raw: bytes) -> Any:
         try:
-            body, what = json.loads(raw), "unexpected"
+            body, what = _loads(raw), "unexpected"
         except ValueError:
             body, what = None, "non-JSON"
         if not isinstance(body, dict):
@@ -171,3 +172,12 @@ class PrometheusClient:
         if status in TRANSIENT_STATUSES:  # errorType unavailable, or a query frontend overloaded
             raise BackendUnavailable(BACKEND, f"HTTP {status}: {error}", status, transient=True)
         raise BackendError(BACKEND, error, status)
+
+
+def _loads(raw: bytes) -> Any:
+    """Prometheus' answer parsed: orjson, or the standard library for what orjson refuses
+    (escaped lone surrogates in label values)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)

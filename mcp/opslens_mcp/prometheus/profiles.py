@@ -104,6 +104,7 @@ class ResourceProfile(BaseModel):
     cfs_periods_metric: str = "container_cpu_cfs_periods_total"
     restarts_metric: str = "kube_pod_container_status_restarts_total"
     last_terminated_metric: str = "kube_pod_container_status_last_terminated_reason"
+    waiting_reason_metric: str = "kube_pod_container_status_waiting_reason"
     limits_metric: str = "kube_pod_container_resource_limits"
     node_cpu_metric: str = "node_cpu_seconds_total"
     node_label: str = "instance"
@@ -115,6 +116,7 @@ class ResourceProfile(BaseModel):
         "cfs_periods_metric",
         "restarts_metric",
         "last_terminated_metric",
+        "waiting_reason_metric",
         "limits_metric",
         "node_cpu_metric",
     )

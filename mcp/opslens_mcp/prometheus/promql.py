@@ -76,8 +76,10 @@ def by_clause(labels: Sequence[str]) -> str:
     return ", ".join(check_label_name(label) for label in labels)
 
 
-def sum_rate(series: str, window: str, by: Sequence[str]) -> str:
-    return f"sum by ({by_clause(by)}) (rate({series}[{window}]))"
+def sum_rate(series: str, window: str, by: Sequence[str], offset: str | None = None) -> str:
+    """``sum by (by) (rate(series[window]))``, ``offset`` back in time when given."""
+    shift = f" offset {offset}" if offset else ""
+    return f"sum by ({by_clause(by)}) (rate({series}[{window}]{shift}))"
 
 
 # --- RED ------------------------------------------------------------------------------------
@@ -95,9 +97,12 @@ def request_matchers(
     return matchers
 
 
-def request_rate(profile: RequestProfile, matchers: list[Matcher], window: str) -> str:
+def request_rate(
+    profile: RequestProfile, matchers: list[Matcher], window: str, offset: str | None = None
+) -> str:
     """Requests per second by service."""
-    return sum_rate(selector(profile.requests_metric, matchers), window, profile.group_labels)
+    series = selector(profile.requests_metric, matchers)
+    return sum_rate(series, window, profile.group_labels, offset)
 
 
 def status_regex(status: str) -> str:
@@ -105,31 +110,50 @@ def status_regex(status: str) -> str:
     return status.lower().replace("x", ".")
 
 
-def status_rate(profile: RequestProfile, matchers: list[Matcher], window: str, regex: str) -> str:
+def status_rate(
+    profile: RequestProfile,
+    matchers: list[Matcher],
+    window: str,
+    regex: str,
+    offset: str | None = None,
+) -> str:
     """Requests per second answered with a status matching ``regex``, by service."""
     answered = [*matchers, Matcher(profile.status_label, regex, "=~")]
-    return sum_rate(selector(profile.requests_metric, answered), window, profile.group_labels)
+    series = selector(profile.requests_metric, answered)
+    return sum_rate(series, window, profile.group_labels, offset)
 
 
-def status_ratio(profile: RequestProfile, matchers: list[Matcher], window: str, regex: str) -> str:
+def status_ratio(
+    profile: RequestProfile,
+    matchers: list[Matcher],
+    window: str,
+    regex: str,
+    offset: str | None = None,
+) -> str:
     """Share of requests answered with a status matching ``regex``; 0 (not missing) for a
     service that never answered so."""
-    answered = status_rate(profile, matchers, window, regex)
-    total = request_rate(profile, matchers, window)
+    answered = status_rate(profile, matchers, window, regex, offset)
+    total = request_rate(profile, matchers, window, offset)
     return f"({answered} or {total} * 0) / {total}"
 
 
-def error_ratio(profile: RequestProfile, matchers: list[Matcher], window: str) -> str:
+def error_ratio(
+    profile: RequestProfile, matchers: list[Matcher], window: str, offset: str | None = None
+) -> str:
     """Share of requests with an error status, 0 (not missing) for services without errors."""
-    return status_ratio(profile, matchers, window, profile.error_status_regex)
+    return status_ratio(profile, matchers, window, profile.error_status_regex, offset)
 
 
 def latency_quantile(
-    profile: RequestProfile, matchers: list[Matcher], window: str, quantile: float
+    profile: RequestProfile,
+    matchers: list[Matcher],
+    window: str,
+    quantile: float,
+    offset: str | None = None,
 ) -> str:
     """The ``quantile`` latency in milliseconds, interpolated from the histogram buckets."""
     buckets = selector(f"{profile.duration_histogram}_bucket", matchers)
-    summed = sum_rate(buckets, window, [*profile.group_labels, "le"])
+    summed = sum_rate(buckets, window, [*profile.group_labels, "le"], offset)
     expression = f"histogram_quantile({quantile:g}, {summed})"
     if profile.duration_unit_ms != 1:
         expression = f"{expression} * {profile.duration_unit_ms:g}"

@@ -1,4 +1,5 @@
-"""The agent service: ``/v1/ask`` (JSON and SSE), ``/v1/services``, ``/v1/status`` and reports,
+"""The agent service: ``/v1/ask`` (JSON and SSE), ``/v1/services``, ``/v1/status``, reports and
+alert investigations,
 plus the protocol core's ``/rpc`` and ``/mcp`` with an ``ask`` tool for other tools and MCP clients.
 """
 
@@ -18,13 +19,14 @@ from langchain_core.language_models import BaseChatModel
 
 from opslens.agent.agent import Agent
 from opslens.agent.catalog import CatalogCache
-from opslens.agent.checkpoints import open_checkpointer
+from opslens.agent.checkpoints import STORE, open_checkpointer
 from opslens.agent.graph import AgentDeps, build_graph
 from opslens.agent.llm import build_gemini
 from opslens.agent.response import AskRequest, AskResponse
 from opslens.agent.settings import AgentSettings
 from opslens.agent.steps.anomaly import detection_settings
 from opslens.agent.toolbox import Toolbox
+from opslens.pgstate import UNAVAILABLE_ERRORS, StoreUnavailable, unavailable
 from opslens.rpc_client import RpcClient, RpcError
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.errors import INVALID_PARAMS
@@ -123,6 +125,22 @@ class AgentRuntime:
             raise HTTPException(503, "the agent is starting")
         return self.agent
 
+    async def ask(self, request: AskRequest) -> AskResponse:
+        """One question; :class:`StoreUnavailable` when the conversation store is down."""
+        agent = self.require()
+        try:
+            return await agent.ask(request)
+        except UNAVAILABLE_ERRORS as exc:
+            raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
+
+    async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        agent = self.require()
+        try:
+            async for event in agent.stream(request):
+                yield event
+        except UNAVAILABLE_ERRORS as exc:
+            raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
+
     async def status(self) -> dict[str, Any]:
         async def probe(name: str, url: str) -> tuple[str, dict[str, Any]]:
             try:
@@ -154,7 +172,7 @@ def agent_service(
         "evidence. Pass session_id to ask follow-ups; pass now to pin the current time."
     )
     async def ask(params: AskRequest) -> AskResponse:
-        return await runtime.require().ask(params)
+        return await runtime.ask(params)
 
     async def readiness() -> dict[str, Any]:
         backends = await runtime.status()
@@ -204,9 +222,17 @@ def create_agent_app(
     service, runtime = agent_service(settings, model)
     app = create_app(service, server_settings or ServerSettings())
 
-    @app.post("/v1/ask", response_model=AskResponse, summary="Ask a question", responses=NOT_JSON)
+    @app.post(
+        "/v1/ask",
+        response_model=AskResponse,
+        summary="Ask a question",
+        responses={**NOT_JSON, 503: {"description": "The conversation store is unavailable."}},
+    )
     async def ask_route(request: AskRequest) -> AskResponse:
-        return await runtime.require().ask(request)
+        try:
+            return await runtime.ask(request)
+        except StoreUnavailable as exc:
+            raise HTTPException(503, exc.message) from None
 
     @app.post(
         "/v1/ask/stream",
@@ -215,14 +241,19 @@ def create_agent_app(
         responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}, **NOT_JSON},
     )
     async def ask_stream(request: AskRequest) -> StreamingResponse:
-        agent = runtime.require()
+        runtime.require()
 
         async def events() -> AsyncIterator[str]:
             try:
-                async for kind, data in agent.stream(request):
+                async for kind, data in runtime.stream(request):
                     yield f"event: {kind}\ndata: {json_text(data)}\n\n"
             except Exception as exc:  # noqa: BLE001 - reported to the client as an event
-                message = json.dumps({"message": f"the agent failed: {type(exc).__name__}"})
+                text = (
+                    exc.message
+                    if isinstance(exc, StoreUnavailable)
+                    else f"the agent failed: {type(exc).__name__}"
+                )
+                message = json.dumps({"message": text}, ensure_ascii=False)
                 yield f"event: error\ndata: {message}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -239,6 +270,10 @@ def create_agent_app(
     @app.get("/v1/reports", summary="Reports the scheduler produced", responses=REPORTS_DOWN)
     async def reports() -> dict[str, Any]:
         return await _reports_call(runtime, "list_reports", {})
+
+    @app.get("/v1/alerts", summary="Alert investigations, newest first", responses=REPORTS_DOWN)
+    async def alerts() -> dict[str, Any]:
+        return await _reports_call(runtime, "list_alert_investigations", {"limit": 200})
 
     @app.get(
         "/v1/reports/{report_id}",

@@ -7,9 +7,18 @@ from typing import Annotated
 import typer
 
 from opslens.devstack.envfile import devstack_root
-from opslens.devstack.stack import DevStack, StackPorts, recorded_status, stop_recorded
+from opslens.devstack.stack import (
+    OPTIONAL_BACKENDS,
+    DevStack,
+    StackPorts,
+    recorded_status,
+    stop_recorded,
+)
 
-app = typer.Typer(help="Run real Prometheus, OpenSearch and kube-apiserver on loopback.")
+app = typer.Typer(
+    help="Run real Prometheus, Alertmanager, OpenSearch and kube-apiserver (and PostgreSQL) "
+    "on loopback."
+)
 
 
 @app.command()
@@ -17,16 +26,39 @@ def up(
     prometheus_port: Annotated[int, typer.Option(help="Prometheus port.")] = 9090,
     opensearch_port: Annotated[int, typer.Option(help="OpenSearch HTTP port.")] = 9200,
     kube_port: Annotated[int, typer.Option(help="kube-apiserver port.")] = 6443,
+    alertmanager_port: Annotated[int, typer.Option(help="Alertmanager port.")] = 9093,
+    postgres_port: Annotated[int, typer.Option(help="PostgreSQL port.")] = 5432,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            help="Optional backend to start too: postgres (the shared state of several "
+            "replicas; its URL goes to the env file as the agent's and reports' store).",
+        ),
+    ] = None,
 ) -> None:
-    """Build what is missing, start the three backends detached, print their URLs."""
+    """Build what is missing, start the backends detached, print their URLs."""
+    extras = set(with_ or [])
+    unknown = extras - set(OPTIONAL_BACKENDS)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown backend {sorted(unknown)[0]!r}; choose from {', '.join(OPTIONAL_BACKENDS)}",
+            param_hint="--with",
+        )
     root = devstack_root()
     status = recorded_status(root / "state.json")
-    if status and all(entry["running"] for entry in status.values()):
+    if status and all(entry["running"] for entry in status.values()) and extras <= set(status):
         typer.echo(f"devstack already running ({root}):")
     else:
         stop_recorded(root / "state.json")
-        ports = StackPorts(prometheus_port, opensearch_port, kube_port)
-        DevStack(root, ports).up()
+        ports = StackPorts(
+            prometheus=prometheus_port,
+            opensearch=opensearch_port,
+            kubernetes=kube_port,
+            alertmanager=alertmanager_port,
+            postgres=postgres_port,
+        )
+        DevStack(root, ports, with_postgres="postgres" in extras).up()
         status = recorded_status(root / "state.json")
     for name, entry in status.items():
         typer.echo(f"  {name:<11} {entry['url']}")

@@ -17,8 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 __all__ = [
     "BackendStartError",
+    "LoopbackServer",
     "ManagedProcess",
     "cache_dir",
     "free_port",
@@ -144,8 +147,14 @@ class ManagedProcess:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         ports: tuple[int, ...] = (),
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
     ) -> None:
+        """``user`` runs the child as that system user (servers that refuse root, such as
+        PostgreSQL); ``stop_signal`` is what :meth:`stop` sends first."""
         self.name = name
+        self.user = user
+        self.stop_signal = stop_signal
         self.ports = ports
         self.argv = argv
         self.log_path = log_path
@@ -179,6 +188,7 @@ class ManagedProcess:
                 env=env,
                 cwd=self.cwd,
                 start_new_session=True,
+                user=self.user,
             )
 
     def alive(self) -> bool:
@@ -214,14 +224,15 @@ class ManagedProcess:
             os.killpg(self._popen.pid, signum)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the process group, then SIGKILL what is left after ``timeout`` seconds."""
+        """Send the stop signal (SIGTERM) to the process group, then SIGKILL what is left
+        after ``timeout`` seconds."""
         popen = self._popen
         if popen is None:
             return
         if popen.poll() is None:
             try:
                 os.killpg(popen.pid, signal.SIGCONT)
-                os.killpg(popen.pid, signal.SIGTERM)
+                os.killpg(popen.pid, self.stop_signal)
             except ProcessLookupError:
                 pass
             try:
@@ -234,3 +245,33 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(popen.pid, signal.SIGKILL)
         self._popen = None
+
+
+class LoopbackServer:
+    """A backend that is one :class:`ManagedProcess` serving HTTP on ``127.0.0.1:port``, ready
+    when ``ready_path`` answers 200 (Prometheus and Alertmanager: ``/-/ready``)."""
+
+    port: int
+    _process: ManagedProcess
+    ready_path = "/-/ready"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def process(self) -> ManagedProcess:
+        return self._process
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200
+
+    def alive(self) -> bool:
+        return self._process.alive()
+
+    def stop(self) -> None:
+        self._process.stop()

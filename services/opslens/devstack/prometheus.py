@@ -5,6 +5,8 @@ History is written as OpenMetrics text and turned into TSDB blocks with
 running server are only picked up later, so :meth:`PrometheusBackend.backfill` restarts it).
 Recent minutes come from scraping: Prometheus scrapes itself, and any exporter that drops a
 target file into :attr:`PrometheusBackend.targets_dir` (file-based service discovery).
+Given ``rules`` (a rule file's text) and an ``alertmanager`` (host:port), it evaluates the
+rules and sends their alerts there.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 import yaml
 
-from opslens.devstack.process import BackendStartError, ManagedProcess, progress
+from opslens.devstack.process import BackendStartError, LoopbackServer, ManagedProcess, progress
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill, delete_series
 
 SCRAPE_INTERVAL = "5s"
 START_TIMEOUT_S = 60.0
+ALERT_RESEND_DELAY = "5s"
 
 
 def prometheus_binaries() -> tuple[str, str]:
@@ -36,17 +38,22 @@ def prometheus_binaries() -> tuple[str, str]:
     return prometheus, promtool
 
 
-class PrometheusBackend:
+class PrometheusBackend(LoopbackServer):
     """One Prometheus server with its config, TSDB and logs under ``workdir``."""
 
     name = "prometheus"
 
-    def __init__(self, workdir: Path, port: int) -> None:
+    def __init__(
+        self, workdir: Path, port: int, rules: str | None = None, alertmanager: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.port = port
+        self.rules = rules
+        self.alertmanager = alertmanager
         self.tsdb_dir = workdir / "tsdb"
         self.targets_dir = workdir / "targets"
         self.config_path = workdir / "prometheus.yml"
+        self.rules_path = workdir / "rules" / "opslens-alerts.rules.yml"
         self._binary, self._promtool = prometheus_binaries()
         self._process = ManagedProcess(
             "prometheus",
@@ -60,26 +67,17 @@ class PrometheusBackend:
                 # Backfilled scenarios and imported datasets can be old: keep everything.
                 "--storage.tsdb.retention.time=100y",
                 "--log.level=warn",
+                # Alerts go to Alertmanager again every 5s (default 1m): one found moments
+                # after the first evaluation gets them at once.
+                f"--rules.alert.resend-delay={ALERT_RESEND_DELAY}",
             ],
             workdir / "prometheus.log",
             ports=(port,),
         )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    @property
-    def process(self) -> ManagedProcess:
-        return self._process
-
     def _write_config(self) -> None:
         self.targets_dir.mkdir(parents=True, exist_ok=True)
-        config = {
+        config: dict[str, object] = {
             "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
             "scrape_configs": [
                 {
@@ -95,6 +93,13 @@ class PrometheusBackend:
                 },
             ],
         }
+        if self.rules is not None:
+            self.rules_path.parent.mkdir(parents=True, exist_ok=True)
+            self.rules_path.write_text(self.rules, encoding="utf-8")
+            config["rule_files"] = [str(self.rules_path)]
+        if self.alertmanager is not None:
+            targets = [{"targets": [self.alertmanager]}]
+            config["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
     def start(self) -> None:
@@ -103,15 +108,6 @@ class PrometheusBackend:
         self._write_config()
         self._process.start()
         self._process.wait_ready(self._ready, START_TIMEOUT_S)
-
-    def _ready(self) -> bool:
-        return httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200
-
-    def alive(self) -> bool:
-        return self._process.alive()
-
-    def stop(self) -> None:
-        self._process.stop()
 
     def add_scrape_target(
         self, job: str, address: str, labels: dict[str, str] | None = None

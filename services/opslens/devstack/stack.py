@@ -1,6 +1,8 @@
 """The three local backends together: build what is missing, start, record, stop.
 
-``opslens devstack up`` starts Prometheus, OpenSearch and kube-apiserver (with etcd) under one
+``opslens devstack up`` starts Prometheus (with opslens' alert rules), Alertmanager (routing
+to opslens' receiver), OpenSearch and kube-apiserver (with etcd), and with ``--with postgres``
+a PostgreSQL for the state several replicas share, under one
 folder (``.devstack/`` by default), detached, and records their URLs and process ids in
 ``state.json`` and the settings the servers need in ``env`` (``OPSLENS_*=...`` lines), so that
 ``status`` and ``down`` work from another process. Tests use :class:`DevStack` in-process.
@@ -18,12 +20,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from opslens.alerts.files import rule_file_text
+from opslens.devstack.alertmanager import AlertmanagerBackend, Route
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
+from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port, progress
 from opslens.devstack.prometheus import PrometheusBackend
 
-BACKEND_NAMES = ("prometheus", "opensearch", "kubernetes")
+BACKEND_NAMES = ("prometheus", "alertmanager", "opensearch", "kubernetes")
+OPTIONAL_BACKENDS = ("postgres",)  # started only when asked for (``--with postgres``)
 
 
 class Backend(Protocol):
@@ -44,16 +50,25 @@ class StackPorts:
     prometheus: int = 9090
     opensearch: int = 9200
     kubernetes: int = 6443
+    alertmanager: int = 9093
+    postgres: int = 5432
 
     @classmethod
     def free(cls) -> StackPorts:
-        return cls(prometheus=free_port(), opensearch=free_port(), kubernetes=free_port())
+        return cls(
+            prometheus=free_port(),
+            opensearch=free_port(),
+            kubernetes=free_port(),
+            alertmanager=free_port(),
+            postgres=free_port(),
+        )
 
 
 @dataclass
 class BackendRecord:
     url: str
     pids: list[int] = field(default_factory=list)
+    stop_signal: int = signal.SIGTERM
 
 
 @dataclass
@@ -66,6 +81,7 @@ class StackState:
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        path.chmod(0o600)  # env holds the Postgres password when it runs
 
     @classmethod
     def read(cls, path: Path) -> StackState | None:
@@ -95,34 +111,63 @@ def _pids_of(backend: object) -> list[int]:
 
 
 class DevStack:
-    """Prometheus, OpenSearch and kube-apiserver under ``root``."""
+    """Prometheus, Alertmanager, OpenSearch and kube-apiserver under ``root``, PostgreSQL too
+    when asked; ``route`` is where Alertmanager sends alerts (default: the demo's reports
+    service)."""
 
-    def __init__(self, root: Path, ports: StackPorts | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ports: StackPorts | None = None,
+        route: Route | None = None,
+        *,
+        with_postgres: bool = False,
+    ) -> None:
         self.root = root
         self.ports = ports or StackPorts()
         self.state_path = root / "state.json"
         self.env_path = root / "env"
-        self.prometheus = PrometheusBackend(root / "prometheus", self.ports.prometheus)
+        self.alertmanager = AlertmanagerBackend(
+            root / "alertmanager", self.ports.alertmanager, route
+        )
+        self.prometheus = PrometheusBackend(
+            root / "prometheus",
+            self.ports.prometheus,
+            rules=rule_file_text(),
+            alertmanager=f"127.0.0.1:{self.ports.alertmanager}",
+        )
         self.opensearch = OpenSearchBackend(root / "opensearch", self.ports.opensearch)
         self.kubernetes = KubeApiBackend(root / "kubernetes", self.ports.kubernetes)
+        self.postgres = (
+            PostgresBackend(root / "postgres", self.ports.postgres) if with_postgres else None
+        )
 
     @property
     def backends(self) -> dict[str, Backend]:
-        return {
+        backends: dict[str, Backend] = {
             "prometheus": self.prometheus,
+            "alertmanager": self.alertmanager,
             "opensearch": self.opensearch,
             "kubernetes": self.kubernetes,
         }
+        if self.postgres is not None:
+            backends["postgres"] = self.postgres
+        return backends
 
     def env(self) -> dict[str, str]:
         """The settings that point opslens servers at these backends."""
-        return {
+        env = {
             "OPSLENS_PROMETHEUS_URL": self.prometheus.url,
+            "OPSLENS_DEVSTACK_ALERTMANAGER_URL": self.alertmanager.url,
             "OPSLENS_OPENSEARCH_URL": self.opensearch.url,
             "OPSLENS_KUBE_KUBECONFIG": str(self.kubernetes.readonly_kubeconfig_path),
             "OPSLENS_DEVSTACK_ADMIN_KUBECONFIG": str(self.kubernetes.kubeconfig_path),
             "OPSLENS_DEVSTACK_PROMETHEUS_DIR": str(self.prometheus.workdir),
         }
+        if self.postgres is not None:
+            env["OPSLENS_AGENT_CHECKPOINT_URL"] = self.postgres.url
+            env["OPSLENS_REPORTS_STORE_URL"] = self.postgres.url
+        return env
 
     @staticmethod
     def build() -> None:
@@ -134,11 +179,11 @@ class DevStack:
             kube.result()
 
     def up(self) -> StackState:
-        """Build what is missing, start all three (in parallel), wait, record the state."""
+        """Build what is missing, start the backends (in parallel), wait, record the state."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.build()
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        with ThreadPoolExecutor(max_workers=len(self.backends)) as pool:
             futures = {name: pool.submit(backend.start) for name, backend in self.backends.items()}
             errors = []
             for name, future in futures.items():
@@ -157,7 +202,13 @@ class DevStack:
         whenever a backend restarted, so another process can stop them."""
         state = StackState(
             backends={
-                name: BackendRecord(url=backend.url, pids=_pids_of(backend))
+                name: BackendRecord(
+                    url=getattr(backend, "public_url", backend.url),
+                    pids=_pids_of(backend),
+                    stop_signal=getattr(
+                        getattr(backend, "process", None), "stop_signal", signal.SIGTERM
+                    ),
+                )
                 for name, backend in self.backends.items()
             },
             env=self.env(),
@@ -167,6 +218,7 @@ class DevStack:
         self.env_path.write_text(
             "".join(f"{key}={value}\n" for key, value in state.env.items()), encoding="utf-8"
         )
+        self.env_path.chmod(0o600)  # holds the Postgres password when it runs
         return state
 
     def down(self) -> None:
@@ -182,10 +234,11 @@ def stop_recorded(state_path: Path, timeout: float = 20.0) -> None:
     if state is None:
         return
     pids = [pid for record in state.backends.values() for pid in record.pids]
-    for pid in pids:
-        for signum in (signal.SIGCONT, signal.SIGTERM):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signum)
+    for record in state.backends.values():
+        for pid in record.pids:
+            for signum in (signal.SIGCONT, record.stop_signal):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signum)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(_pid_alive(pid) for pid in pids):
         time.sleep(0.2)

@@ -92,9 +92,9 @@ def list_reports(
 ) -> None:
     """List stored reports."""
     from opslens.reports.settings import ReportSettings
-    from opslens.reports.store import ReportStore
+    from opslens.reports.store import open_store
 
-    rows, total = ReportStore(Path(ReportSettings().store_path)).recent(limit=limit)
+    rows, total = open_store(ReportSettings().store_location()).recent(limit=limit)
     for row in rows:
         causes = ", ".join(row.root_causes) or "-"
         typer.echo(
@@ -116,9 +116,9 @@ def show(
 ) -> None:
     """Print one stored report."""
     from opslens.reports.settings import ReportSettings
-    from opslens.reports.store import ReportStore
+    from opslens.reports.store import open_store
 
-    report = ReportStore(Path(ReportSettings().store_path)).get(report_id)
+    report = open_store(ReportSettings().store_location()).get(report_id)
     if report is None:
         raise typer.BadParameter(f"no report {report_id!r}")
     _emit(_render(report, output_format), output)

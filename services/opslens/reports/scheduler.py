@@ -5,11 +5,17 @@ misfire grace. A firing computes its slot (the cron time it stands for), claims 
 store (only one replica gets it), runs the report for the window ending at the slot, stores it
 and delivers it. On start, a schedule whose latest due slot was missed while the service was
 down is run once, if the slot is within the misfire grace and the schedule ran before.
+
+The claim is a lease of ``lease_s`` seconds that the owner renews while it works (every third of
+the lease). A replica that dies mid-run stops renewing; every half lease each replica sweeps for
+such expired claims within the misfire grace and takes the slot over, so the report is still
+made, once: a replica that lost its claim does not store its report.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -18,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from opslens.pgstate import StoreUnavailable
 from opslens.reports.models import Report
 from opslens.reports.settings import Schedule
-from opslens.reports.store import ReportStore
+from opslens.reports.store import DEFAULT_LEASE_S, ReportStore
 from opslens_mcp.core.logs import get_logger
 
 Runner = Callable[[Schedule, datetime], Awaitable[Report]]
@@ -79,6 +86,7 @@ class ReportScheduler:
         misfire_grace_s: int = 3600,
         owner: str | None = None,
         clock: Clock | None = None,
+        lease_s: float = DEFAULT_LEASE_S,
     ) -> None:
         self.schedules = {s.name: s for s in schedules}
         self.triggers = {s.name: cron_trigger(s.cron, timezone) for s in schedules}
@@ -89,6 +97,7 @@ class ReportScheduler:
         self.misfire_grace = timedelta(seconds=misfire_grace_s)
         self.owner = owner or default_owner()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.lease_s = lease_s
         self._scheduler: AsyncIOScheduler | None = None
         self._catching_up: asyncio.Task[list[Report]] | None = None
 
@@ -104,6 +113,15 @@ class ReportScheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=max(1, int(self.misfire_grace.total_seconds())),
+            )
+        if self.triggers:
+            scheduler.add_job(
+                self.sweep,
+                "interval",
+                seconds=max(1.0, self.lease_s / 2),
+                id="report-sweep",
+                coalesce=True,
+                max_instances=1,
             )
         scheduler.start()
         self._scheduler = scheduler
@@ -122,7 +140,11 @@ class ReportScheduler:
         made = []
         for name, trigger in self.triggers.items():
             slot = latest_slot(trigger, now)
-            last = await asyncio.to_thread(self.store.last_slot, name)
+            try:
+                last = await asyncio.to_thread(self.store.last_slot, name)
+            except StoreUnavailable as exc:
+                log.error("report_store_unavailable", schedule=name, error=exc.message)
+                continue
             if slot is None or last is None or slot <= last or now - slot > self.misfire_grace:
                 continue
             log.info("report_catch_up", schedule=name, slot=slot.isoformat())
@@ -131,24 +153,56 @@ class ReportScheduler:
                 made.append(report)
         return made
 
+    async def sweep(self) -> list[Report]:
+        """Take over the slots whose owner stopped renewing its claim (within the grace)."""
+        now = self.clock()
+        made = []
+        for name in self.triggers:
+            try:
+                slots = await asyncio.to_thread(self.store.expired, name)
+            except StoreUnavailable as exc:
+                log.error("report_store_unavailable", schedule=name, error=exc.message)
+                continue
+            for slot in slots:
+                if now - slot > self.misfire_grace:
+                    continue
+                log.info("report_claim_expired", schedule=name, slot=slot.isoformat())
+                report = await self.run_slot(name, slot)
+                if report is not None:
+                    made.append(report)
+        return made
+
     async def fire(self, name: str) -> Report | None:
         """The job APScheduler runs: the report of the slot that just came due."""
         slot = latest_slot(self.triggers[name], self.clock())
         return None if slot is None else await self.run_slot(name, slot)
 
     async def run_slot(self, name: str, slot: datetime) -> Report | None:
-        """Claim the slot; if ours, make, store and deliver its report."""
-        claimed = await asyncio.to_thread(self.store.claim, name, slot, self.owner)
+        """Claim the slot; if ours, make, store and deliver its report. While the store is
+        unavailable nothing is made (a slot it missed is caught up on the next start)."""
+        try:
+            claimed = await asyncio.to_thread(
+                self.store.claim, name, slot, self.owner, self.lease_s
+            )
+        except StoreUnavailable as exc:
+            log.error(
+                "report_store_unavailable", schedule=name, slot=slot.isoformat(), error=exc.message
+            )
+            return None
         if not claimed:
             log.info("report_slot_taken", schedule=name, slot=slot.isoformat())
             return None
         try:
-            report = await self.runner(self.schedules[name], slot)
-            await asyncio.to_thread(self.store.save, report)
-            await asyncio.to_thread(self.store.finish, name, slot, self.owner, report.id)
+            report = await self._run_renewing(name, slot)
+            completed = await asyncio.to_thread(self.store.complete, name, slot, self.owner, report)
         except Exception as exc:  # noqa: BLE001 - recorded; the next slot runs normally
-            await asyncio.to_thread(self.store.fail, name, slot, self.owner, type(exc).__name__)
             log.error("report_failed", schedule=name, slot=slot.isoformat(), error=str(exc)[:300])
+            # When the store is down too, the claim's lease runs out and a later start retries.
+            with contextlib.suppress(StoreUnavailable):
+                await asyncio.to_thread(self.store.fail, name, slot, self.owner, type(exc).__name__)
+            return None
+        if not completed:
+            log.warning("report_claim_lost", schedule=name, slot=slot.isoformat())
             return None
         log.info(
             "report_made",
@@ -160,3 +214,18 @@ class ReportScheduler:
         if self.deliver is not None:
             await self.deliver(report)
         return report
+
+    async def _run_renewing(self, name: str, slot: datetime) -> Report:
+        """The runner, with the claim's lease renewed every third of it meanwhile."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease_s / 3)
+                with contextlib.suppress(StoreUnavailable):  # the sweep settles the rest
+                    await asyncio.to_thread(self.store.renew, name, slot, self.owner, self.lease_s)
+
+        renewing = asyncio.create_task(renew())
+        try:
+            return await self.runner(self.schedules[name], slot)
+        finally:
+            renewing.cancel()

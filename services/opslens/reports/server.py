@@ -1,5 +1,6 @@
 """The reports server: tools ``run_report``, ``list_reports``, ``get_report``; the scheduler
-runs inside the server's lifetime (``resources``)."""
+and the alert investigators run inside the server's lifetime (``resources``); over HTTP it also
+receives Alertmanager's webhook at ``/v1/alerts`` (:mod:`opslens.alerts.routes`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from fastapi import FastAPI
+
+from opslens.alerts.investigator import AlertInvestigator
+from opslens.alerts.routes import add_alert_routes
+from opslens.alerts.settings import AlertSettings
+from opslens.alerts.tool import register_alert_tool
+from opslens.pgstate import public_url
 from opslens.reports.models import Report
 from opslens.reports.pipeline import RunRequest
 from opslens.reports.reporter import Reporter
@@ -22,9 +30,11 @@ from opslens.reports.wire import (
     listing,
     report_result,
 )
+from opslens_mcp.core.app import create_app
 from opslens_mcp.core.errors import InvalidParams
 from opslens_mcp.core.server_info import add_server_info
 from opslens_mcp.core.service import ServiceDefinition
+from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.core.times import parse_duration
 from opslens_mcp.core.tools import ToolRegistry
 
@@ -82,11 +92,37 @@ def create_service(
     settings: ReportSettings | None = None, *, scheduler: bool = True
 ) -> ServiceDefinition:
     """The reports server; ``scheduler=False`` serves the tools without running schedules."""
+    return reports_service(settings, scheduler=scheduler)[0]
+
+
+def create_http_app(
+    settings: ReportSettings | None = None,
+    server_settings: ServerSettings | None = None,
+    alert_settings: AlertSettings | None = None,
+    *,
+    scheduler: bool = True,
+) -> FastAPI:
+    """The reports server over HTTP, with the Alertmanager receiver (``opslens serve reports``)."""
+    service, investigator = reports_service(settings, alert_settings, scheduler=scheduler)
+    app = create_app(service, server_settings or ServerSettings())
+    add_alert_routes(app, investigator)
+    return app
+
+
+def reports_service(
+    settings: ReportSettings | None = None,
+    alert_settings: AlertSettings | None = None,
+    *,
+    scheduler: bool = True,
+) -> tuple[ServiceDefinition, AlertInvestigator]:
+    """The reports server's definition and its alert investigator, sharing one reporter."""
     settings = settings or ReportSettings()
     reporter = Reporter.from_settings(settings)
+    investigator = AlertInvestigator(reporter, alert_settings or AlertSettings())
     registry = ToolRegistry()
     register_tools(registry, reporter)
-    add_server_info(registry, "reports", settings.store_path)
+    register_alert_tool(registry, investigator)
+    add_server_info(registry, "reports", public_url(settings.store_location()))
 
     @asynccontextmanager
     async def resources() -> AsyncIterator[None]:
@@ -97,26 +133,34 @@ def create_service(
             deliver=_deliver(reporter),
             timezone=settings.timezone,
             misfire_grace_s=settings.misfire_grace_s,
+            lease_s=settings.claim_lease_s,
         )
         try:
             if scheduler and settings.schedules:
                 await cron.start()
+            await investigator.start()
             yield
         finally:
+            await investigator.stop()
             await cron.stop()
             await reporter.aclose()
 
     async def readiness() -> dict[str, Any]:
         _, total = await asyncio.to_thread(reporter.store.recent, 1, 0, None)
-        return {"reports": total, "schedules": [s.name for s in settings.schedules]}
+        return {
+            "reports": total,
+            "schedules": [s.name for s in settings.schedules],
+            "alerts": investigator.status(),
+        }
 
-    return ServiceDefinition(
+    service = ServiceDefinition(
         name="reports",
         registry=registry,
         instructions=INSTRUCTIONS,
         readiness=readiness,
         resources=resources,
     )
+    return service, investigator
 
 
 def _deliver(reporter: Reporter) -> Any:

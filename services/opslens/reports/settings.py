@@ -61,7 +61,19 @@ class ReportSettings(BaseSettings):
     default_slo: float = Field(default=DEFAULT_SLO, gt=0, lt=1)
     language: Language = Field(default="en", description="Language of reports: en or ko.")
     store_path: str = Field(
-        default=".opslens/reports.sqlite", description="SQLite file holding reports and locks."
+        default=".opslens/reports.sqlite",
+        description="SQLite file holding reports, locks and alert investigations.",
+    )
+    store_url: str | None = Field(
+        default=None,
+        description="postgresql://... to keep reports, schedule claims and alert investigations in "
+        "Postgres (several replicas); unset: the SQLite file at store_path.",
+    )
+    claim_lease_s: float = Field(
+        default=120.0,
+        ge=1,
+        description="A replica's claim on a scheduled run lasts this long and is renewed while "
+        "the report is made; when the replica dies, another takes the run over after it.",
     )
     schedules: list[Schedule] = Field(
         default_factory=lambda: [
@@ -101,6 +113,10 @@ class ReportSettings(BaseSettings):
             if not 0 < target < 1:
                 raise ValueError(f"SLO of {service} must be between 0 and 1, e.g. 0.999")
         return value
+
+    def store_location(self) -> str:
+        """Where the store is: ``store_url`` if set, else the SQLite file ``store_path``."""
+        return self.store_url or self.store_path
 
     def slo(self, service: str) -> float:
         return self.slos.get(service, self.default_slo)

@@ -1,0 +1,1 @@
+"""Alert-driven investigations: the rules opslens ships and the Alertmanager receiver."""

@@ -1,0 +1,32 @@
+"""Settings of the alert receiver (``OPSLENS_ALERTS_*``); the reports' settings do the rest."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AlertSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSLENS_ALERTS_", extra="ignore")
+
+    queue_size: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Investigations waiting at most; a new one beyond is refused with HTTP 503 "
+        "(Alertmanager retries it).",
+    )
+    workers: int = Field(default=1, ge=1, le=16, description="Investigations run at once.")
+    dedupe_window_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A group key investigated less than this long ago is not investigated again.",
+    )
+    lookback: str = Field(
+        default="30m",
+        description="How far before the alert's start an investigation looks (the baseline "
+        "of the reports comes on top).",
+    )
+    deliver: bool = Field(
+        default=True, description="Post each result to the reports' webhook when one is set."
+    )

@@ -1,0 +1,119 @@
+"""The whole alert path on real components, shared by the end-to-end test and
+``bench/alert_investigation.py``.
+
+A fault scenario is seeded (history ending now, the fault lasting up to now) into OpenSearch,
+kube-apiserver and a Prometheus that evaluates the shipped rules; its live tail (healthy after
+now) is scraped, so the alert fires and later resolves. Alertmanager routes the alerts to the
+reports server's receiver, which investigates through the MCP servers and delivers to a local
+webhook.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opslens.alerts.files import rule_file_text
+from opslens.devstack.alertmanager import AlertmanagerBackend, Route
+from opslens.devstack.asgi import serve
+from opslens.devstack.process import free_port
+from opslens.devstack.prometheus import PrometheusBackend
+from opslens.reports.evaluation import LabelledFault, scenario_faults
+from opslens.scenarios.live import SCRAPE_JOB, LiveMetrics, create_live_app
+from opslens.scenarios.model import Scenario, load_scenario
+from opslens.scenarios.seed import scenario_path, seed_scenario
+from opslens.scenarios.truth import GroundTruth
+from opslens.scenarios.writer import IndexLayout
+from tests.alerts.receiver import TOKEN, Receiver, running_receiver
+from tests.reports.testbed import Seeded, serving
+
+EVALUATION_INTERVAL = "5s"
+"""The shipped rules, evaluated every 5 s instead of 30 s so the test waits less."""
+NAMESPACE = "alert-e2e"
+
+
+def fault_until_now(name: str = "travel-error-burst", namespace: str = NAMESPACE) -> Scenario:
+    """A shipped fault scenario in its own namespace, its faults lasting until now (twenty
+    minutes of them), so an alert is due when Prometheus first evaluates."""
+    spec = load_scenario(scenario_path(name))
+    faults = [fault.model_copy(update={"start": "-20m", "duration": None}) for fault in spec.faults]
+    return spec.model_copy(update={"namespace": namespace, "faults": faults})
+
+
+@dataclass
+class AlertPath:
+    truth: GroundTruth
+    faults: list[LabelledFault]
+    prometheus: PrometheusBackend
+    alertmanager: AlertmanagerBackend
+    receiver: Receiver
+    store: Path
+
+    def investigations(self) -> list[dict[str, Any]]:
+        return list(self.receiver.get("?limit=500")["investigations"])
+
+    def wait_for(self, predicate: Any, timeout: float, what: str) -> dict[str, Any]:
+        """The first investigation ``predicate`` accepts, polling until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for item in self.investigations():
+                if predicate(item):
+                    return item
+            time.sleep(0.5)
+        raise AssertionError(
+            f"{what} within {timeout:.0f}s; investigations: {self.investigations()}"
+        )
+
+
+@contextmanager
+def alert_path(
+    workdir: Path, opensearch_url: str, kubeconfig: Path, readonly_kubeconfig: Path, spec: Scenario
+) -> Iterator[AlertPath]:
+    """Seed ``spec`` and run every part of the alert path until the block ends."""
+    alertmanager_port = free_port()
+    prometheus = PrometheusBackend(
+        workdir / "prometheus",
+        free_port(),
+        rules=rule_file_text(interval=EVALUATION_INTERVAL),
+        alertmanager=f"127.0.0.1:{alertmanager_port}",
+    )
+    with ExitStack() as stack:
+        prometheus.start()
+        stack.callback(prometheus.stop)
+        prefix = f"{spec.namespace}-"
+        seeded = seed_scenario(
+            spec,
+            opensearch_url=opensearch_url,
+            kubeconfig=kubeconfig,
+            metrics=prometheus,
+            out_dir=workdir / "scenario",
+            layout=IndexLayout(prefix=prefix),
+        )
+        truth = seeded.truth
+        now_ms = int(truth.now.timestamp() * 1000)
+        tail = LiveMetrics(spec, now_ms, started_ms=int(time.time() * 1000))
+        tail_url = stack.enter_context(serve(create_live_app(tail)))
+        prometheus.add_scrape_target(SCRAPE_JOB, tail_url.removeprefix("http://"))
+        backends = stack.enter_context(
+            serving(
+                {spec.name: Seeded(spec.name, truth, prefix)},
+                None,
+                prometheus.url,
+                opensearch_url,
+                readonly_kubeconfig,
+            )
+        )
+        store = workdir / "reports.sqlite"
+        settings = backends.scenario_settings(spec.name, store, seasonal_days=0)
+        receiver = stack.enter_context(running_receiver(settings))
+        route = Route(
+            url=f"{receiver.url}/v1/alerts", token=TOKEN, group_wait="1s", group_interval="5s"
+        )
+        alertmanager = AlertmanagerBackend(workdir / "alertmanager", alertmanager_port, route)
+        alertmanager.start()
+        stack.callback(alertmanager.stop)
+        yield AlertPath(truth, scenario_faults(truth), prometheus, alertmanager, receiver, store)
