@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,25 +48,10 @@ RULES: dict[str, Any] = {
 }
 
 
-class RuledPrometheus(PrometheusBackend):
-    """The devstack's Prometheus with a rule file added to its configuration."""
-
-    def __init__(self, workdir: Path, port: int, rules: dict[str, Any]) -> None:
-        super().__init__(workdir, port)
-        self.rules_path = workdir / "rules.yml"
-        self.rules = rules
-
-    def _write_config(self) -> None:
-        super()._write_config()
-        self.rules_path.write_text(yaml.safe_dump(self.rules, allow_unicode=True), encoding="utf-8")
-        config = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
-        config["rule_files"] = [str(self.rules_path)]
-        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def ruled_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    backend = RuledPrometheus(tmp_path_factory.mktemp("ruled"), free_port(), RULES)
+    rules = yaml.safe_dump(RULES, allow_unicode=True)
+    backend = PrometheusBackend(tmp_path_factory.mktemp("ruled"), free_port(), rules=rules)
     backend.start()
     try:
         service = create_service(PrometheusSettings(url=backend.url))
