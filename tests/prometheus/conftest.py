@@ -56,13 +56,22 @@ def promtest(
 
 @pytest.fixture(scope="session")
 def self_scraped(prometheus_backend: PrometheusBackend, promtest: Promtest) -> None:
-    """Wait until Prometheus, restarted by the backfill, has scraped itself twice."""
+    """Wait until the running Prometheus (restarted by backfills, ours or other tests') has
+    scraped itself: its target is up and its own metrics have metadata. Samples in the TSDB
+    are not enough: they outlive a restart, the target list and metadata do not."""
     deadline = time.monotonic() + 60
-    query = {"query": 'count_over_time(up{job="prometheus"}[1m])'}
+    url = prometheus_backend.url
     while time.monotonic() < deadline:
-        answer = httpx.get(f"{prometheus_backend.url}/api/v1/query", params=query, timeout=5)
-        result = answer.json()["data"]["result"]
-        if result and float(result[0]["value"][1]) >= 2:
+        targets = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=5)
+        metadata = httpx.get(
+            f"{url}/api/v1/metadata", params={"metric": "prometheus_http_requests_total"}, timeout=5
+        )
+        up = [
+            target
+            for target in targets.json()["data"]["activeTargets"]
+            if target["labels"].get("job") == "prometheus" and target["health"] == "up"
+        ]
+        if up and metadata.json()["data"]:
             return
         time.sleep(1)
     raise AssertionError("Prometheus did not scrape itself within 60s")
