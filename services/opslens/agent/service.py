@@ -114,7 +114,7 @@ class AgentRuntime:
             llm_timeout_s=self.settings.llm_timeout_s,
             detection=detection_settings(self.settings),
         )
-        self.agent = Agent(build_graph(deps, checkpointer), self.settings.question_budget_s)
+        self.agent = Agent(build_graph(checkpointer), deps, self.settings.question_budget_s)
 
     async def close(self) -> None:
         await self._stack.aclose()
