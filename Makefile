@@ -32,6 +32,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check mcp services ui tests bench
 	$(BIN)/ruff format --check mcp services ui tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

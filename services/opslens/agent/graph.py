@@ -26,7 +26,7 @@ from langgraph.runtime import Runtime
 from opslens.agent.answer import Fact, render_answer
 from opslens.agent.catalog import CatalogCache, catalog_gap_fact
 from opslens.agent.correlate import slow_services
-from opslens.agent.llm import LLM_TIMEOUT_S, LlmPlanner, LlmSummarizer, LlmUsage
+from opslens.agent.llm import LlmPlanner
 from opslens.agent.plan import Plan
 from opslens.agent.response import CorrelationRecord, Evidence, IncidentRecord, SlowServiceRecord
 from opslens.agent.state import AgentState
@@ -40,7 +40,8 @@ from opslens.agent.steps.run import Run
 from opslens.agent.steps.traces import gather_traces
 from opslens.agent.toolbox import Budget, Toolbox
 from opslens.agent.understanding import OfflinePlanner
-from opslens.reports.settings import ReportSettings
+from opslens.reports.detection import DetectionSettings
+from opslens.shared.llm import LLM_TIMEOUT_S, LlmSummarizer, LlmUsage
 
 
 @dataclass
@@ -54,7 +55,7 @@ class AgentDeps:
     llm_mode: str = "fallback"
     llm_min_confidence: float = 0.6
     llm_timeout_s: float = LLM_TIMEOUT_S
-    detection: ReportSettings = field(default_factory=ReportSettings)
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
 
 
 @dataclass(frozen=True)

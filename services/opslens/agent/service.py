@@ -21,13 +21,12 @@ from opslens.agent.agent import Agent
 from opslens.agent.catalog import CatalogCache
 from opslens.agent.checkpoints import STORE, open_checkpointer
 from opslens.agent.graph import AgentDeps, build_graph
-from opslens.agent.llm import build_gemini
 from opslens.agent.response import AskRequest, AskResponse
 from opslens.agent.settings import AgentSettings
-from opslens.agent.steps.anomaly import detection_settings
 from opslens.agent.toolbox import Toolbox
 from opslens.pgstate import UNAVAILABLE_ERRORS, StoreUnavailable, unavailable
 from opslens.rpc_client import RpcClient, RpcError
+from opslens.shared.llm import build_gemini
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.errors import INVALID_PARAMS
 from opslens_mcp.core.safejson import json_text
@@ -112,7 +111,7 @@ class AgentRuntime:
             llm_mode=self.settings.llm_mode,
             llm_min_confidence=self.settings.llm_min_confidence,
             llm_timeout_s=self.settings.llm_timeout_s,
-            detection=detection_settings(self.settings),
+            detection=self.settings.detection,
         )
         self.agent = Agent(build_graph(checkpointer), deps, self.settings.question_budget_s)
 
