@@ -30,8 +30,8 @@ system-deps:
 	@bash devstack/install-compose.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check mcp services ui tests bench
-	$(BIN)/ruff format --check mcp services ui tests bench
+	$(BIN)/ruff check mcp services ui evaluation tests bench
+	$(BIN)/ruff format --check mcp services ui evaluation tests bench
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)

@@ -44,7 +44,7 @@ def contracts() -> dict[str, Contract]:
 
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
-    return grimp.build_graph("opslens", "opslens_mcp", "opslens_ui", cache_dir=None)
+    return grimp.build_graph("opslens_eval", "opslens", "opslens_mcp", "opslens_ui", cache_dir=None)
 
 
 def _kept(contract: Contract, graph: grimp.ImportGraph) -> bool:
