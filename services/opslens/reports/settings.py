@@ -7,14 +7,12 @@ Nested values use JSON or ``__``, e.g.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens.shared.language import Language
 from opslens_mcp.prometheus.profiles import IstioProfile, ResourceProfile
 
-Language = Literal["en", "ko"]
 DEFAULT_SLO = 0.999
 
 

@@ -33,6 +33,7 @@ from opslens.reports.detection import (
     window_ending,
 )
 from opslens.rpc_client import RpcError
+from opslens.shared.language import as_language
 
 ONGOING = timedelta(minutes=5)
 """An incident ending this close to the window's end is still going on (rates and span
@@ -76,7 +77,7 @@ class RunCaller(ToolCaller):
 
 def candidate_record(candidate: Candidate, language: str) -> CandidateRecord:
     """A ranked candidate with its fine-grained cause and the numbers that ranked it."""
-    lang: i18n.Language = "ko" if language == "ko" else "en"
+    lang = as_language(language)
     numbers = [i18n.evidence_text(e, lang) for e in candidate.evidence[:EVIDENCE_ITEMS]]
     return CandidateRecord(
         service=candidate.service,
@@ -91,7 +92,7 @@ def candidate_record(candidate: Candidate, language: str) -> CandidateRecord:
 
 def incident_record(incident: Incident, window: Window, language: str) -> IncidentRecord:
     """An incident as it goes on the wire, its texts in ``language``."""
-    lang: i18n.Language = "ko" if language == "ko" else "en"
+    lang = as_language(language)
     return IncidentRecord(
         id=incident.id,
         start=incident.start,
