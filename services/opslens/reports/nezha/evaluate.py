@@ -7,17 +7,19 @@ traces (only the fault minute exists), the fault-free reference minute.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from opslens.reports.evaluation import LabelledFault, root_cause_rank
-from opslens.reports.models import Report
+from opslens.reports.evaluation import LabelledFault, matching_incident, root_cause_rank
+from opslens.reports.models import Candidate, Report
 from opslens.reports.nezha.importer import NezhaImport
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.reports.settings import ReportSettings
 
 CASE_WINDOW = timedelta(minutes=3)
-METRIC_BASELINE = "15m"
+BASELINE = "2h"
+"""Metrics, and the trailing periods of logs and traces (the earlier fault minutes)."""
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,21 @@ class CaseResult:
     fault: LabelledFault
     rank: int | None
     report: Report
+    seconds: float
+    """Wall-clock time of the fault's report (collect, detect, rank)."""
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        """The ranked services of the incident matched with the fault."""
+        incident = matching_incident(self.report, self.fault)
+        return incident.candidates if incident is not None else []
 
 
 async def evaluate_cases(
     settings: ReportSettings, clients: ReportClients, imported: NezhaImport
 ) -> list[CaseResult]:
     """Run one report per case; the settings' namespace must be the import's."""
-    settings = settings.model_copy(update={"baseline": METRIC_BASELINE})
+    settings = settings.model_copy(update={"baseline": BASELINE})
     reference = imported.references[0] if imported.references else None
     results = []
     for case in imported.cases:
@@ -40,6 +50,8 @@ async def evaluate_cases(
             case.case.name, case.case.root_cause_service, start, start + CASE_WINDOW
         )
         request = RunRequest(window="3m", end=fault.end, reference=reference)
+        started = time.perf_counter()
         report = await run_report(settings, clients, request)
-        results.append(CaseResult(fault, root_cause_rank(report, fault), report))
+        seconds = time.perf_counter() - started
+        results.append(CaseResult(fault, root_cause_rank(report, fault), report, seconds))
     return results

@@ -1,0 +1,185 @@
+"""The root-cause findings of :mod:`opslens.reports.rootcause.scoring`, fed from the backends.
+
+The report's window is one period; the baseline periods are the reference window (when one is
+given) and the most recent window-sized slices of the trailing baseline that hold spans. Per
+period, a bounded sample of traces with all their spans (``search_traces`` + ``get_traces``)
+and the log lines those traces wrote (``search_logs`` by trace id) become the same
+:class:`~opslens.reports.rootcause.signals.PeriodSignals` the offline evaluation reads from
+exported files; per pod, the CPU and memory series the metric collector already fetched give
+the resource samples before and in the window. A signal that is missing (no spans, no logs, no
+metrics) is noted in the signal's status and judged on what is there.
+
+Example::
+
+    findings = await PeriodCollector(caller, settings).collect(telemetry)
+    rank_findings(findings, telemetry.edges)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from opslens.reports.rootcause.ranking import Finding
+from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
+from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
+from opslens.reports.settings import ReportSettings
+from opslens.reports.telemetry import Period, Telemetry
+from opslens.reports.toolcalls import ToolCaller, iso
+from opslens.reports.trace_analysis import Trace
+
+MAX_TRACES = 200
+"""Traces sampled per period (the server's cap on ``search_traces``): the signals are rates
+per request, so a sample of requests gives them."""
+MAX_SPANS = 10_000
+MAX_LINES = 10_000
+LOG_PAGE = 500
+IDS_PER_LOG_QUERY = 100
+MAX_BASELINE_PERIODS = 12
+MAX_SLICES_SEARCHED = 48
+RESOURCE_KINDS = ("cpu", "memory")
+MESSAGE_CHARS = 500
+"""A statement is named by a line's first words: the rest of a long line is not needed."""
+
+
+def trailing_slices(telemetry: Telemetry) -> list[Period]:
+    """Window-sized slices of the trailing baseline, most recent first."""
+    window = telemetry.window
+    length = window.end - window.start
+    slices: list[Period] = []
+    end = window.start
+    while end - length >= window.baseline_start and len(slices) < MAX_SLICES_SEARCHED:
+        slices.append((end - length, end))
+        end -= length
+    return slices
+
+
+def resource_samples(telemetry: Telemetry) -> ResourceSamples:
+    """Per service and resource (per pod when a service has several): the samples before the
+    window and in it, from the metric collector's series."""
+    start = telemetry.window.start.timestamp()
+    series = [s for s in telemetry.metrics if s.kind in RESOURCE_KINDS and s.service]
+    pods: dict[str, set[str]] = defaultdict(set)
+    for s in series:
+        pods[str(s.service)].add(s.subject or "")
+    found: dict[str, dict[str, tuple[list[float], list[float]]]] = defaultdict(dict)
+    for s in series:
+        service = str(s.service)
+        pairs = [(t, v) for t, v in zip(s.timestamps, s.values, strict=True) if v is not None]
+        before = [v for t, v in pairs if t < start]
+        now = [v for t, v in pairs if t >= start]
+        name = s.kind if len(pods[service]) == 1 else f"{s.kind} {s.subject}"
+        if before and now:
+            found[service][name] = (before, now)
+    return found
+
+
+class PeriodCollector:
+    """Fetches the periods through the OpenSearch server and scores them."""
+
+    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+        self.caller = caller
+        self.settings = settings
+
+    async def traces(self, period: Period, telemetry: Telemetry) -> list[Trace]:
+        """A sample of the period's traces, each with all its spans."""
+        status = telemetry.signal("traces")
+        params = {"start": iso(period[0]), "end": iso(period[1]), "order": "newest"}
+        found = await self.caller.call(
+            "opensearch", "search_traces", {**params, "limit": MAX_TRACES}, status
+        )
+        ids = [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+        if not ids:
+            return []
+        result = await self.caller.call(
+            "opensearch",
+            "get_traces",
+            {"trace_ids": ids, "include_spans": True, "max_spans": MAX_SPANS},
+            status,
+        )
+        return list((result or {}).get("traces") or [])
+
+    async def lines(
+        self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
+    ) -> list[LogLine]:
+        """The log lines the traces wrote in the period (lines without a trace are no
+        request's and judge nothing per request)."""
+        status = telemetry.signal("logs")
+        found: list[LogLine] = []
+        for first in range(0, len(trace_ids), IDS_PER_LOG_QUERY):
+            params: dict[str, Any] = {
+                "namespace": list(self.settings.namespaces),
+                "sources": self.settings.log_sources,
+                "trace_id": list(trace_ids[first : first + IDS_PER_LOG_QUERY]),
+                "start": iso(period[0]),
+                "end": iso(period[1]),
+                "limit": LOG_PAGE,
+                "sort": "oldest",
+                "max_message_chars": MESSAGE_CHARS,
+            }
+            while len(found) < MAX_LINES:
+                result = await self.caller.call("opensearch", "search_logs", params, status)
+                for record in (result or {}).get("records") or []:
+                    found.append(
+                        LogLine(
+                            str(record.get("service") or ""),
+                            str(record.get("span_id") or ""),
+                            str(record.get("message") or ""),
+                        )
+                    )
+                cursor = (result or {}).get("next_cursor")
+                if not cursor or not (result or {}).get("has_more"):
+                    break
+                params = {**params, "cursor": cursor}
+        return found
+
+    async def signals(
+        self, period: Period, telemetry: Telemetry, book: TemplateBook
+    ) -> PeriodSignals | None:
+        """The period's signals; None when it holds no span."""
+        traces = await self.traces(period, telemetry)
+        if not traces:
+            return None
+        lines = await self.lines(period, [str(t["trace_id"]) for t in traces], telemetry)
+        return period_signals(traces, lines, book)
+
+    async def baselines(self, telemetry: Telemetry, book: TemplateBook) -> list[PeriodSignals]:
+        """The reference period and the most recent trailing slices that hold spans."""
+        found = []
+        reference = telemetry.window.reference
+        if reference is not None and (signals := await self.signals(reference, telemetry, book)):
+            found.append(signals)
+        for period in trailing_slices(telemetry):
+            if len(found) >= MAX_BASELINE_PERIODS:
+                break
+            if signals := await self.signals(period, telemetry, book):
+                found.append(signals)
+        found.reverse()  # oldest first, as time went
+        return found
+
+    async def collect(self, telemetry: Telemetry) -> list[Finding]:
+        """The window's findings against the baseline periods (run after the metrics)."""
+        window = telemetry.window
+        book = TemplateBook()
+        baselines = await self.baselines(telemetry, book)
+        period = await self.signals((window.start, window.end), telemetry, book)
+        resources = resource_samples(telemetry)
+        if period is None:
+            _warn(telemetry, "traces", "no span in the window: call gaps and code paths not judged")
+            period = PeriodSignals()
+        else:
+            telemetry.edges |= period.edges
+        if period.has_spans and not period.has_logs:
+            _warn(telemetry, "logs", "no log line of a sampled trace: code paths judged on spans")
+        if not baselines:
+            _warn(telemetry, "traces", "no baseline period with spans: code paths not judged")
+        if not resources:
+            _warn(telemetry, "metrics", "no CPU or memory series: resources not judged")
+        return period_findings(period, baselines, resources, book)
+
+
+def _warn(telemetry: Telemetry, signal: str, message: str) -> None:
+    notes = telemetry.signal(signal).warnings
+    if message not in notes:
+        notes.append(message)
