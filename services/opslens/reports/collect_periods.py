@@ -17,13 +17,14 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from opslens.reports.rootcause.ranking import Finding
 from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
-from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
+from opslens.reports.rootcause.signals import LogLine, TemplateBook, period_signals
 from opslens.reports.settings import ReportSettings
 from opslens.reports.telemetry import Period, Telemetry
 from opslens.reports.toolcalls import ToolCaller, iso
@@ -82,22 +83,23 @@ class PeriodCollector:
         self.caller = caller
         self.settings = settings
 
-    async def traces(self, period: Period, telemetry: Telemetry) -> list[Trace]:
-        """A sample of the period's traces, each with all its spans."""
+    async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
+        """The ids of a sample of the period's traces (the newest)."""
+        params = {
+            "start": iso(period[0]),
+            "end": iso(period[1]),
+            "order": "newest",
+            "limit": MAX_TRACES,
+        }
         status = telemetry.signal("traces")
-        params = {"start": iso(period[0]), "end": iso(period[1]), "order": "newest"}
-        found = await self.caller.call(
-            "opensearch", "search_traces", {**params, "limit": MAX_TRACES}, status
-        )
-        ids = [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
-        if not ids:
-            return []
-        result = await self.caller.call(
-            "opensearch",
-            "get_traces",
-            {"trace_ids": ids, "include_spans": True, "max_spans": MAX_SPANS},
-            status,
-        )
+        found = await self.caller.call("opensearch", "search_traces", params, status)
+        return [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+
+    async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
+        """The traces with all their spans."""
+        params = {"trace_ids": list(ids), "include_spans": True, "max_spans": MAX_SPANS}
+        status = telemetry.signal("traces")
+        result = await self.caller.call("opensearch", "get_traces", params, status)
         return list((result or {}).get("traces") or [])
 
     async def lines(
@@ -134,43 +136,46 @@ class PeriodCollector:
                 params = {**params, "cursor": cursor}
         return found
 
-    async def signals(
-        self, period: Period, telemetry: Telemetry, book: TemplateBook
-    ) -> PeriodSignals | None:
-        """The period's signals; None when it holds no span."""
-        traces = await self.traces(period, telemetry)
-        if not traces:
-            return None
-        lines = await self.lines(period, [str(t["trace_id"]) for t in traces], telemetry)
-        return period_signals(traces, lines, book)
+    async def fetch(
+        self, period: Period, ids: Sequence[str], telemetry: Telemetry
+    ) -> tuple[list[Trace], list[LogLine]]:
+        traces, lines = await asyncio.gather(
+            self.traces(ids, telemetry), self.lines(period, ids, telemetry)
+        )
+        return traces, lines
 
-    async def baselines(self, telemetry: Telemetry, book: TemplateBook) -> list[PeriodSignals]:
-        """The reference period and the most recent trailing slices that hold spans."""
-        found = []
-        reference = telemetry.window.reference
-        if reference is not None and (signals := await self.signals(reference, telemetry, book)):
-            found.append(signals)
-        for period in trailing_slices(telemetry):
-            if len(found) >= MAX_BASELINE_PERIODS:
-                break
-            if signals := await self.signals(period, telemetry, book):
-                found.append(signals)
-        found.reverse()  # oldest first, as time went
-        return found
+    async def periods(self, telemetry: Telemetry) -> list[tuple[Period, list[str]]]:
+        """The window and its baseline periods (the reference, then the most recent trailing
+        slices that hold spans), each with its sampled trace ids; the window first."""
+        window = telemetry.window
+        candidates = [(window.start, window.end)]
+        reference = window.reference
+        if reference is not None:
+            candidates.append(reference)
+        candidates += [
+            (start, end)
+            for start, end in trailing_slices(telemetry)
+            if reference is None or end <= reference[0] or start >= reference[1]
+        ]
+        samples = await asyncio.gather(*(self.sample(p, telemetry) for p in candidates))
+        chosen = [(candidates[0], samples[0])]
+        chosen += [(p, ids) for p, ids in zip(candidates[1:], samples[1:], strict=True) if ids]
+        return chosen[: MAX_BASELINE_PERIODS + 1]
 
     async def collect(self, telemetry: Telemetry) -> list[Finding]:
         """The window's findings against the baseline periods (run after the metrics)."""
-        window = telemetry.window
+        periods = await self.periods(telemetry)
+        fetched = await asyncio.gather(*(self.fetch(p, ids, telemetry) for p, ids in periods))
         book = TemplateBook()
-        baselines = await self.baselines(telemetry, book)
-        period = await self.signals((window.start, window.end), telemetry, book)
+        # Mined in time order, the window last, so template ids grow as time went.
+        order = sorted(range(1, len(periods)), key=lambda i: periods[i][0][0])
+        baselines = [s for i in order if (s := period_signals(*fetched[i], book)).has_spans]
+        period = period_signals(*fetched[0], book)
         resources = resource_samples(telemetry)
-        if period is None:
+        telemetry.edges |= period.edges
+        if not period.has_spans:
             _warn(telemetry, "traces", "no span in the window: call gaps and code paths not judged")
-            period = PeriodSignals()
-        else:
-            telemetry.edges |= period.edges
-        if period.has_spans and not period.has_logs:
+        elif not period.has_logs:
             _warn(telemetry, "logs", "no log line of a sampled trace: code paths judged on spans")
         if not baselines:
             _warn(telemetry, "traces", "no baseline period with spans: code paths not judged")
