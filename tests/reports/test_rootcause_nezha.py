@@ -3,7 +3,6 @@ files, against the labels the data carries; and on data with no logs at all."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from opslens.reports.evaluation import accuracy_at
 from opslens.reports.nezha.importer import write_files
 from opslens.reports.nezha.offline import evaluate_offline, inner_at
 from opslens.scenarios.writer import IndexLayout
+from tests.reports.testbed import without_logs
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -41,20 +41,10 @@ def test_accuracy_on_all_45_nezha_faults(shared_data: Path) -> None:
         assert numbers.startswith(f"{label} ") and "(평소 " in numbers
 
 
-def _without_logs(source: Path, target: Path) -> Path:
-    """A copy of ``source`` whose log files are empty (one) or missing (the others)."""
-    shutil.copytree(source, target)
-    logs = sorted(target.glob("*/*/log/*_log.csv"))
-    logs[0].write_text("", encoding="utf-8")
-    for path in logs[1:]:
-        path.unlink()
-    return target
-
-
 def test_ranks_with_traces_and_metrics_when_logs_are_missing(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    root = _without_logs(shared_data / "nezha-trainticket", tmp_path / "nologs")
+    root = without_logs(shared_data / "nezha-trainticket", tmp_path / "nologs")
     imported = write_files(root, tmp_path / "work", IndexLayout(), "nologs")
     assert len(imported.cases) == 4 and not imported.warnings
     results = evaluate_offline(root)

@@ -18,8 +18,9 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opslens.reports.rootcause.ranking import Finding
@@ -42,6 +43,43 @@ MAX_SLICES_SEARCHED = 48
 RESOURCE_KINDS = ("cpu", "memory")
 MESSAGE_CHARS = 500
 """A statement is named by a line's first words: the rest of a long line is not needed."""
+PERIOD_FETCHES = 3
+"""Periods fetched at once (each a ``get_traces`` of thousands of spans)."""
+SETTLED = timedelta(minutes=10)
+"""A period that ended this long ago no longer changes: its data is kept for later runs."""
+CACHED_PERIODS = 48
+SPAN_FIELDS = ("span_id", "parent_span_id", "service", "operation", "kind", "duration_ms")
+Fetched = tuple[list[Trace], list[LogLine]]
+
+
+class PeriodCache:
+    """The trimmed spans and lines of settled periods, shared by the runs of one process:
+    consecutive reports compare with the same trailing slices."""
+
+    def __init__(self, size: int = CACHED_PERIODS) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Fetched] = OrderedDict()
+
+    def get(self, key: Hashable) -> Fetched | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, fetched: Fetched) -> None:
+        self._entries[key] = fetched
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+CACHE = PeriodCache()
+
+
+def trimmed(trace: Trace) -> Trace:
+    """A trace with only what the signals read of its spans."""
+    spans = [{k: span.get(k) for k in SPAN_FIELDS} for span in trace.get("spans") or []]
+    return {"trace_id": trace["trace_id"], "spans": spans}
 
 
 def trailing_slices(telemetry: Telemetry) -> list[Period]:
@@ -79,9 +117,13 @@ def resource_samples(telemetry: Telemetry) -> ResourceSamples:
 class PeriodCollector:
     """Fetches the periods through the OpenSearch server and scores them."""
 
-    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+    def __init__(
+        self, caller: ToolCaller, settings: ReportSettings, cache: PeriodCache = CACHE
+    ) -> None:
         self.caller = caller
         self.settings = settings
+        self.cache = cache
+        self._fetches = asyncio.Semaphore(PERIOD_FETCHES)
 
     async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
         """The ids of a sample of the period's traces (the newest)."""
@@ -100,7 +142,7 @@ class PeriodCollector:
         params = {"trace_ids": list(ids), "include_spans": True, "max_spans": MAX_SPANS}
         status = telemetry.signal("traces")
         result = await self.caller.call("opensearch", "get_traces", params, status)
-        return list((result or {}).get("traces") or [])
+        return [trimmed(trace) for trace in (result or {}).get("traces") or []]
 
     async def lines(
         self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
@@ -136,12 +178,24 @@ class PeriodCollector:
                 params = {**params, "cursor": cursor}
         return found
 
-    async def fetch(
-        self, period: Period, ids: Sequence[str], telemetry: Telemetry
-    ) -> tuple[list[Trace], list[LogLine]]:
-        traces, lines = await asyncio.gather(
-            self.traces(ids, telemetry), self.lines(period, ids, telemetry)
+    async def fetch(self, period: Period, ids: Sequence[str], telemetry: Telemetry) -> Fetched:
+        """The period's traces and their lines (from the cache when the period is settled)."""
+        key = (
+            self.settings.opensearch_url,
+            tuple(self.settings.namespaces),
+            tuple(self.settings.log_sources),
+            period,
+            tuple(ids),
         )
+        if (found := self.cache.get(key)) is not None:
+            return found
+        async with self._fetches:
+            traces, lines = await asyncio.gather(
+                self.traces(ids, telemetry), self.lines(period, ids, telemetry)
+            )
+        failed = telemetry.signal("traces").failures or telemetry.signal("logs").failures
+        if period[1] <= datetime.now(UTC) - SETTLED and not failed:
+            self.cache.put(key, (traces, lines))
         return traces, lines
 
     async def periods(self, telemetry: Telemetry) -> list[tuple[Period, list[str]]]:
