@@ -44,6 +44,7 @@ from opslens.reports.evaluation import (  # noqa: E402
     scenario_faults,
 )
 from opslens.reports.nezha.evaluate import evaluate_cases  # noqa: E402
+from opslens.reports.nezha.labels import InnerLabels, inner_at, inner_labels  # noqa: E402
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report  # noqa: E402
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill  # noqa: E402
 from opslens.scenarios.model import Sampling  # noqa: E402
@@ -67,7 +68,7 @@ def line(label: str, ranks: Sequence[int | None]) -> str:
     )
 
 
-async def measure(backends: ReportBackends, store: Path) -> None:
+async def measure(backends: ReportBackends, store: Path, labels: InnerLabels) -> None:
     scenario_ranks: list[int | None] = []
     false_alarms = 0
     for name, seeded in sorted(backends.scenarios.items()):
@@ -90,7 +91,7 @@ async def measure(backends: ReportBackends, store: Path) -> None:
     settings = backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, store)
     assert backends.nezha is not None, "the Nezha data was imported above"
     async with ReportClients.from_settings(settings) as clients:
-        results = await evaluate_cases(settings, clients, backends.nezha)
+        results = await evaluate_cases(settings, clients, backends.nezha, labels)
     for result in results:
         top = ", ".join(c.service for c in result.candidates[:3])
         print(f"nezha {result.fault.name}: ranked {result.rank} ({result.seconds:.1f}s; {top})")
@@ -98,9 +99,15 @@ async def measure(backends: ReportBackends, store: Path) -> None:
     print()
     print(line("shipped scenarios", scenario_ranks))
     print(line("Nezha TrainTicket", nezha_ranks))
+    print(f"{'':<22} inner top-1 {inner_at(results, 1):.2f}   top-3 {inner_at(results, 3):.2f}")
     for fault_type in sorted({r.fault.name.rsplit(" ", 1)[-1] for r in results}):
-        typed = [r.rank for r in results if r.fault.name.endswith(f" {fault_type}")]
-        print(line(f"  {fault_type}", typed))
+        typed = [r for r in results if r.fault.name.endswith(f" {fault_type}")]
+        print(
+            line(f"  {fault_type}", [r.rank for r in typed])
+            + f"   inner top-1 {inner_at(typed, 1):.2f}   top-3 {inner_at(typed, 3):.2f}"
+        )
+    took = sorted(r.seconds for r in results)
+    print(f"seconds per fault: median {took[len(took) // 2]:.1f}, slowest {took[-1]:.1f}")
     print(line("all", scenario_ranks + nezha_ranks))
     print(f"false alarms on the healthy scenarios: {false_alarms} incident(s)")
 
@@ -155,7 +162,7 @@ def main() -> int:
         backends = stack.enter_context(
             serving(scenarios, nezha, prometheus.url, opensearch.url, kube.readonly_kubeconfig_path)
         )
-        asyncio.run(measure(backends, workdir / "reports.sqlite"))
+        asyncio.run(measure(backends, workdir / "reports.sqlite", inner_labels(args.nezha)))
     return 0
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from opslens.reports import i18n
 from opslens.reports.evaluation import accuracy_at, average_at
-from opslens.reports.nezha.offline import OfflineResult, evaluate_offline, inner_at
+from opslens.reports.nezha.labels import inner_at
+from opslens.reports.nezha.offline import OfflineResult, evaluate_offline
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("OPSLENS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))

@@ -10,7 +10,8 @@ import pytest
 from opslens.reports import i18n
 from opslens.reports.evaluation import accuracy_at
 from opslens.reports.nezha.importer import write_files
-from opslens.reports.nezha.offline import evaluate_offline, inner_at
+from opslens.reports.nezha.labels import inner_at
+from opslens.reports.nezha.offline import evaluate_offline
 from opslens.scenarios.writer import IndexLayout
 from tests.reports.testbed import without_logs
 

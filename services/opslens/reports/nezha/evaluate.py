@@ -8,12 +8,13 @@ traces (only the fault minute exists), the fault-free reference minute.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from opslens.reports.evaluation import LabelledFault, matching_incident, root_cause_rank
 from opslens.reports.models import Candidate, Report
 from opslens.reports.nezha.importer import NezhaImport
+from opslens.reports.nezha.labels import InnerLabels, inner_position
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.reports.settings import ReportSettings
 
@@ -29,6 +30,9 @@ class CaseResult:
     report: Report
     seconds: float
     """Wall-clock time of the fault's report (collect, detect, rank)."""
+    inner_label: str | None = None
+    inner_rank: int | None = None
+    """Position of the first evidence of the root-cause service naming the inner label."""
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -38,9 +42,13 @@ class CaseResult:
 
 
 async def evaluate_cases(
-    settings: ReportSettings, clients: ReportClients, imported: NezhaImport
+    settings: ReportSettings,
+    clients: ReportClients,
+    imported: NezhaImport,
+    labels: InnerLabels | None = None,
 ) -> list[CaseResult]:
-    """Run one report per case; the settings' namespace must be the import's."""
+    """Run one report per case; the settings' namespace must be the import's. With the
+    inner-service ``labels``, each result also scores the fine-grained cause."""
     settings = settings.model_copy(update={"baseline": BASELINE})
     reference = imported.references[0] if imported.references else None
     results = []
@@ -53,5 +61,12 @@ async def evaluate_cases(
         started = time.perf_counter()
         report = await run_report(settings, clients, request)
         seconds = time.perf_counter() - started
-        results.append(CaseResult(fault, root_cause_rank(report, fault), report, seconds))
+        result = CaseResult(fault, root_cause_rank(report, fault), report, seconds)
+        label = (labels or {}).get(fault.root_cause, {}).get(case.case.fault_type)
+        if label and result.rank is not None:
+            evidence = result.candidates[result.rank - 1].evidence
+            result = replace(result, inner_label=label, inner_rank=inner_position(label, evidence))
+        elif label:
+            result = replace(result, inner_label=label)
+        results.append(result)
     return results
