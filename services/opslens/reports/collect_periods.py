@@ -21,7 +21,7 @@ import asyncio
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from opslens.reports.rootcause.ranking import Finding
 from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
@@ -48,32 +48,41 @@ PERIOD_FETCHES = 3
 SETTLED = timedelta(minutes=10)
 """A period that ended this long ago no longer changes: its data is kept for later runs."""
 CACHED_PERIODS = 48
+CACHED_SAMPLES = 1024
 SPAN_FIELDS = ("span_id", "parent_span_id", "service", "operation", "kind", "duration_ms")
 Fetched = tuple[list[Trace], list[LogLine]]
+V = TypeVar("V")
 
 
-class PeriodCache:
-    """The trimmed spans and lines of settled periods, shared by the runs of one process:
-    consecutive reports compare with the same trailing slices."""
+class PeriodCache(Generic[V]):
+    """What was read of settled periods, shared by the runs of one process: consecutive
+    reports compare with the same trailing slices."""
 
-    def __init__(self, size: int = CACHED_PERIODS) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, Fetched] = OrderedDict()
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
 
-    def get(self, key: Hashable) -> Fetched | None:
+    def get(self, key: Hashable) -> V | None:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, key: Hashable, fetched: Fetched) -> None:
-        self._entries[key] = fetched
+    def put(self, key: Hashable, value: V) -> None:
+        self._entries[key] = value
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
 
-CACHE = PeriodCache()
+CACHE: PeriodCache[Fetched] = PeriodCache(CACHED_PERIODS)
+"""Trimmed spans and lines of settled periods."""
+SAMPLES: PeriodCache[list[str]] = PeriodCache(CACHED_SAMPLES)
+"""Trace ids sampled in settled periods (empty ones too: the trailing slices searched)."""
+
+
+def settled(period: Period) -> bool:
+    return period[1] <= datetime.now(UTC) - SETTLED
 
 
 def trimmed(trace: Trace) -> Trace:
@@ -117,12 +126,9 @@ def resource_samples(telemetry: Telemetry) -> ResourceSamples:
 class PeriodCollector:
     """Fetches the periods through the OpenSearch server and scores them."""
 
-    def __init__(
-        self, caller: ToolCaller, settings: ReportSettings, cache: PeriodCache = CACHE
-    ) -> None:
+    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
         self.caller = caller
         self.settings = settings
-        self.cache = cache
         self._fetches = asyncio.Semaphore(PERIOD_FETCHES)
 
     async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
@@ -133,9 +139,15 @@ class PeriodCollector:
             "order": "newest",
             "limit": MAX_TRACES,
         }
+        key = (self.settings.opensearch_url, period)
+        if (known := SAMPLES.get(key)) is not None:
+            return known
         status = telemetry.signal("traces")
         found = await self.caller.call("opensearch", "search_traces", params, status)
-        return [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+        ids = [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+        if found is not None and settled(period):
+            SAMPLES.put(key, ids)
+        return ids
 
     async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
         """The traces with all their spans."""
@@ -187,15 +199,15 @@ class PeriodCollector:
             period,
             tuple(ids),
         )
-        if (found := self.cache.get(key)) is not None:
+        if (found := CACHE.get(key)) is not None:
             return found
         async with self._fetches:
             traces, lines = await asyncio.gather(
                 self.traces(ids, telemetry), self.lines(period, ids, telemetry)
             )
         failed = telemetry.signal("traces").failures or telemetry.signal("logs").failures
-        if period[1] <= datetime.now(UTC) - SETTLED and not failed:
-            self.cache.put(key, (traces, lines))
+        if settled(period) and not failed:
+            CACHE.put(key, (traces, lines))
         return traces, lines
 
     async def periods(self, telemetry: Telemetry) -> list[tuple[Period, list[str]]]:
