@@ -7,7 +7,8 @@ and the log lines those traces wrote (``search_logs`` by trace id) become the sa
 :class:`~opslens.reports.rootcause.signals.PeriodSignals` the offline evaluation reads from
 exported files; per pod, the CPU and memory series the metric collector already fetched give
 the resource samples before and in the window. A signal that is missing (no spans, no logs, no
-metrics) is noted in the signal's status and judged on what is there.
+metrics, or fewer than three baseline periods) is a warning in the signal's status, and the
+rest is judged on what is there.
 
 Example::
 
@@ -24,7 +25,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from opslens.reports.rootcause.ranking import Finding
-from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
+from opslens.reports.rootcause.scoring import (
+    MIN_RATE_BASELINES,
+    ResourceSamples,
+    period_findings,
+)
 from opslens.reports.rootcause.signals import LogLine, TemplateBook, period_signals
 from opslens.reports.settings import ReportSettings
 from opslens.reports.telemetry import Period, Telemetry
@@ -39,6 +44,8 @@ MAX_LINES = 10_000
 LOG_PAGE = 500
 IDS_PER_LOG_QUERY = 100
 MAX_BASELINE_PERIODS = 12
+MIN_BASELINE_PERIODS = MIN_RATE_BASELINES
+"""Code paths and call gaps are judged against at least this many periods."""
 MAX_SLICES_SEARCHED = 48
 RESOURCE_KINDS = ("cpu", "memory")
 MESSAGE_CHARS = 500
@@ -243,8 +250,16 @@ class PeriodCollector:
             _warn(telemetry, "traces", "no span in the window: call gaps and code paths not judged")
         elif not period.has_logs:
             _warn(telemetry, "logs", "no log line of a sampled trace: code paths judged on spans")
-        if not baselines:
-            _warn(telemetry, "traces", "no baseline period with spans: code paths not judged")
+        if len(baselines) < MIN_BASELINE_PERIODS:
+            # One or two periods say too little of what a request usually does: every
+            # statement that varies would look stopped or new.
+            _warn(
+                telemetry,
+                "traces",
+                f"{len(baselines)} baseline period(s) with spans, fewer than "
+                f"{MIN_BASELINE_PERIODS}: code paths and call gaps not judged",
+            )
+            baselines = []
         if not resources:
             _warn(telemetry, "metrics", "no CPU or memory series: resources not judged")
         return period_findings(period, baselines, resources, book)
