@@ -2,9 +2,9 @@
 what a storm of alerts costs.
 
 Starts OpenSearch and kube-apiserver (free ports, a temporary directory) and the whole alert
-path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault scenario seeded with its
-fault lasting until now, Prometheus evaluating the shipped rules (every 5 s), the real
-Alertmanager, the reports server's receiver. Then:
+path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault scenario
+seeded with its fault lasting until now, Prometheus evaluating the shipped rules (every 5 s),
+the real Alertmanager, the reports server's receiver. Then:
 
 * per investigation: seconds from the notification's arrival at the receiver to the stored
   report, and from the alert's start (Prometheus first saw it pending) to the stored report

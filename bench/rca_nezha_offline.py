@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from opslens.reports import i18n
-from opslens_eval.nezha.offline import OfflineResult, evaluate_offline, inner_at
+from opslens_eval.nezha.labels import inner_at
+from opslens_eval.nezha.offline import OfflineResult, evaluate_offline
 from opslens_eval.scoring import accuracy_at, average_at
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ same scenarios into the default ones.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ from opslens_mcp.prometheus.settings import PrometheusSettings
 
 NEZHA_NAMESPACE = "rep-trainticket"
 NEZHA_PREFIX = "rep-nezha-"
+NOLOGS_NAMESPACE = "rep-nologs"
+NOLOGS_PREFIX = "rep-nologs-"
+"""The same faults with their log files emptied or removed (traces and metrics only)."""
 SERVER_SETTINGS = ServerSettings(call_timeout_s=120)
 
 
@@ -59,6 +63,7 @@ class ReportBackends:
     opensearch_urls: dict[str, str]
     """Per index prefix: an OpenSearch server reading those indices."""
     seasonal: SeasonalHistory | None = None
+    nezha_without_logs: NezhaImport | None = None
 
     def settings(self, prefix: str, namespace: str, store: Path, **more: object) -> ReportSettings:
         values: dict[str, object] = {
@@ -118,12 +123,28 @@ def seed_all(
     return seeded
 
 
-def import_nezha_documents(root: Path, opensearch_url: str, workdir: Path) -> NezhaImport:
+def import_nezha_documents(
+    root: Path,
+    opensearch_url: str,
+    workdir: Path,
+    prefix: str = NEZHA_PREFIX,
+    namespace: str = NEZHA_NAMESPACE,
+) -> NezhaImport:
     """Nezha's logs and traces into OpenSearch; its metrics stay in ``workdir/metrics.om``."""
-    layout = IndexLayout(prefix=NEZHA_PREFIX)
-    imported = write_files(root, workdir, layout, NEZHA_NAMESPACE)
-    asyncio.run(load_files(opensearch_url, layout, workdir, NEZHA_NAMESPACE))
+    layout = IndexLayout(prefix=prefix)
+    imported = write_files(root, workdir, layout, namespace)
+    asyncio.run(load_files(opensearch_url, layout, workdir, namespace))
     return imported
+
+
+def without_logs(source: Path, target: Path) -> Path:
+    """A copy of Nezha-format data whose log files are empty (one) or missing (the others)."""
+    shutil.copytree(source, target)
+    logs = sorted(target.glob("*/*/log/*_log.csv"))
+    logs[0].write_text("", encoding="utf-8")
+    for path in logs[1:]:
+        path.unlink()
+    return target
 
 
 @contextmanager
@@ -134,9 +155,11 @@ def serving(
     opensearch: str,
     readonly_kubeconfig: Path,
     seasonal: SeasonalHistory | None = None,
+    nezha_without_logs: NezhaImport | None = None,
 ) -> Iterator[ReportBackends]:
     """The three MCP servers over real HTTP (one OpenSearch server per index prefix)."""
     prefixes = [s.prefix for s in scenarios.values()] + ([NEZHA_PREFIX] if nezha else [])
+    prefixes += [NOLOGS_PREFIX] if nezha_without_logs else []
     with ExitStack() as stack:
 
         def app_url(service: ServiceDefinition) -> str:
@@ -153,5 +176,11 @@ def serving(
             for prefix in prefixes
         }
         yield ReportBackends(
-            scenarios, nezha, prometheus_url, kubernetes_url, opensearch_urls, seasonal
+            scenarios,
+            nezha,
+            prometheus_url,
+            kubernetes_url,
+            opensearch_urls,
+            seasonal,
+            nezha_without_logs,
         )

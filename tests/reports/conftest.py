@@ -21,7 +21,15 @@ from opslens.devstack.prometheus import PrometheusBackend
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import Sampling
 from opslens_eval.seasonal import STEP_S, write_history
-from opslens_eval.testbed import ReportBackends, import_nezha_documents, seed_all, serving
+from opslens_eval.testbed import (
+    NOLOGS_NAMESPACE,
+    NOLOGS_PREFIX,
+    ReportBackends,
+    import_nezha_documents,
+    seed_all,
+    serving,
+    without_logs,
+)
 
 TEST_SAMPLING = Sampling(traces=0.01, info_logs=0.3)
 
@@ -42,6 +50,14 @@ def report_backends(
     nezha = import_nezha_documents(
         shared_data / "nezha-trainticket", opensearch_backend.url, workdir / "nezha"
     )
+    nologs = import_nezha_documents(
+        without_logs(shared_data / "nezha-trainticket", workdir / "nologs-data"),
+        opensearch_backend.url,
+        workdir / "nologs",
+        NOLOGS_PREFIX,
+        NOLOGS_NAMESPACE,
+    )
+    blocks.backfill(workdir / "nologs" / "metrics.om")
     end = (int(time.time()) // STEP_S - 10) * STEP_S  # ten minutes ago, on the step
     seasonal = write_history(workdir / "seasonal.om", end)
     blocks.backfill(workdir / "seasonal.om")
@@ -53,5 +69,6 @@ def report_backends(
         opensearch_backend.url,
         kube_backend.readonly_kubeconfig_path,
         seasonal,
+        nologs,
     ) as backends:
         yield backends

@@ -3,7 +3,6 @@ files, against the labels the data carries; and on data with no logs at all."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,10 @@ import pytest
 from opslens.reports import i18n
 from opslens.scenarios.writer import IndexLayout
 from opslens_eval.nezha.importer import write_files
-from opslens_eval.nezha.offline import evaluate_offline, inner_at
+from opslens_eval.nezha.labels import inner_at
+from opslens_eval.nezha.offline import evaluate_offline
 from opslens_eval.scoring import accuracy_at
+from opslens_eval.testbed import without_logs
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -41,20 +42,10 @@ def test_accuracy_on_all_45_nezha_faults(shared_data: Path) -> None:
         assert numbers.startswith(f"{label} ") and "(평소 " in numbers
 
 
-def _without_logs(source: Path, target: Path) -> Path:
-    """A copy of ``source`` whose log files are empty (one) or missing (the others)."""
-    shutil.copytree(source, target)
-    logs = sorted(target.glob("*/*/log/*_log.csv"))
-    logs[0].write_text("", encoding="utf-8")
-    for path in logs[1:]:
-        path.unlink()
-    return target
-
-
 def test_ranks_with_traces_and_metrics_when_logs_are_missing(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    root = _without_logs(shared_data / "nezha-trainticket", tmp_path / "nologs")
+    root = without_logs(shared_data / "nezha-trainticket", tmp_path / "nologs")
     imported = write_files(root, tmp_path / "work", IndexLayout(), "nologs")
     assert len(imported.cases) == 4 and not imported.warnings
     results = evaluate_offline(root)

@@ -16,15 +16,13 @@ Example::
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from opslens.reports.models import Candidate, CauseEvidence
+from opslens.reports.models import Candidate
 from opslens.reports.naming import service_of_pod
 from opslens.reports.rootcause.ranking import rank_findings
 from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
@@ -32,12 +30,12 @@ from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBo
 from opslens.reports.trace_analysis import Trace
 from opslens_eval.nezha.cases import MinuteFiles, NezhaCase, load_cases, reference_minutes
 from opslens_eval.nezha.documents import app_line, rows, span_documents
+from opslens_eval.nezha.labels import inner_labels, inner_position
 from opslens_eval.nezha.metrics import float_cell
 
 RESOURCE_COLUMNS = ("CpuUsageRate(%)", "MemoryUsageRate(%)")
 RESOURCE_BASELINE = timedelta(minutes=30)
 RESOURCE_AFTER = timedelta(minutes=4)
-NETWORK_LABEL = "NetworkP90(ms)"
 
 
 def minute_traces(files: MinuteFiles) -> list[Trace]:
@@ -111,32 +109,9 @@ class OfflineResult:
     """Wall-clock and CPU time to read, mine and rank the fault's minute."""
 
 
-def inner_matches(label: str, evidence: CauseEvidence) -> bool:
-    """Whether a piece of evidence names the labelled resource, network or code region."""
-    if label == NETWORK_LABEL:
-        return evidence.area == "network"
-    if evidence.area == "resource":
-        return evidence.subject == label
-    if evidence.area == "code":
-        return any(end and end in evidence.example for end in label.split("_"))
-    return False
-
-
-def inner_at(results: Sequence[OfflineResult], k: int) -> float:
-    """Inner-service top-k over the faults with an inner label: the root-cause service within
-    the top ``k`` and, among its evidence, the labelled resource or code within the top ``k``."""
-    hits = [
-        r.rank is not None and r.rank <= k and r.inner_rank is not None and r.inner_rank <= k
-        for r in results
-        if r.inner_label
-    ]
-    return sum(hits) / len(hits) if hits else 0.0
-
-
 def evaluate_offline(root: Path) -> list[OfflineResult]:
     """Rank every labelled fault of ``root`` against its trailing minutes."""
-    labels_path = root / "construct_data" / "root_cause_ts.json"
-    labels = json.loads(labels_path.read_text(encoding="utf-8")) if labels_path.is_file() else {}
+    labels = inner_labels(root)
     book = TemplateBook()
     baselines = [minute_signals(files, book) for files in reference_minutes(root)]
     samples = pod_samples(root)
@@ -153,12 +128,6 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
         truth = case.root_cause_service
         rank = services.index(truth) + 1 if truth in services else None
         label = labels.get(truth, {}).get(case.fault_type)
-        inner = None
-        if label and rank is not None:
-            evidence = ranked[rank - 1].evidence
-            inner = next(
-                (i for i, e in enumerate(evidence, start=1) if inner_matches(label, e)),
-                None,
-            )
+        inner = inner_position(label, ranked[rank - 1].evidence) if rank is not None else None
         results.append(OfflineResult(case, rank, ranked, label, inner, seconds, cpu_seconds))
     return results

@@ -71,6 +71,7 @@ TEXT: dict[str, dict[Language, str]] = {
     "signals_status": {"en": "Data collected", "ko": "수집된 데이터"},
     "calls": {"en": "calls", "ko": "호출"},
     "failures": {"en": "failures", "ko": "실패"},
+    "warnings": {"en": "warnings", "ko": "경고"},
     "generated": {"en": "Generated", "ko": "생성 시각"},
     "summary_llm": {
         "en": "written by an LLM from the findings",

@@ -154,6 +154,8 @@ class SignalStatus(BaseModel):
     calls: int = 0
     failures: list[str] = Field(default_factory=list)
     baseline_mode: BaselineMode = "none"
+    warnings: list[str] = Field(default_factory=list)
+    """What could not be judged because the signal was missing or empty (not an error)."""
 
 
 class Report(BaseModel):

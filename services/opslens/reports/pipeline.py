@@ -19,12 +19,13 @@ from types import TracebackType
 from opslens.reports.collect_kube import KubeCollector
 from opslens.reports.collect_logs import LogCollector
 from opslens.reports.collect_metrics import MetricCollector
+from opslens.reports.collect_periods import PeriodCollector
 from opslens.reports.collect_traces import TraceCollector
 from opslens.reports.detectors import detect_all
 from opslens.reports.enrich import add_trace_evidence, incident_templates, trace_example
 from opslens.reports.incidents import build_incident, group_anomalies, has_impact
 from opslens.reports.models import Incident, Report
-from opslens.reports.rootcause.ranking import rank_candidates
+from opslens.reports.rootcause.ranking import finding_of, rank_findings
 from opslens.reports.settings import DetectionSettings, Language, ReportSettings
 from opslens.reports.summary import Summarizer
 from opslens.reports.telemetry import Telemetry, Window
@@ -94,6 +95,7 @@ async def collect(settings: DetectionSettings, caller: ToolCaller, window: Windo
         TraceCollector(caller).collect(telemetry),
         KubeCollector(caller, settings).collect(telemetry),
     )
+    telemetry.causes = await PeriodCollector(caller, settings).collect(telemetry)
     return telemetry
 
 
@@ -108,10 +110,14 @@ def find_incidents(telemetry: Telemetry, settings: DetectionSettings) -> list[In
 
 
 async def examine(incidents: list[Incident], telemetry: Telemetry, caller: ToolCaller) -> None:
-    """Per incident: error types of its failed traces, ranking, log templates, a trace."""
+    """Per incident: error types of its failed traces, ranking, log templates, a trace.
+
+    Each incident ranks its anomalies together with what moved in the window against the
+    baseline periods (:mod:`opslens.reports.collect_periods`)."""
     await add_trace_evidence(incidents, telemetry, TraceCollector(caller))
     for incident in incidents:
-        incident.candidates = rank_candidates(incident.anomalies, telemetry.edges)
+        found = [finding_of(a) for a in incident.anomalies if a.service]
+        incident.candidates = rank_findings([*found, *telemetry.causes], telemetry.edges)
         incident.log_templates = incident_templates(incident, telemetry)
     examples = await asyncio.gather(*(trace_example(i, telemetry, caller) for i in incidents))
     for incident, example in zip(incidents, examples, strict=True):

@@ -96,9 +96,16 @@ def signal_table(report: Report) -> Table:
         i18n.text("calls", language),
         i18n.text("baseline", language),
         i18n.text("failures", language),
+        i18n.text("warnings", language),
     ]
     rows = [
-        [name, str(status.calls), status.baseline_mode, "; ".join(status.failures[:3]) or "-"]
+        [
+            name,
+            str(status.calls),
+            status.baseline_mode,
+            "; ".join(status.failures[:3]) or "-",
+            "; ".join(status.warnings[:3]) or "-",
+        ]
         for name, status in sorted(report.signals.items())
     ]
     return headers, rows

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opslens.reports.models import BaselineMode, Evidence, SignalStatus
+from opslens.reports.rootcause.ranking import Finding
 from opslens_mcp.core.times import parse_duration
 
 Period = tuple[datetime, datetime]
@@ -115,6 +116,8 @@ class Telemetry:
     findings: list[KubeFindingData] = field(default_factory=list)
     edges: set[tuple[str, str]] = field(default_factory=set)
     status: dict[str, SignalStatus] = field(default_factory=dict)
+    causes: list[Finding] = field(default_factory=list)
+    """What moved in the window against the baseline periods, per service (for the ranking)."""
 
     def signal(self, name: str) -> SignalStatus:
         return self.status.setdefault(name, SignalStatus())

@@ -1,0 +1,273 @@
+"""The root-cause findings of :mod:`opslens.reports.rootcause.scoring`, fed from the backends.
+
+The report's window is one period; the baseline periods are the reference window (when one is
+given) and the most recent window-sized slices of the trailing baseline that hold spans. Per
+period, a bounded sample of traces with all their spans (``search_traces`` + ``get_traces``)
+and the log lines those traces wrote (``search_logs`` by trace id) become the same
+:class:`~opslens.reports.rootcause.signals.PeriodSignals` the offline evaluation reads from
+exported files; per pod, the CPU and memory series the metric collector already fetched give
+the resource samples before and in the window. A signal that is missing (no spans, no logs, no
+metrics, or fewer than three baseline periods) is a warning in the signal's status, and the
+rest is judged on what is there.
+
+Example::
+
+    findings = await PeriodCollector(caller, settings).collect(telemetry)
+    rank_findings(findings, telemetry.edges)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from opslens.reports.rootcause.ranking import Finding
+from opslens.reports.rootcause.scoring import (
+    MIN_RATE_BASELINES,
+    ResourceSamples,
+    period_findings,
+)
+from opslens.reports.rootcause.signals import LogLine, TemplateBook, period_signals
+from opslens.reports.settings import DetectionSettings
+from opslens.reports.telemetry import Period, Telemetry
+from opslens.reports.toolcalls import ToolCaller, iso
+from opslens.reports.trace_analysis import Trace
+
+MAX_TRACES = 200
+"""Traces sampled per period (the server's cap on ``search_traces``): the signals are rates
+per request, so a sample of requests gives them."""
+MAX_SPANS = 10_000
+MAX_LINES = 10_000
+LOG_PAGE = 500
+IDS_PER_LOG_QUERY = 100
+MAX_BASELINE_PERIODS = 12
+MIN_BASELINE_PERIODS = MIN_RATE_BASELINES
+"""Code paths and call gaps are judged against at least this many periods."""
+MAX_SLICES_SEARCHED = 48
+RESOURCE_KINDS = ("cpu", "memory")
+MESSAGE_CHARS = 500
+"""A statement is named by a line's first words: the rest of a long line is not needed."""
+PERIOD_FETCHES = 3
+"""Periods fetched at once (each a ``get_traces`` of thousands of spans)."""
+SETTLED = timedelta(minutes=10)
+"""A period that ended this long ago no longer changes: its data is kept for later runs."""
+CACHED_PERIODS = 48
+CACHED_SAMPLES = 1024
+SPAN_FIELDS = ("span_id", "parent_span_id", "service", "operation", "kind", "duration_ms")
+Fetched = tuple[list[Trace], list[LogLine]]
+V = TypeVar("V")
+
+
+class PeriodCache(Generic[V]):
+    """What was read of settled periods, shared by the runs of one process: consecutive
+    reports compare with the same trailing slices."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+
+    def get(self, key: Hashable) -> V | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+CACHE: PeriodCache[Fetched] = PeriodCache(CACHED_PERIODS)
+"""Trimmed spans and lines of settled periods."""
+SAMPLES: PeriodCache[list[str]] = PeriodCache(CACHED_SAMPLES)
+"""Trace ids sampled in settled periods (empty ones too: the trailing slices searched)."""
+
+
+def settled(period: Period) -> bool:
+    return period[1] <= datetime.now(UTC) - SETTLED
+
+
+def trimmed(trace: Trace) -> Trace:
+    """A trace with only what the signals read of its spans."""
+    spans = [{k: span.get(k) for k in SPAN_FIELDS} for span in trace.get("spans") or []]
+    return {"trace_id": trace["trace_id"], "spans": spans}
+
+
+def trailing_slices(telemetry: Telemetry) -> list[Period]:
+    """Window-sized slices of the trailing baseline, most recent first."""
+    window = telemetry.window
+    length = window.end - window.start
+    slices: list[Period] = []
+    end = window.start
+    while end - length >= window.baseline_start and len(slices) < MAX_SLICES_SEARCHED:
+        slices.append((end - length, end))
+        end -= length
+    return slices
+
+
+def resource_samples(telemetry: Telemetry) -> ResourceSamples:
+    """Per service and resource (per pod when a service has several): the samples before the
+    window and in it, from the metric collector's series."""
+    start = telemetry.window.start.timestamp()
+    series = [s for s in telemetry.metrics if s.kind in RESOURCE_KINDS and s.service]
+    pods: dict[str, set[str]] = defaultdict(set)
+    for s in series:
+        pods[str(s.service)].add(s.subject or "")
+    found: dict[str, dict[str, tuple[list[float], list[float]]]] = defaultdict(dict)
+    for s in series:
+        service = str(s.service)
+        pairs = [(t, v) for t, v in zip(s.timestamps, s.values, strict=True) if v is not None]
+        before = [v for t, v in pairs if t < start]
+        now = [v for t, v in pairs if t >= start]
+        name = s.kind if len(pods[service]) == 1 else f"{s.kind} {s.subject}"
+        if before and now:
+            found[service][name] = (before, now)
+    return found
+
+
+class PeriodCollector:
+    """Fetches the periods through the OpenSearch server and scores them."""
+
+    def __init__(self, caller: ToolCaller, settings: DetectionSettings) -> None:
+        self.caller = caller
+        self.settings = settings
+        server = caller.clients.get("opensearch")
+        self.source = server.base_url if server is not None else ""  # the caches' key
+        self._fetches = asyncio.Semaphore(PERIOD_FETCHES)
+
+    async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
+        """The ids of a sample of the period's traces (the newest)."""
+        params = {
+            "start": iso(period[0]),
+            "end": iso(period[1]),
+            "order": "newest",
+            "limit": MAX_TRACES,
+        }
+        key = (self.source, period)
+        if (known := SAMPLES.get(key)) is not None:
+            return known
+        status = telemetry.signal("traces")
+        found = await self.caller.call("opensearch", "search_traces", params, status)
+        ids = [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+        if found is not None and settled(period):
+            SAMPLES.put(key, ids)
+        return ids
+
+    async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
+        """The traces with all their spans."""
+        params = {"trace_ids": list(ids), "include_spans": True, "max_spans": MAX_SPANS}
+        status = telemetry.signal("traces")
+        result = await self.caller.call("opensearch", "get_traces", params, status)
+        return [trimmed(trace) for trace in (result or {}).get("traces") or []]
+
+    async def lines(
+        self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
+    ) -> list[LogLine]:
+        """The log lines the traces wrote in the period (lines without a trace are no
+        request's and judge nothing per request)."""
+        status = telemetry.signal("logs")
+        found: list[LogLine] = []
+        for first in range(0, len(trace_ids), IDS_PER_LOG_QUERY):
+            params: dict[str, Any] = {
+                "namespace": list(self.settings.namespaces),
+                "sources": self.settings.log_sources,
+                "trace_id": list(trace_ids[first : first + IDS_PER_LOG_QUERY]),
+                "start": iso(period[0]),
+                "end": iso(period[1]),
+                "limit": LOG_PAGE,
+                "sort": "oldest",
+                "max_message_chars": MESSAGE_CHARS,
+            }
+            while len(found) < MAX_LINES:
+                result = await self.caller.call("opensearch", "search_logs", params, status)
+                for record in (result or {}).get("records") or []:
+                    found.append(
+                        LogLine(
+                            str(record.get("service") or ""),
+                            str(record.get("span_id") or ""),
+                            str(record.get("message") or ""),
+                        )
+                    )
+                cursor = (result or {}).get("next_cursor")
+                if not cursor or not (result or {}).get("has_more"):
+                    break
+                params = {**params, "cursor": cursor}
+        return found
+
+    async def fetch(self, period: Period, ids: Sequence[str], telemetry: Telemetry) -> Fetched:
+        """The period's traces and their lines (from the cache when the period is settled)."""
+        key = (
+            self.source,
+            tuple(self.settings.namespaces),
+            tuple(self.settings.log_sources),
+            period,
+            tuple(ids),
+        )
+        if (found := CACHE.get(key)) is not None:
+            return found
+        async with self._fetches:
+            traces, lines = await asyncio.gather(
+                self.traces(ids, telemetry), self.lines(period, ids, telemetry)
+            )
+        failed = telemetry.signal("traces").failures or telemetry.signal("logs").failures
+        if settled(period) and not failed:
+            CACHE.put(key, (traces, lines))
+        return traces, lines
+
+    async def periods(self, telemetry: Telemetry) -> list[tuple[Period, list[str]]]:
+        """The window and its baseline periods (the reference, then the most recent trailing
+        slices that hold spans), each with its sampled trace ids; the window first."""
+        window = telemetry.window
+        candidates = [(window.start, window.end)]
+        reference = window.reference
+        if reference is not None:
+            candidates.append(reference)
+        candidates += [
+            (start, end)
+            for start, end in trailing_slices(telemetry)
+            if reference is None or end <= reference[0] or start >= reference[1]
+        ]
+        samples = await asyncio.gather(*(self.sample(p, telemetry) for p in candidates))
+        chosen = [(candidates[0], samples[0])]
+        chosen += [(p, ids) for p, ids in zip(candidates[1:], samples[1:], strict=True) if ids]
+        return chosen[: MAX_BASELINE_PERIODS + 1]
+
+    async def collect(self, telemetry: Telemetry) -> list[Finding]:
+        """The window's findings against the baseline periods (run after the metrics)."""
+        periods = await self.periods(telemetry)
+        fetched = await asyncio.gather(*(self.fetch(p, ids, telemetry) for p, ids in periods))
+        book = TemplateBook()
+        # Mined in time order, the window last, so template ids grow as time went.
+        order = sorted(range(1, len(periods)), key=lambda i: periods[i][0][0])
+        baselines = [s for i in order if (s := period_signals(*fetched[i], book)).has_spans]
+        period = period_signals(*fetched[0], book)
+        resources = resource_samples(telemetry)
+        telemetry.edges |= period.edges
+        if not period.has_spans:
+            _warn(telemetry, "traces", "no span in the window: call gaps and code paths not judged")
+        elif not period.has_logs:
+            _warn(telemetry, "logs", "no log line of a sampled trace: code paths judged on spans")
+        if len(baselines) < MIN_BASELINE_PERIODS:
+            # One or two periods say too little of what a request usually does: every
+            # statement that varies would look stopped or new.
+            _warn(
+                telemetry,
+                "traces",
+                f"{len(baselines)} baseline period(s) with spans, fewer than "
+                f"{MIN_BASELINE_PERIODS}: code paths and call gaps not judged",
+            )
+            baselines = []
+        if not resources:
+            _warn(telemetry, "metrics", "no CPU or memory series: resources not judged")
+        return period_findings(period, baselines, resources, book)
+
+
+def _warn(telemetry: Telemetry, signal: str, message: str) -> None:
+    notes = telemetry.signal(signal).warnings
+    if message not in notes:
+        notes.append(message)
