@@ -9,7 +9,7 @@ or a caller that budgets and records them (the agent's toolbox, the reports' cal
 Example::
 
     tools = Tools.over({"opensearch": RpcClient(url, name="opensearch")})
-    found = await tools.opensearch.search_logs(SearchLogsParams(services=["cart"], level=["error"]))
+    found = await tools.opensearch.search_logs(SearchLogsParams(service=["cart"], level=["error"]))
     print(found.total, [record.message for record in found.records])
 """
 
@@ -26,8 +26,16 @@ from opslens_mcp.contract import opensearch as os_
 from opslens_mcp.contract import prometheus as prom
 
 R = TypeVar("R", bound=BaseModel)
+NOT_CONFIGURED = "not configured"
 Invoke = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 CONTRACT_ERROR = -32603
+
+
+class ServerNotConfigured(RpcError):
+    """A call to a server the caller has no client for."""
+
+    def __init__(self, server: str, tool: str) -> None:
+        super().__init__(server, tool, -32001, f"no {server} server configured", NOT_CONFIGURED)
 
 
 def wire_params(params: BaseModel) -> dict[str, Any]:
@@ -152,7 +160,7 @@ class Tools:
 
         async def invoke(server: str, tool: str, params: dict[str, Any]) -> dict[str, Any]:
             if server not in clients:
-                raise RpcError(server, tool, -32002, f"no {server} server configured")
+                raise ServerNotConfigured(server, tool)
             return await clients[server].call(tool, params)
 
         return cls(invoke)

@@ -26,6 +26,7 @@ from opslens_mcp.opensearch.tools_logs import (
     SearchLogsResult,
 )
 from opslens_mcp.opensearch.tools_trace_stats import (
+    LatencyGroup,
     LatencyStatsParams,
     LatencyStatsResult,
     ServiceMapParams,
@@ -69,6 +70,7 @@ __all__ = [
     "GetTracesResult",
     "HistogramParams",
     "HistogramResult",
+    "LatencyGroup",
     "LatencyStatsParams",
     "LatencyStatsResult",
     "ListServicesParams",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from opslens_mcp.prometheus.measures import Measure, SubjectLabels
 from opslens_mcp.prometheus.series import Series, SeriesSet
 from opslens_mcp.prometheus.tools_discovery import (
     ApiCall,
@@ -62,6 +63,7 @@ __all__ = [
     "LabelValues",
     "LabelValuesParams",
     "ListMetricsParams",
+    "Measure",
     "MetadataParams",
     "MetricList",
     "MetricMetadata",
@@ -79,6 +81,7 @@ __all__ = [
     "SeriesParams",
     "SeriesSet",
     "ServiceRed",
+    "SubjectLabels",
     "Targets",
     "TargetsParams",
     "WindowSeries",

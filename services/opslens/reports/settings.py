@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens_mcp.core.logs import get_logger
 from opslens_mcp.prometheus.profiles import IstioProfile, ResourceProfile
 
 Language = Literal["en", "ko"]
 DEFAULT_SLO = 0.999
+DEPRECATED_PROFILES = frozenset({"istio", "resources"})
+"""Label mappings the reports once read; the Prometheus server's serve them now."""
+log = get_logger("opslens.reports.settings")
 
 
 class Schedule(BaseModel):
@@ -97,14 +101,33 @@ class ReportSettings(BaseSettings):
         description="Log sources counted (containers, otel); one avoids counting a line twice "
         "when an app ships to both.",
     )
-    istio: IstioProfile = Field(default_factory=IstioProfile)
-    resources: ResourceProfile = Field(default_factory=ResourceProfile)
+    istio: IstioProfile = Field(
+        default_factory=IstioProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_ISTIO "
+        "labels build the reports' PromQL.",
+    )
+    resources: ResourceProfile = Field(
+        default_factory=ResourceProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_RESOURCES "
+        "labels build the reports' PromQL.",
+    )
     google_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("GOOGLE_API_KEY", "OPSLENS_REPORTS_GOOGLE_API_KEY"),
         description="Enables the LLM-written executive summary.",
     )
     gemini_model: str = Field(default="gemini-2.5-flash")
+
+    @model_validator(mode="after")
+    def _warn_deprecated(self) -> ReportSettings:
+        for name in DEPRECATED_PROFILES & self.model_fields_set:
+            log.warning(
+                "deprecated_setting_ignored",
+                setting=f"OPSLENS_REPORTS_{name.upper()}",
+                instead=f"OPSLENS_PROMETHEUS_{name.upper()}",
+                reason="the Prometheus server builds the reports' PromQL with its own labels",
+            )
+        return self
 
     @field_validator("slos")
     @classmethod
