@@ -1,11 +1,11 @@
-"""The reports' own label mappings are no longer read: setting one says so in a warning."""
+"""Detection's own label mappings are no longer read: setting one says so in a warning."""
 
 from __future__ import annotations
 
 import pytest
 from structlog.testing import capture_logs
 
-from opslens.reports.settings import ReportSettings
+from opslens.reports.settings import DetectionSettings, ReportSettings
 
 
 def test_an_old_label_mapping_is_named_in_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,3 +26,10 @@ def test_no_warning_without_the_old_settings(monkeypatch: pytest.MonkeyPatch) ->
     with capture_logs() as logs:
         ReportSettings()
     assert not [log for log in logs if log["event"] == "deprecated_setting_ignored"]
+
+
+def test_the_agents_detection_settings_warn_too() -> None:
+    with capture_logs() as logs:
+        DetectionSettings.model_validate({"resources": {"pod_label": "pod_name"}})
+    [warning] = [log for log in logs if log["event"] == "deprecated_setting_ignored"]
+    assert warning["setting"] == "OPSLENS_AGENT_DETECTION__RESOURCES"

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from opslens.reports.baseline import MIN_BASELINE_POINTS
 from opslens.reports.burnrate import LONGEST_S, WINDOWS
 from opslens.reports.naming import service_of_pod
-from opslens.reports.settings import ReportSettings
+from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, Window, covered_from
 from opslens.reports.toolcalls import ToolCaller, iso
 from opslens_mcp.contract.prometheus import Measure, QueryRangeParams, RangeResult
@@ -71,7 +71,7 @@ def _identity(result: RangeResult, labels: dict[str, str]) -> tuple[str, str | N
 
 
 class MetricCollector:
-    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+    def __init__(self, caller: ToolCaller, settings: DetectionSettings) -> None:
         self.caller = caller
         self.settings = settings
 

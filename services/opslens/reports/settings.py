@@ -7,18 +7,16 @@ Nested values use JSON or ``__``, e.g.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens.shared.language import Language
 from opslens_mcp.core.logs import get_logger
 from opslens_mcp.prometheus.profiles import IstioProfile, ResourceProfile
 
-Language = Literal["en", "ko"]
 DEFAULT_SLO = 0.999
 DEPRECATED_PROFILES = frozenset({"istio", "resources"})
-"""Label mappings the reports once read; the Prometheus server's serve them now."""
+"""Label mappings detection once read; the Prometheus server's serve them now."""
 log = get_logger("opslens.reports.settings")
 
 
@@ -30,22 +28,14 @@ class Schedule(BaseModel):
     window: str = Field(default="1h", description="Period each report covers, e.g. 1h or 24h.")
 
 
-class ReportSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="OPSLENS_REPORTS_", env_nested_delimiter="__", extra="ignore"
-    )
+class DetectionSettings(BaseModel):
+    """What detection needs to know of the platform: its namespaces, what normal is (baseline,
+    seasonal days), the SLOs, which log sources count, the metric profiles. The reports read it
+    from ``OPSLENS_REPORTS_*``; the agent from its own ``OPSLENS_AGENT_DETECTION__*``."""
 
-    opensearch_url: str = Field(default="http://127.0.0.1:8101", description="OpenSearch server.")
-    prometheus_url: str = Field(default="http://127.0.0.1:8102", description="Prometheus server.")
-    kubernetes_url: str = Field(default="http://127.0.0.1:8103", description="Kubernetes server.")
-    servers_token: SecretStr | None = Field(
-        default=None, description="Bearer token of the MCP servers (their OPSLENS_API_TOKEN)."
-    )
-    tool_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one tool call.")
     namespaces: list[str] = Field(
         default_factory=lambda: ["shop"], min_length=1, description="Namespaces each report covers."
     )
-    window: str = Field(default="1h", description="Default period of a report run on demand.")
     baseline: str = Field(
         default="6h",
         description="Trailing window before the report's window that defines normal. When it "
@@ -63,6 +53,59 @@ class ReportSettings(BaseSettings):
         default_factory=dict, description="Availability SLO per service, e.g. 0.999."
     )
     default_slo: float = Field(default=DEFAULT_SLO, gt=0, lt=1)
+    log_sources: list[str] = Field(
+        default_factory=lambda: ["containers"],
+        description="Log sources counted (containers, otel); one avoids counting a line twice "
+        "when an app ships to both.",
+    )
+    istio: IstioProfile = Field(
+        default_factory=IstioProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_ISTIO "
+        "labels build the PromQL of detection.",
+    )
+    resources: ResourceProfile = Field(
+        default_factory=ResourceProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_RESOURCES "
+        "labels build the PromQL of detection.",
+    )
+
+    @model_validator(mode="after")
+    def _warn_deprecated(self) -> DetectionSettings:
+        prefix = str(self.model_config.get("env_prefix") or "OPSLENS_AGENT_DETECTION__")
+        for name in sorted(DEPRECATED_PROFILES & self.model_fields_set):
+            log.warning(
+                "deprecated_setting_ignored",
+                setting=f"{prefix}{name.upper()}",
+                instead=f"OPSLENS_PROMETHEUS_{name.upper()}",
+                reason="the Prometheus server builds the PromQL of detection with its own labels",
+            )
+        return self
+
+    @field_validator("slos")
+    @classmethod
+    def _slo_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for service, target in value.items():
+            if not 0 < target < 1:
+                raise ValueError(f"SLO of {service} must be between 0 and 1, e.g. 0.999")
+        return value
+
+    def slo(self, service: str) -> float:
+        return self.slos.get(service, self.default_slo)
+
+
+class ReportSettings(BaseSettings, DetectionSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OPSLENS_REPORTS_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    opensearch_url: str = Field(default="http://127.0.0.1:8101", description="OpenSearch server.")
+    prometheus_url: str = Field(default="http://127.0.0.1:8102", description="Prometheus server.")
+    kubernetes_url: str = Field(default="http://127.0.0.1:8103", description="Kubernetes server.")
+    servers_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the MCP servers (their OPSLENS_API_TOKEN)."
+    )
+    tool_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one tool call.")
+    window: str = Field(default="1h", description="Default period of a report run on demand.")
     language: Language = Field(default="en", description="Language of reports: en or ko.")
     store_path: str = Field(
         default=".opslens/reports.sqlite",
@@ -96,21 +139,6 @@ class ReportSettings(BaseSettings):
         default=None, description="Slack-compatible incoming webhook; unset: no delivery."
     )
     webhook_attempts: int = Field(default=4, ge=1, le=10)
-    log_sources: list[str] = Field(
-        default_factory=lambda: ["containers"],
-        description="Log sources counted (containers, otel); one avoids counting a line twice "
-        "when an app ships to both.",
-    )
-    istio: IstioProfile = Field(
-        default_factory=IstioProfile,
-        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_ISTIO "
-        "labels build the reports' PromQL.",
-    )
-    resources: ResourceProfile = Field(
-        default_factory=ResourceProfile,
-        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_RESOURCES "
-        "labels build the reports' PromQL.",
-    )
     google_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("GOOGLE_API_KEY", "OPSLENS_REPORTS_GOOGLE_API_KEY"),
@@ -118,28 +146,6 @@ class ReportSettings(BaseSettings):
     )
     gemini_model: str = Field(default="gemini-2.5-flash")
 
-    @model_validator(mode="after")
-    def _warn_deprecated(self) -> ReportSettings:
-        for name in DEPRECATED_PROFILES & self.model_fields_set:
-            log.warning(
-                "deprecated_setting_ignored",
-                setting=f"OPSLENS_REPORTS_{name.upper()}",
-                instead=f"OPSLENS_PROMETHEUS_{name.upper()}",
-                reason="the Prometheus server builds the reports' PromQL with its own labels",
-            )
-        return self
-
-    @field_validator("slos")
-    @classmethod
-    def _slo_range(cls, value: dict[str, float]) -> dict[str, float]:
-        for service, target in value.items():
-            if not 0 < target < 1:
-                raise ValueError(f"SLO of {service} must be between 0 and 1, e.g. 0.999")
-        return value
-
     def store_location(self) -> str:
         """Where the store is: ``store_url`` if set, else the SQLite file ``store_path``."""
         return self.store_url or self.store_path
-
-    def slo(self, service: str) -> float:
-        return self.slos.get(service, self.default_slo)
