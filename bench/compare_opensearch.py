@@ -83,6 +83,7 @@ import opslens_mcp
 from opslens.agent.correlate import trace_ids_of
 from opslens.agent.steps import adapters
 from opslens.agent.steps.correlation import ERROR_LOGS_READ, TRACES_FETCHED
+from opslens_mcp.contract.opensearch import SearchLogsResult
 
 RAW = "opensearch-py (raw)"
 OURS_RPC = "opslens /rpc (JSON-RPC)"
@@ -297,7 +298,8 @@ async def correlation(
                 "max_message_chars": 500,
             },
         )
-        ids = trace_ids_of(adapters.log_records(logs), TRACES_FETCHED)
+        records = adapters.log_records(SearchLogsResult.model_validate(logs))
+        ids = trace_ids_of(records, TRACES_FETCHED)
         batched = await rpc("get_traces", {"trace_ids": ids})
         singles = [await rpc("get_trace", {"trace_id": i, "include_spans": False}) for i in ids]
         index = batched["requests"][0]["path"].split("/")[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from opslens_eval.prometheus.generate import ERROR_FAULT, NAMESPACE
@@ -73,6 +75,12 @@ def test_range_query_points_equal_the_samples(server_url: str, promtest: Promtes
     assert result["start"] == iso(end - 1800).replace("+00:00", "Z")
     [series] = result["series"]
     assert len(series["timestamps"]) == 31
+    assert_payment_rate_per_minute(series, promtest)
+    assert series["summary"]["max"] == max(series["values"])
+
+
+def assert_payment_rate_per_minute(series: dict[str, Any], promtest: Promtest) -> None:
+    """Each point is payment-service's server-side requests per second over the minute before."""
     for t, value in zip(series["timestamps"], series["values"], strict=True):
         increase = summed_increase(
             promtest.history,
@@ -84,7 +92,6 @@ def test_range_query_points_equal_the_samples(server_url: str, promtest: Promtes
             destination_service_name="payment-service",
         )
         assert value == pytest.approx(increase / 60, rel=1e-9)
-    assert series["summary"]["max"] == max(series["values"])
 
 
 def test_large_ranges_come_back_summarized(server_url: str, promtest: Promtest) -> None:
@@ -179,3 +186,50 @@ def test_compare_windows_gives_the_ratio_to_the_baseline(
     assert result["promql_baseline"] == result["promql_current"].replace(
         "[900s]", "[900s] offset 900s"
     )
+
+
+def test_a_named_measure_is_built_with_the_servers_labels(
+    server_url: str, promtest: Promtest
+) -> None:
+    end = promtest.end
+    params = {"measure": "request_rate", "namespace": NAMESPACE, "rate_window": "1m"}
+    result = call(
+        server_url, "query_range", {**params, "start": "now-30m", "end": iso(end), "points": 30}
+    )
+
+    assert result["subject"] == {
+        "service": "destination_service_name",
+        "namespace": "destination_service_namespace",
+        "pod": None,
+    }
+    assert "istio_requests_total" in result["promql"] and NAMESPACE in result["promql"]
+    by_service = {s["labels"]["destination_service_name"]: s for s in result["series"]}
+    assert_payment_rate_per_minute(by_service["payment-service"], promtest)
+    rerun = call(
+        server_url,
+        "query_range",
+        {"promql": result["promql"], "start": "now-30m", "end": iso(end), "points": 30},
+    )
+    assert rerun["series"] == result["series"]
+
+
+def test_a_pod_measure_names_its_pod_label(server_url: str, promtest: Promtest) -> None:
+    result = call(
+        server_url,
+        "query_range",
+        {"measure": "memory_bytes", "namespace": NAMESPACE, "end": iso(promtest.end)},
+    )
+
+    assert result["subject"]["pod"] == "pod" and result["subject"]["service"] is None
+    assert "container_memory_working_set_bytes" in result["promql"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"promql": "up", "measure": "error_ratio"}, {"namespace": NAMESPACE}]
+)
+def test_promql_or_a_measure_one_of_them(server_url: str, params: dict[str, str]) -> None:
+    error = call_error(server_url, "query_range", params)
+
+    assert error["code"] == -32602, error
+    [problem] = error["data"]
+    assert "either promql or measure" in problem["msg"], problem

@@ -35,7 +35,7 @@ def create_service(
     settings = settings or PrometheusSettings()
     client = PrometheusClient(settings, transport)
     registry = ToolRegistry()
-    register_query_tools(registry, client)
+    register_query_tools(registry, client, settings)
     register_red_tools(registry, client, settings)
     register_resource_tools(registry, client, settings)
     register_discovery_tools(registry, client)

@@ -1,17 +1,19 @@
-"""PromQL tools: ``query`` and ``query_range`` (raw PromQL), and ``compare_windows``."""
+"""PromQL tools: ``query`` and ``query_range`` (raw PromQL, or a named measure this server
+builds from its label conventions), and ``compare_windows``."""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from opslens_mcp.core.errors import InvalidParams
 from opslens_mcp.core.times import format_duration, parse_duration
 from opslens_mcp.core.tools import ToolRegistry
 from opslens_mcp.prometheus import promql
 from opslens_mcp.prometheus.client import PrometheusClient
+from opslens_mcp.prometheus.measures import Measure, SubjectLabels, measure_query
 from opslens_mcp.prometheus.params import (
     AT_DESCRIPTION,
     END_DESCRIPTION,
@@ -21,12 +23,15 @@ from opslens_mcp.prometheus.params import (
     LabelFilters,
     LabelName,
     MetricName,
+    Name,
     StrictParams,
     TimeText,
     pinned_at,
     pinned_range,
 )
+from opslens_mcp.prometheus.profiles import ProfileName
 from opslens_mcp.prometheus.series import SeriesSet, tidy, values_by_labels
+from opslens_mcp.prometheus.settings import PrometheusSettings
 from opslens_mcp.prometheus.times import PROMETHEUS_MAX_POINTS, auto_step, min_step
 
 PromQL = Field(
@@ -55,7 +60,27 @@ class InstantResult(SeriesSet):
 
 
 class QueryRangeParams(StrictParams):
-    promql: str = PromQL
+    promql: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PROMQL_CHARS,
+        description="A PromQL expression, sent as is (Prometheus queries cannot write). Give "
+        "either this or `measure`.",
+    )
+    measure: Measure | None = Field(
+        default=None,
+        description="Instead of PromQL, a measure this server builds with its label "
+        "conventions: the RED measures per service (request_rate, error_ratio, latency_p50/"
+        "p95/p99 in ms) or the resource measures per pod (cpu_cores, memory_bytes, "
+        "restarts_total). `subject` in the result names the labels of service and pod.",
+    )
+    namespace: Name | None = Field(default=None, description="With `measure`: one namespace.")
+    rate_window: Duration = Field(
+        default="5m", description="With `measure`: the window of rate() at each point."
+    )
+    profile: ProfileName | None = Field(
+        default=None, description="With a RED `measure`: istio or otel; default from settings."
+    )
     start: TimeText = Field(default="now-1h", description=START_DESCRIPTION)
     end: TimeText | None = Field(default=None, description=END_DESCRIPTION)
     step: Duration | None = Field(
@@ -79,6 +104,12 @@ class QueryRangeParams(StrictParams):
         "summarized=true). 2,000 fits an LLM's context; a chart may ask for more.",
     )
 
+    @model_validator(mode="after")
+    def _promql_or_measure(self) -> QueryRangeParams:
+        if (self.promql is None) == (self.measure is None):
+            raise ValueError("give either promql or measure (one of them)")
+        return self
+
 
 class RangeResult(SeriesSet):
     promql: str = Field(description="The PromQL that ran, exactly; rerun it over the range.")
@@ -86,6 +117,9 @@ class RangeResult(SeriesSet):
     end: datetime
     step: str = Field(description="The step used, as a Prometheus duration.")
     step_seconds: float
+    subject: SubjectLabels | None = Field(
+        default=None, description="With `measure`: the labels naming each series' subject."
+    )
 
 
 class CompareParams(StrictParams):
@@ -154,7 +188,9 @@ def _ratio(current: float | None, baseline: float | None) -> float | None:
     return current / baseline
 
 
-def register_query_tools(registry: ToolRegistry, client: PrometheusClient) -> None:
+def register_query_tools(
+    registry: ToolRegistry, client: PrometheusClient, settings: PrometheusSettings
+) -> None:
     """Add ``query``, ``query_range`` and ``compare_windows`` to ``registry``."""
 
     @registry.tool(
@@ -171,19 +207,29 @@ def register_query_tools(registry: ToolRegistry, client: PrometheusClient) -> No
     @registry.tool(
         description="Run a PromQL range query and return tidy series (labels, timestamps, "
         "values) for a chart. The step is automatic unless given; large answers come back "
-        "summarized per series (min/max/avg/last) with summarized=true."
+        "summarized per series (min/max/avg/last) with summarized=true. Instead of PromQL, "
+        "a `measure` (request_rate, error_ratio, latency_p95, cpu_cores, ...) is built here "
+        "with this server's label conventions."
     )
     async def query_range(params: QueryRangeParams) -> RangeResult:
         start, end = pinned_range(params.start, params.end)
         step = range_step(params.step, params.points, (end - start).total_seconds())
-        data = await client.query_range(params.promql, start.timestamp(), end.timestamp(), step)
+        subject = None
+        text = params.promql
+        if params.measure is not None:
+            text, subject = measure_query(
+                settings, params.measure, params.namespace, params.rate_window, params.profile
+            )
+        assert text is not None  # the params hold promql or a measure
+        data = await client.query_range(text, start.timestamp(), end.timestamp(), step)
         series = tidy(data, limit=params.limit, max_points=params.max_points)
         return RangeResult(
-            promql=params.promql,
+            promql=text,
             start=start,
             end=end,
             step=format_duration(step),
             step_seconds=step,
+            subject=subject,
             **dict(series),
         )
 

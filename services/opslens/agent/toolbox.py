@@ -4,7 +4,8 @@ Every call's outcome is kept, success or failure, so the response can show each 
 and say plainly what is missing when a backend is down. A question's calls share one
 :class:`Budget`: each waits at most the tool timeout or what is left of the budget, whichever is
 shorter, so a question with hung backends still ends in a bounded time; after one of its calls
-to a server timed out, the question sends that server no more.
+to a server timed out, the question sends that server no more. A result is validated into its
+tool's result model (:mod:`opslens_mcp.contract`) as it arrives; steps read it typed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from opslens.agent.answer import purpose_text
 from opslens.rpc_client import RpcClient, RpcError
+from opslens.tool_client import read_result
+from opslens_mcp.contract import result_model
 from opslens_mcp.core.errors import BackendTimeout
 
 SERVERS = ("opensearch", "prometheus", "kubernetes")
 TIMEOUT_CODE = BackendTimeout.code
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,13 @@ class CallOutcome:
     ms: float
     result: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
+    model: BaseModel | None = None
+
+    def typed(self, model: type[R]) -> R:
+        """The result as its tool's ``model`` (a TypeError for a failed call or another tool)."""
+        if not isinstance(self.model, model):
+            raise TypeError(f"{self.call.server}.{self.call.tool} has no {model.__name__} result")
+        return self.model
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {**self.call.as_dict(), "ok": self.ok, "ms": round(self.ms, 1)}
@@ -115,6 +128,8 @@ class Toolbox:
         try:
             async with asyncio.timeout(timeout_s):
                 result = await client.call(call.tool, call.params, session_id=session_id)
+            model = result_model(call.server, call.tool)
+            typed = read_result(model, call.server, call.tool, result) if model else None
         except RpcError as exc:
             error = {"code": exc.code, "message": exc.message, "data": exc.data}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
@@ -123,7 +138,8 @@ class Toolbox:
                 budget.silent.add(call.server)
             error = {"code": TIMEOUT_CODE, "message": timed_out}
             return CallOutcome(call, False, (time.perf_counter() - started) * 1000, error=error)
-        return CallOutcome(call, True, (time.perf_counter() - started) * 1000, result=result)
+        ms = (time.perf_counter() - started) * 1000
+        return CallOutcome(call, True, ms, result=result, model=typed)
 
     async def run_all(
         self, calls: list[ToolCall], session_id: str | None = None, budget: Budget | None = None

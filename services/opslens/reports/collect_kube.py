@@ -11,6 +11,8 @@ import asyncio
 from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import KubeFindingData, Telemetry
 from opslens.reports.toolcalls import ToolCaller, iso
+from opslens_mcp.contract import envelope_of
+from opslens_mcp.contract.kubernetes import DiagnoseParams
 
 MAX_FINDINGS = 200
 
@@ -33,17 +35,19 @@ class KubeCollector:
             }
             for namespace in self.settings.namespaces
         ]
+        diagnose = self.caller.tools.kubernetes.diagnose
         results = await asyncio.gather(
-            *(self.caller.call("kubernetes", "diagnose", params, status) for params in calls)
+            *(
+                self.caller.attempt(status, diagnose(DiagnoseParams.model_validate(params)))
+                for params in calls
+            )
         )
         for params, result in zip(calls, results, strict=True):
             if result is None:
                 continue
-            query = "\n".join(
-                q.get("kubectl") or q.get("path", "") for q in result.get("queries") or []
-            )
+            query = envelope_of("kubernetes", result).native_text()
             evidence = ToolCaller.evidence("kubernetes", "diagnose", params, query)
             telemetry.findings += [
-                KubeFindingData(finding=finding, evidence=evidence)
-                for finding in result.get("findings") or []
+                KubeFindingData(finding=finding.model_dump(mode="json"), evidence=evidence)
+                for finding in result.findings
             ]

@@ -16,6 +16,13 @@ from opslens.reports.models import BaselineMode
 from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, TemplateData
 from opslens.reports.toolcalls import ToolCaller, iso, parse_iso, request_text
+from opslens_mcp.contract.opensearch import (
+    CountLogsParams,
+    HistogramParams,
+    LogPatternsParams,
+    LogPatternsResult,
+    TopValuesParams,
+)
 from opslens_mcp.opensearch.queries import auto_interval, interval_length
 
 MAX_BUCKETS = 400
@@ -37,10 +44,9 @@ class LogCollector:
         """Trailing when the trailing window holds logs, else reference, else self."""
         window = telemetry.window
         params = {**self._filters(), "start": iso(window.baseline_start), "end": iso(window.start)}
-        result = await self.caller.call(
-            "opensearch", "count_logs", params, telemetry.signal("logs")
-        )
-        if result and result.get("total"):
+        count = self.caller.tools.opensearch.count_logs(CountLogsParams.model_validate(params))
+        result = await self.caller.attempt(telemetry.signal("logs"), count)
+        if result and result.total:
             return "trailing"
         return "reference" if window.reference else "self"
 
@@ -71,14 +77,15 @@ class LogCollector:
             "interval": interval,
             "split_by": "service",
         }
-        result = await self.caller.call(
-            "opensearch", "log_histogram", params, telemetry.signal("logs")
+        histogram = self.caller.tools.opensearch.log_histogram(
+            HistogramParams.model_validate(params)
         )
+        result = await self.caller.attempt(telemetry.signal("logs"), histogram)
         if not result:
             return
-        buckets = result.get("buckets") or []
-        stamps = [ts.timestamp() for b in buckets if (ts := parse_iso(b.get("start")))]
-        services = sorted({name for b in buckets for name in (b.get("by") or {})})
+        buckets = result.buckets
+        stamps = [ts.timestamp() for b in buckets if (ts := parse_iso(b.start))]
+        services = sorted({name for b in buckets for name in b.by})
         evidence = ToolCaller.evidence("opensearch", "log_histogram", params, request_text(result))
         for service in services:
             telemetry.error_logs.append(
@@ -87,7 +94,7 @@ class LogCollector:
                     service=service,
                     subject=None,
                     timestamps=stamps,
-                    values=[float((b.get("by") or {}).get(service, 0)) for b in buckets],
+                    values=[float(b.by.get(service, 0)) for b in buckets],
                     evidence=evidence,
                 )
             )
@@ -104,8 +111,9 @@ class LogCollector:
             "end": iso(span[1]),
         }
         status = telemetry.signal("logs")
-        result = await self.caller.call("opensearch", "top_values", params, status)
-        return {str(v["value"]): int(v["count"]) for v in (result or {}).get("values") or []}
+        top = self.caller.tools.opensearch.top_values(TopValuesParams.model_validate(params))
+        result = await self.caller.attempt(status, top)
+        return {v.value: v.count for v in result.values} if result else {}
 
     async def _reference_counts(self, telemetry: Telemetry, mode: BaselineMode) -> None:
         """In reference mode, each service's error lines per bucket in the reference window."""
@@ -143,9 +151,12 @@ class LogCollector:
                     iso(baseline[1]),
                 )
             calls.append(params)
+        patterns = self.caller.tools.opensearch.log_patterns
         results = await asyncio.gather(
             *(
-                self.caller.call("opensearch", "log_patterns", p, telemetry.signal("logs"))
+                self.caller.attempt(
+                    telemetry.signal("logs"), patterns(LogPatternsParams.model_validate(p))
+                )
                 for p in calls
             )
         )
@@ -154,24 +165,23 @@ class LogCollector:
                 telemetry.templates += self._read_templates(service, params, result, mode)
 
     def _read_templates(
-        self, service: str, params: dict[str, Any], result: dict[str, Any], mode: BaselineMode
+        self, service: str, params: dict[str, Any], result: LogPatternsResult, mode: BaselineMode
     ) -> list[TemplateData]:
         evidence = ToolCaller.evidence("opensearch", "log_patterns", params, request_text(result))
         found = []
-        for pattern in result.get("patterns") or []:
-            new = pattern.get("new")
+        for pattern in result.patterns:
             found.append(
                 TemplateData(
                     service=service,
-                    template=str(pattern.get("template") or ""),
-                    count=int(pattern.get("count") or 0),
-                    baseline_count=int(pattern.get("baseline_count") or 0),
+                    template=pattern.template,
+                    count=pattern.count,
+                    baseline_count=pattern.baseline_count,
                     # No baseline line of this service at all: every template is new to it.
-                    new=bool(new) if new is not None else True,
-                    first_seen=parse_iso(pattern.get("first_seen")),
-                    last_seen=parse_iso(pattern.get("last_seen")),
-                    example=str(pattern.get("example") or ""),
-                    trace_ids=list(pattern.get("trace_ids") or []),
+                    new=pattern.new if pattern.new is not None else True,
+                    first_seen=pattern.first_seen,
+                    last_seen=pattern.last_seen,
+                    example=pattern.example,
+                    trace_ids=list(pattern.trace_ids),
                     baseline_mode=mode,
                     evidence=evidence,
                 )

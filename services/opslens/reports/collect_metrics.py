@@ -1,10 +1,11 @@
 """Metric series through the Prometheus server's ``query_range``: RED per service, CPU and
 memory per pod, restart counters, and the error ratio over the SLO burn-rate windows.
 
-The PromQL comes from the Prometheus server's own builders (label values quoted, names
-checked), with the conventions of the settings' Istio and resource profiles. Each series
-covers the trailing baseline and the window in one query; with ``seasonal_days`` the same
-window on earlier days is fetched too, when Prometheus still holds yesterday.
+Each is asked for as a named ``measure``: the Prometheus server builds the PromQL with its own
+label conventions (``OPSLENS_PROMETHEUS_ISTIO__*``, ``..._RESOURCES__*``) and says which labels
+name each series' service and pod. Each series covers the trailing baseline and the window in
+one query; with ``seasonal_days`` the same window on earlier days is fetched too, when
+Prometheus still holds yesterday.
 """
 
 from __future__ import annotations
@@ -13,17 +14,27 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from opslens.reports.baseline import MIN_BASELINE_POINTS
 from opslens.reports.burnrate import LONGEST_S, WINDOWS
 from opslens.reports.naming import service_of_pod
 from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, Window, covered_from
 from opslens.reports.toolcalls import ToolCaller, iso
+from opslens_mcp.contract.prometheus import Measure, QueryRangeParams, RangeResult
 from opslens_mcp.core.times import format_duration
-from opslens_mcp.prometheus import promql
 
-RED_QUANTILES = {"latency_p95": 0.95}
-WINDOWED_KINDS = ("request_rate", "error_ratio", *RED_QUANTILES, "cpu")
+KIND_MEASURES: dict[str, Measure] = {
+    "request_rate": "request_rate",
+    "error_ratio": "error_ratio",
+    "latency_p95": "latency_p95",
+    "cpu": "cpu_cores",
+    "memory": "memory_bytes",
+    "restarts": "restarts_total",
+}
+"""The report's metric kinds, and the Prometheus server's measure for each."""
+WINDOWED_KINDS = ("request_rate", "error_ratio", "latency_p95", "cpu")
 """Measures computed over a rate window: unsettled until the window holds data."""
 SeriesKey = tuple[str, str | None, str | None]  # (PromQL, service, pod)
 MIN_SEASONAL_DAYS = 2
@@ -39,40 +50,24 @@ def rate_window(step_s: int) -> str:
     return format_duration(max(300, 2 * step_s))
 
 
-def metric_queries(settings: DetectionSettings, namespace: str, window: str) -> dict[str, str]:
-    """The PromQL of each measure for one namespace."""
-    profile = settings.istio
-    matchers = promql.request_matchers(profile, None, namespace)
-    queries = {
-        "request_rate": promql.request_rate(profile, matchers, window),
-        "error_ratio": promql.error_ratio(profile, matchers, window),
-    }
-    for kind, quantile in RED_QUANTILES.items():
-        queries[kind] = promql.latency_quantile(profile, matchers, window, quantile)
-    resources = settings.resources
-    scope = promql.WorkloadScope(namespace=namespace)
-    by = [resources.namespace_label, resources.pod_label]
-    expressions = promql.resource_expressions(resources, scope, window, by)
-    queries["cpu"] = expressions["cpu_cores"]
-    queries["memory"] = expressions["memory_bytes"]
-    queries["restarts"] = expressions["restarts_total"]
-    return queries
+class RangeAsked(BaseModel):
+    """One ``query_range`` of a measure: what is asked, whatever the range."""
+
+    measure: Measure
+    namespace: str
+    rate_window: str
 
 
-def burn_queries(settings: DetectionSettings, namespace: str) -> dict[str, str]:
-    """The error ratio of each service over every burn-rate window."""
-    profile = settings.istio
-    matchers = promql.request_matchers(profile, None, namespace)
-    return {window: promql.error_ratio(profile, matchers, window) for window in WINDOWS}
-
-
-def _identity(
-    settings: DetectionSettings, kind: str, labels: dict[str, str]
-) -> tuple[str, str | None]:
-    if kind in ("cpu", "memory", "restarts"):
-        pod = labels.get(settings.resources.pod_label, "")
+def _identity(result: RangeResult, labels: dict[str, str]) -> tuple[str, str | None]:
+    """The service and pod (for a pod's measure) a series is of, by the labels the Prometheus
+    server says name them."""
+    subject = result.subject
+    if subject is None:
+        return "", None
+    if subject.pod is not None:
+        pod = labels.get(subject.pod, "")
         return service_of_pod(pod), pod
-    return labels.get(settings.istio.service_label, ""), None
+    return labels.get(subject.service or "", ""), None
 
 
 class MetricCollector:
@@ -81,19 +76,18 @@ class MetricCollector:
         self.settings = settings
 
     async def _range(
-        self, promql_text: str, start: Any, end: Any, telemetry: Telemetry
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        self, asked: RangeAsked, start: Any, end: Any, telemetry: Telemetry
+    ) -> tuple[dict[str, Any], RangeResult | None]:
         params = {
-            "promql": promql_text,
+            **asked.model_dump(),
             "start": iso(start),
             "end": iso(end),
             "step": f"{self.settings.step_s}s",
             "limit": MAX_SERIES,
             "max_points": 500_000,
         }
-        result = await self.caller.call(
-            "prometheus", "query_range", params, telemetry.signal("metrics")
-        )
+        call = self.caller.tools.prometheus.query_range(QueryRangeParams.model_validate(params))
+        result = await self.caller.attempt(telemetry.signal("metrics"), call)
         return params, result
 
     def _settle(self, series: SeriesData) -> None:
@@ -107,22 +101,24 @@ class MetricCollector:
         series.values = [None if full is None or t < full else v for t, v in pairs]
 
     def _series(
-        self, kind: str, params: dict[str, Any], result: dict[str, Any] | None
+        self, kind: str, params: dict[str, Any], result: RangeResult | None
     ) -> list[SeriesData]:
-        found = []
-        for item in (result or {}).get("series") or []:
-            service, subject = _identity(self.settings, kind, item.get("labels") or {})
-            if not service or item.get("timestamps") is None:
+        found: list[SeriesData] = []
+        if result is None:
+            return found
+        for item in result.series:
+            service, subject = _identity(result, item.labels)
+            if not service or item.timestamps is None:
                 continue
             found.append(
                 SeriesData(
                     kind=kind,
                     service=service,
                     subject=subject,
-                    timestamps=list(item["timestamps"]),
-                    values=list(item["values"]),
+                    timestamps=list(item.timestamps),
+                    values=list(item.values or []),
                     evidence=ToolCaller.evidence(
-                        "prometheus", "query_range", params, params["promql"]
+                        "prometheus", "query_range", params, result.promql
                     ),
                 )
             )
@@ -132,15 +128,18 @@ class MetricCollector:
         """Fill ``telemetry.metrics``, ``restarts`` and ``burn`` for every namespace."""
         window = telemetry.window
         jobs = []
+        every_step = rate_window(self.settings.step_s)
         for namespace in self.settings.namespaces:
-            for kind, text in metric_queries(
-                self.settings, namespace, rate_window(self.settings.step_s)
-            ).items():
-                jobs.append(("metric", kind, text, window.baseline_start))
-            for burn_window, text in burn_queries(self.settings, namespace).items():
-                jobs.append(("burn", burn_window, text, window.start - BURN_LOOKBACK))
+            for kind, measure in KIND_MEASURES.items():
+                asked = RangeAsked(measure=measure, namespace=namespace, rate_window=every_step)
+                jobs.append(("metric", kind, asked, window.baseline_start))
+            for burn_window in WINDOWS:
+                asked = RangeAsked(
+                    measure="error_ratio", namespace=namespace, rate_window=burn_window
+                )
+                jobs.append(("burn", burn_window, asked, window.start - BURN_LOOKBACK))
         answers = await asyncio.gather(
-            *(self._range(text, start, window.end, telemetry) for _, _, text, start in jobs)
+            *(self._range(asked, start, window.end, telemetry) for _, _, asked, start in jobs)
         )
         for (family, kind, _, _), (params, result) in zip(jobs, answers, strict=True):
             if family == "burn":
@@ -167,12 +166,17 @@ class MetricCollector:
     ) -> dict[SeriesKey, dict[float, float | None]]:
         """The measures over the window ``days_back`` days earlier, on today's timestamps."""
         shift = DAY * days_back
-        queries = {s.evidence.query: s.kind for s in wanted}
+        queries = {
+            s.evidence.query: (s.kind, RangeAsked.model_validate(s.evidence.params)) for s in wanted
+        }
         answers = await asyncio.gather(
-            *(self._range(q, window.start - shift, window.end - shift, telemetry) for q in queries)
+            *(
+                self._range(asked, window.start - shift, window.end - shift, telemetry)
+                for _, asked in queries.values()
+            )
         )
         points: dict[SeriesKey, dict[float, float | None]] = {}
-        for (query, kind), (params, result) in zip(queries.items(), answers, strict=True):
+        for (query, (kind, _)), (params, result) in zip(queries.items(), answers, strict=True):
             for series in self._series(kind, params, result):
                 stamps = (t + shift.total_seconds() for t in series.timestamps)
                 key = (query, series.service, series.subject)

@@ -18,6 +18,14 @@ from typing import Any
 from opslens.reports.models import BaselineMode, Evidence
 from opslens.reports.telemetry import SeriesData, Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller, iso, request_text
+from opslens_mcp.contract.opensearch import (
+    GetTracesParams,
+    LatencyGroup,
+    LatencyStatsParams,
+    LatencyStatsResult,
+    SearchTracesParams,
+    ServiceMapParams,
+)
 
 TARGET_BUCKETS = 12
 MIN_BUCKET = timedelta(seconds=10)
@@ -26,7 +34,7 @@ MIN_RATIO_SPANS = 10
 MIN_ERROR_SPANS = 10
 SAMPLE_TRACES = 30
 MAX_SPANS = 20_000
-Groups = dict[tuple[str, str], dict[str, Any]]
+Groups = dict[tuple[str, str], LatencyGroup]
 
 
 def bucket_edges(window: Window) -> list[tuple[datetime, datetime]]:
@@ -45,33 +53,32 @@ def bucket_edges(window: Window) -> list[tuple[datetime, datetime]]:
     return edges
 
 
-def _latency(group: dict[str, Any] | None, field: str) -> float | None:
+def _latency(group: LatencyGroup | None, value: float | None) -> float | None:
     """A percentile of a bucket with enough spans: tail sampling keeps every slow trace, so
     with only a few normal spans sampled the kept ones would all be slow."""
-    if not group or int(group.get("requests") or 0) < MIN_LATENCY_SPANS:
+    if not group or group.requests < MIN_LATENCY_SPANS:
         return None
-    value = group.get(field)
-    return float(value) if value is not None else None
+    return value
 
 
-def p50_of(group: dict[str, Any] | None) -> float | None:
-    return _latency(group, "p50_ms")
+def p50_of(group: LatencyGroup | None) -> float | None:
+    return _latency(group, group.p50_ms if group else None)
 
 
-def p95_of(group: dict[str, Any] | None) -> float | None:
-    return _latency(group, "p95_ms")
+def p95_of(group: LatencyGroup | None) -> float | None:
+    return _latency(group, group.p95_ms if group else None)
 
 
-def error_ratio_of(group: dict[str, Any] | None) -> float | None:
+def error_ratio_of(group: LatencyGroup | None) -> float | None:
     """Errors per span; fewer than ``MIN_ERROR_SPANS`` error spans count as none. Tail sampling
     keeps every error but few normal spans, so the rare background errors of a healthy service
     (a Poisson count of about two per bucket) read as a ratio of 5-10% in one bucket out of
     four; an outage leaves tens to hundreds of error spans per bucket."""
-    if not group or int(group.get("requests") or 0) < MIN_RATIO_SPANS:
+    if not group or group.requests < MIN_RATIO_SPANS:
         return None
-    if int(group.get("errors") or 0) < MIN_ERROR_SPANS:
+    if group.errors < MIN_ERROR_SPANS:
         return 0.0
-    return float(group.get("error_rate") or 0.0)
+    return group.error_rate
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ class TraceCollector:
 
     async def _stats(
         self, start: datetime, end: datetime, telemetry: Telemetry
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    ) -> tuple[dict[str, Any], LatencyStatsResult | None]:
         params = {
             "group_by": "operation",
             "server_only": True,
@@ -99,7 +106,10 @@ class TraceCollector:
             "end": iso(end),
         }
         status = telemetry.signal("traces")
-        return params, await self.caller.call("opensearch", "latency_stats", params, status)
+        stats = self.caller.tools.opensearch.latency_stats(
+            LatencyStatsParams.model_validate(params)
+        )
+        return params, await self.caller.attempt(status, stats)
 
     async def baseline(self, telemetry: Telemetry) -> tuple[BaselineMode, Groups]:
         """The normal figures per (service, operation) and where they came from."""
@@ -111,9 +121,9 @@ class TraceCollector:
             candidates.append(("reference", window.reference))
         for mode, (start, end) in candidates:
             _, result = await self._stats(start, end, telemetry)
-            groups = (result or {}).get("groups") or []
+            groups = result.groups if result else []
             if groups:
-                return mode, {(g["service"], g["operation"] or ""): g for g in groups}
+                return mode, {(g.service, g.operation or ""): g for g in groups}
         return "self", {}
 
     async def collect(self, telemetry: Telemetry) -> None:
@@ -129,12 +139,12 @@ class TraceCollector:
     async def _buckets(self, telemetry: Telemetry) -> None:
         buckets = bucket_edges(telemetry.window)
         answers = await asyncio.gather(*(self._stats(a, b, telemetry) for a, b in buckets))
-        rows: dict[tuple[str, str], list[dict[str, Any] | None]] = defaultdict(
+        rows: dict[tuple[str, str], list[LatencyGroup | None]] = defaultdict(
             lambda: [None] * len(buckets)
         )
         for i, (_, result) in enumerate(answers):
-            for group in (result or {}).get("groups") or []:
-                rows[(group["service"], group["operation"] or "")][i] = group
+            for group in result.groups if result else []:
+                rows[(group.service, group.operation or "")][i] = group
         params, first = answers[0] if answers else ({}, None)
         stamps = [a.timestamp() for a, _ in buckets]
         window = telemetry.window
@@ -147,7 +157,7 @@ class TraceCollector:
                 "end": iso(window.end),
             }
             evidence = ToolCaller.evidence(
-                "opensearch", "latency_stats", rerun, request_text(first or {})
+                "opensearch", "latency_stats", rerun, request_text(first)
             )
             for kind, read in READERS.items():
                 telemetry.traces.append(
@@ -165,31 +175,28 @@ class TraceCollector:
         window = telemetry.window
         params = {"start": iso(window.start), "end": iso(window.end)}
         status = telemetry.signal("traces")
-        result = await self.caller.call("opensearch", "service_map", params, status)
-        for edge in (result or {}).get("edges") or []:
-            telemetry.edges.add((str(edge["caller"]), str(edge["callee"])))
+        edges = self.caller.tools.opensearch.service_map(ServiceMapParams.model_validate(params))
+        result = await self.caller.attempt(status, edges)
+        for edge in result.edges if result else []:
+            telemetry.edges.add((edge.caller, edge.callee))
 
     async def sample(self, start: datetime, end: datetime, telemetry: Telemetry) -> TraceSample:
         """The slowest and the newest failed traces of a period, with their spans."""
         status = telemetry.signal("traces")
         period = {"start": iso(start), "end": iso(end), "limit": SAMPLE_TRACES}
+        search = self.caller.tools.opensearch.search_traces
         found = await asyncio.gather(
-            self.caller.call("opensearch", "search_traces", {**period, "order": "slowest"}, status),
-            self.caller.call(
-                "opensearch",
-                "search_traces",
-                {**period, "order": "newest", "errors_only": True},
-                status,
+            self.caller.attempt(status, search(SearchTracesParams(**period, order="slowest"))),
+            self.caller.attempt(
+                status, search(SearchTracesParams(**period, order="newest", errors_only=True))
             ),
         )
-        ids = list(
-            dict.fromkeys(t["trace_id"] for f in found for t in (f or {}).get("traces") or [])
-        )
+        ids = list(dict.fromkeys(t.trace_id for f in found for t in (f.traces if f else [])))
         params: dict[str, Any] = {"trace_ids": ids, "include_spans": True, "max_spans": MAX_SPANS}
         if not ids:
             return TraceSample(ToolCaller.evidence("opensearch", "get_traces", params, ""), [])
-        result = await self.caller.call("opensearch", "get_traces", params, status)
-        evidence = ToolCaller.evidence(
-            "opensearch", "get_traces", params, request_text(result or {})
-        )
-        return TraceSample(evidence, list((result or {}).get("traces") or []))
+        fetch = self.caller.tools.opensearch.get_traces(GetTracesParams.model_validate(params))
+        result = await self.caller.attempt(status, fetch)
+        evidence = ToolCaller.evidence("opensearch", "get_traces", params, request_text(result))
+        traces = [trace.model_dump(mode="json") for trace in result.traces] if result else []
+        return TraceSample(evidence, traces)

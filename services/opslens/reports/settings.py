@@ -7,13 +7,17 @@ Nested values use JSON or ``__``, e.g.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from opslens.shared.language import Language
+from opslens_mcp.core.logs import get_logger
 from opslens_mcp.prometheus.profiles import IstioProfile, ResourceProfile
 
 DEFAULT_SLO = 0.999
+DEPRECATED_PROFILES = frozenset({"istio", "resources"})
+"""Label mappings detection once read; the Prometheus server's serve them now."""
+log = get_logger("opslens.reports.settings")
 
 
 class Schedule(BaseModel):
@@ -54,8 +58,28 @@ class DetectionSettings(BaseModel):
         description="Log sources counted (containers, otel); one avoids counting a line twice "
         "when an app ships to both.",
     )
-    istio: IstioProfile = Field(default_factory=IstioProfile)
-    resources: ResourceProfile = Field(default_factory=ResourceProfile)
+    istio: IstioProfile = Field(
+        default_factory=IstioProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_ISTIO "
+        "labels build the PromQL of detection.",
+    )
+    resources: ResourceProfile = Field(
+        default_factory=ResourceProfile,
+        description="Deprecated, not read: the Prometheus server's OPSLENS_PROMETHEUS_RESOURCES "
+        "labels build the PromQL of detection.",
+    )
+
+    @model_validator(mode="after")
+    def _warn_deprecated(self) -> DetectionSettings:
+        prefix = str(self.model_config.get("env_prefix") or "OPSLENS_AGENT_DETECTION__")
+        for name in sorted(DEPRECATED_PROFILES & self.model_fields_set):
+            log.warning(
+                "deprecated_setting_ignored",
+                setting=f"{prefix}{name.upper()}",
+                instead=f"OPSLENS_PROMETHEUS_{name.upper()}",
+                reason="the Prometheus server builds the PromQL of detection with its own labels",
+            )
+        return self
 
     @field_validator("slos")
     @classmethod

@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from opslens.reports.models import Evidence, Server, SignalStatus
 from opslens.reports.times import iso, parse_iso
 
 __all__ = ["ToolCaller", "iso", "parse_iso", "request_text"]
 from opslens.rpc_client import RpcClient, RpcError
+from opslens.tool_client import ServerNotConfigured, Tools
+from opslens_mcp.contract.opensearch import Envelope
 
 MAX_CONCURRENT_CALLS = 8
+R = TypeVar("R", bound=BaseModel)
 
 
-def request_text(result: dict[str, Any]) -> str:
+def request_text(result: Envelope | None) -> str:
     """The native OpenSearch request(s) of a tool result as text (``METHOD path`` + body)."""
     parts = []
-    for request in result.get("requests") or []:
-        body = json.dumps(request.get("body"), ensure_ascii=False)
-        parts.append(f"{request.get('method')} {request.get('path')}\n{body}")
+    for request in result.requests if result else []:
+        body = json.dumps(request.body, ensure_ascii=False)
+        parts.append(f"{request.method} {request.path}\n{body}")
     return "\n".join(parts)
 
 
@@ -37,6 +43,26 @@ class ToolCaller:
     ) -> None:
         self.clients = clients
         self._slots = asyncio.Semaphore(concurrency)
+        self.tools = Tools(self._typed_invoke)
+        """Typed calls through :meth:`invoke`; run each with :meth:`attempt`."""
+
+    async def _typed_invoke(self, server: str, tool: str, params: dict[str, Any]) -> dict[str, Any]:
+        if server not in self.clients:
+            raise ServerNotConfigured(server, tool)
+        return await self.invoke(cast(Server, server), tool, params)
+
+    async def attempt(self, status: SignalStatus, call: Awaitable[R]) -> R | None:
+        """A typed call's result (``await caller.attempt(status, caller.tools.x.y(params))``),
+        or ``None`` after noting why it failed in ``status``."""
+        status.calls += 1
+        async with self._slots:
+            try:
+                return await call
+            except ServerNotConfigured as exc:
+                _note(status, exc.message)
+            except RpcError as exc:
+                _note(status, f"{exc.server}.{exc.method}: {exc.message}")
+        return None
 
     async def call(
         self, server: Server, tool: str, params: dict[str, Any], status: SignalStatus

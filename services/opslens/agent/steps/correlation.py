@@ -4,8 +4,6 @@ Why something is slow is :mod:`opslens.agent.steps.latency`, which shares the co
 
 from __future__ import annotations
 
-from typing import Any
-
 from opslens.agent.answer import word
 from opslens.agent.correlate import Correlation, correlate, evidence_links, trace_ids_of
 from opslens.agent.response import (
@@ -26,6 +24,9 @@ from opslens.agent.steps.logs import log_filters, log_source
 from opslens.agent.steps.metrics import describe
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
+from opslens_mcp.contract.kubernetes import WorkloadResult
+from opslens_mcp.contract.opensearch import GetTracesResult, SearchLogsResult
+from opslens_mcp.contract.prometheus import RedSummary
 
 ERROR_LOGS_READ = 500
 TRACES_FETCHED = 50
@@ -42,8 +43,8 @@ async def gather_correlation(run: Run) -> Correlation:
         {**filters, "limit": ERROR_LOGS_READ, "max_message_chars": 500},
         "error logs",
     )
-    records = adapters.log_records(logs.result) if logs.ok else []
-    total = int(logs.result.get("total", len(records))) if logs.ok else 0
+    records = adapters.log_records(logs.typed(SearchLogsResult)) if logs.ok else []
+    total = logs.typed(SearchLogsResult).total if logs.ok else 0
     run.evidence.logs = LogEvidence(
         records=records[:50], total=total, truncated=total > len(records[:50])
     )
@@ -68,11 +69,12 @@ async def gather_correlation(run: Run) -> Correlation:
             ]
         )
         if summary.ok:
-            found = {trace["trace_id"] for trace in summary.result.get("traces", [])}
-            origins = adapters.origin_spans(summary.result)
-            traces.summaries = adapters.trace_summaries(summary.result)
+            fetched = summary.typed(GetTracesResult)
+            found = {trace.trace_id for trace in fetched.traces}
+            origins = adapters.origin_spans(fetched)
+            traces.summaries = adapters.trace_summaries(fetched.traces)
         if whole.ok:
-            trees = adapters.trace_trees(whole.result)
+            trees = adapters.trace_trees(whole.typed(GetTracesResult))
             traces.trees = trees
     result = correlate(records, trees, [], ids, found, origins)
     if logs.ok:  # a failed search is named among the missing, not reported as zero lines
@@ -133,19 +135,14 @@ async def context_around(run: Run, involved: list[str], measure: str) -> list[Po
     metrics = MetricEvidence()
     for service, outcome in zip(involved, outcomes, strict=False):
         if outcome.ok:
-            window_series = outcome.result.get("series") or {}
-            promql = (window_series.get("queries") or {}).get(measure, "")
-            series_set = (window_series.get("measures") or {}).get(measure, {})
+            promql, series_set = adapters.window_measure(outcome.typed(RedSummary), measure)
             name = series_name(measure, service)
             metrics.series.extend(adapters.series_records(series_set, name, promql))
     run.evidence.metrics = metrics
     pods_outcome = outcomes[-1]
     if not pods_outcome.ok:
         return []
-    found: list[dict[str, Any]] = []
-    for workload in pods_outcome.result.get("workloads", []):
-        found.extend(workload.get("pods", []))
-    pods = adapters.pod_records({"pods": found})
+    pods = adapters.pod_records(adapters.workload_pods(pods_outcome.typed(WorkloadResult)))
     run.evidence.k8s = KubeEvidence(pods=pods)
     return pods
 

@@ -8,6 +8,7 @@ from typing import Any
 from opslens.agent.steps.fleet import format_value
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.traces import operation_names
+from opslens_mcp.contract.opensearch import LatencyStatsResult
 
 
 async def gather_endpoint_metrics(run: Run) -> None:
@@ -26,14 +27,14 @@ async def gather_endpoint_metrics(run: Run) -> None:
     )
     if not stats.ok:
         return
-    for group in stats.result.get("groups", []):
+    for group in stats.typed(LatencyStatsResult).groups:
         run.say(
             "endpoint.figures",
-            operation=group.get("operation") or plan.operation,
-            service=group.get("service") or "?",
-            p50=format_value(group.get("p50_ms"), "ms"),
-            p95=format_value(group.get("p95_ms"), "ms"),
-            p99=format_value(group.get("p99_ms"), "ms"),
-            errors=format_value(group.get("error_rate"), "ratio"),
-            requests=int(group.get("requests") or 0),
+            operation=group.operation or plan.operation,
+            service=group.service or "?",
+            p50=format_value(group.p50_ms, "ms"),
+            p95=format_value(group.p95_ms, "ms"),
+            p99=format_value(group.p99_ms, "ms"),
+            errors=format_value(group.error_rate, "ratio"),
+            requests=group.requests,
         )

@@ -21,6 +21,7 @@ from opslens.agent.response import (
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.status import status_params
 from opslens.agent.toolbox import ToolCall
+from opslens_mcp.contract.prometheus import RedSummary, ResourceUsage
 
 RANKED_IN_ANSWER = 5
 RED_MEASURES = (
@@ -86,15 +87,15 @@ def _red_params(run: Run, at: str, service: str | None) -> dict[str, Any]:
     return {**_window_params(run, at, service), **status_params(run.plan)}
 
 
-def _values(result: dict[str, Any], measure: str) -> dict[str, float | None]:
-    return {row["service"]: row.get(measure) for row in result.get("services", [])}
+def _values(result: RedSummary, measure: str) -> dict[str, float | None]:
+    return {row.service: getattr(row, measure, None) for row in result.services}
 
 
-def _by_workload(result: dict[str, Any], measure: str) -> dict[str, float | None]:
+def _by_workload(result: ResourceUsage, measure: str) -> dict[str, float | None]:
     """A ``resource_usage`` measure summed over each workload's pods."""
     totals: dict[str, float | None] = {}
-    for row in result.get("workloads", []):
-        name, value = workload_of(str(row.get("pod") or "")), row.get(measure)
+    for row in result.workloads:
+        name, value = workload_of(row.pod), getattr(row, measure, None)
         if value is not None:
             totals[name] = (totals.get(name) or 0.0) + float(value)
         else:
@@ -133,7 +134,12 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
     )
     if not outcome.ok:
         return
-    values = _values(outcome.result, measure) if red else _by_workload(outcome.result, measure)
+    summary = outcome.typed(RedSummary) if red else outcome.typed(ResourceUsage)
+    values = (
+        _values(summary, measure)
+        if isinstance(summary, RedSummary)
+        else _by_workload(summary, measure)
+    )
     order = plan.order or (
         "asc" if plan.threshold and plan.threshold.comparison == "below" else "desc"
     )
@@ -161,7 +167,7 @@ async def rank_services(run: Run, evidence: MetricEvidence, measure: str, unit: 
         threshold=threshold_text(threshold, run.language) if threshold else None,
         services=rows,
         top=plan.top,
-        promql=(outcome.result.get("queries") or {}).get(measure, ""),
+        promql=summary.queries.get(measure, ""),
     )
     _say_ranking(run, evidence.fleet)
 
@@ -233,7 +239,8 @@ async def compare_windows(
         now, before = outcomes[2 * index], outcomes[2 * index + 1]
         if not (now.ok and before.ok):
             continue
-        current, baseline = _values(now.result, measure), _values(before.result, measure)
+        current = _values(now.typed(RedSummary), measure)
+        baseline = _values(before.typed(RedSummary), measure)
         names = [asked[index]] if asked[index] else sorted(current.keys() | baseline.keys())
         for service in names:
             assert service is not None

@@ -8,7 +8,13 @@ from typing import Any
 from opslens.agent.response import KubeEvidence, PodRecord
 from opslens.agent.steps import adapters
 from opslens.agent.steps.run import Run
-from opslens.agent.toolbox import ToolCall
+from opslens.agent.toolbox import CallOutcome, ToolCall
+from opslens_mcp.contract.kubernetes import (
+    DiagnoseResult,
+    ListEventsResult,
+    ListPodsResult,
+    WorkloadResult,
+)
 
 # Pod states people ask for by name, as kubectl shows them.
 POD_STATES = {
@@ -69,11 +75,11 @@ async def gather_kubernetes(run: Run) -> None:
     evidence = KubeEvidence()
     for outcome in pod_calls:
         if outcome.ok:
-            evidence.pods.extend(_pods_of(outcome.result))
+            evidence.pods.extend(_pods_of(outcome))
     if events.ok:
-        evidence.events = adapters.event_records(events.result)
+        evidence.events = adapters.event_records(events.typed(ListEventsResult).events)
     if diagnosis.ok:
-        evidence.findings = adapters.finding_records(diagnosis.result)
+        evidence.findings = adapters.finding_records(diagnosis.typed(DiagnoseResult).findings)
     if plan.services:  # the cluster-wide answers, narrowed to the services asked about
         names = {pod.name for pod in evidence.pods}
         evidence.events = [e for e in evidence.events if _concerns(e.object, plan.services, names)]
@@ -94,14 +100,10 @@ def _concerns(object_ref: str, services: list[str], pod_names: set[str]) -> bool
     )
 
 
-def _pods_of(result: dict[str, Any]) -> list[PodRecord]:
-    if "pods" in result:
-        return adapters.pod_records(result)
-    pods: list[dict[str, Any]] = []
-    for workload in result.get("workloads", []):
-        pods.extend(workload.get("pods", []))
-    pods.extend(result.get("unowned_pods", []))
-    return adapters.pod_records({"pods": pods})
+def _pods_of(outcome: CallOutcome) -> list[PodRecord]:
+    if outcome.call.tool == "list_pods":
+        return adapters.pod_records(outcome.typed(ListPodsResult).pods)
+    return adapters.pod_records(adapters.workload_pods(outcome.typed(WorkloadResult), unowned=True))
 
 
 def say_pods(run: Run, pods: list[PodRecord], state: str | None) -> None:

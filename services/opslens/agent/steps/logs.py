@@ -10,6 +10,12 @@ from opslens.agent.steps.fleet import threshold_text
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.status import say_status_share
 from opslens.agent.toolbox import ToolCall
+from opslens_mcp.contract.opensearch import (
+    CountLogsResult,
+    LogPatternsResult,
+    SearchLogsResult,
+    TopValuesResult,
+)
 
 RECORDS_SHOWN = 50
 SERVICES_SHOWN = 5  # in the answer's per-service ranking, unless the question asks for N
@@ -60,7 +66,7 @@ async def log_source(run: Run, level: str | None = None) -> str:
             "{source} log lines",
             {"source": source},
         )
-        if count.ok and count.result.get("total"):
+        if count.ok and count.typed(CountLogsResult).total:
             return source
     return LOG_SOURCES[-1]
 
@@ -107,25 +113,22 @@ async def gather_logs(run: Run) -> None:
     search, patterns = outcomes[0], outcomes[1]
     evidence = LogEvidence()
     if search.ok:
-        evidence.records = adapters.log_records(search.result)
-        evidence.total = int(search.result.get("total", len(evidence.records)))
-        evidence.truncated = bool(search.result.get("has_more"))
+        found = search.typed(SearchLogsResult)
+        evidence.records = adapters.log_records(found)
+        evidence.total = found.total
+        evidence.truncated = found.has_more
         key = "logs.count" if evidence.total else "logs.none"
         run.say(key, count=evidence.total, services=run.plan.services, level=run.plan.level)
     if len(outcomes) > 2 and outcomes[2].ok:
         evidence.by_service = [
-            ServiceCount(service=item["value"], count=int(item["count"]))
-            for item in outcomes[2].result.get("values", [])
+            ServiceCount(service=item.value, count=item.count)
+            for item in outcomes[2].typed(TopValuesResult).values
         ]
         say_by_service(run, evidence.by_service)
     if patterns.ok:
         evidence.patterns = [
-            PatternRecord(
-                template=item.get("template", ""),
-                count=int(item.get("count", 0)),
-                example=item.get("example"),
-            )
-            for item in patterns.result.get("patterns", [])[:10]
+            PatternRecord(template=item.template, count=item.count, example=item.example)
+            for item in patterns.typed(LogPatternsResult).patterns[:10]
         ]
         if evidence.patterns and evidence.total:
             top = evidence.patterns[0]

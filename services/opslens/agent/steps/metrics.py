@@ -13,6 +13,7 @@ from opslens.agent.steps.logs import say_unfiltered
 from opslens.agent.steps.run import Run
 from opslens.agent.steps.status import status_measure, status_params
 from opslens.agent.toolbox import ToolCall
+from opslens_mcp.contract.prometheus import RedSummary, ResourceUsage
 
 # plan metric -> (tool, measure in the tool's series, unit). p90 and the mean are not among
 # the RED measures; the closest one answers and the label says which it is.
@@ -132,9 +133,8 @@ async def gather_metrics(run: Run) -> None:
     for service, outcome in zip(services, outcomes, strict=True):
         if not outcome.ok:
             continue
-        window_series = outcome.result.get("series") or {}
-        promql = (window_series.get("queries") or {}).get(measure, "")
-        series_set = (window_series.get("measures") or {}).get(measure, {})
+        summary = outcome.typed(RedSummary) if red else outcome.typed(ResourceUsage)
+        promql, series_set = adapters.window_measure(summary, measure)
         series = adapters.series_records(series_set, measure, promql, unit)
         evidence.series.extend(series)
         for record in series:

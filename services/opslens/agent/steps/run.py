@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from opslens.agent.answer import Fact
 from opslens.agent.plan import Plan
 from opslens.agent.response import Evidence, IncidentRecord, QueryRecord
-from opslens.agent.toolbox import Budget, CallOutcome, Toolbox, ToolCall
+from opslens.agent.toolbox import SERVERS, Budget, CallOutcome, Toolbox, ToolCall
+from opslens_mcp.contract import Backend, envelope_of
 
 
-def native_query(server: str, result: dict[str, Any]) -> str:
+def native_query(outcome: CallOutcome) -> str:
     """The exact backend query a tool result reports, as text a person can rerun."""
-    if server == "opensearch":
-        requests = result.get("requests") or []
-        return "\n\n".join(
-            f"{request['method']} {request['path']}\n"
-            + json.dumps(request["body"], ensure_ascii=False, indent=1)
-            for request in requests
-        )
-    if server == "prometheus":
-        if result.get("promql"):
-            return str(result["promql"])
-        queries = result.get("queries") or {}
-        if isinstance(queries, dict):
-            return "\n".join(f"# {name}\n{promql}" for name, promql in queries.items())
-    if server == "kubernetes":
-        calls = result.get("queries") or []
-        return "\n".join(
-            str(call.get("kubectl") or f"GET {call.get('path', '')}")
-            for call in calls
-            if isinstance(call, dict)
-        )
-    return ""
+    if outcome.model is None or outcome.call.server not in SERVERS:
+        return ""
+    server = cast(Backend, outcome.call.server)
+    return envelope_of(server, outcome.model).native_text()
 
 
 @dataclass
@@ -104,7 +87,7 @@ class Run:
                 backend=outcome.call.server,
                 tool=outcome.call.tool,
                 params=outcome.call.params,
-                native=native_query(outcome.call.server, outcome.result) if outcome.ok else "",
+                native=native_query(outcome) if outcome.ok else "",
                 ok=outcome.ok,
                 ms=round(outcome.ms, 1),
                 error=None if outcome.ok else str((outcome.error or {}).get("message")),

@@ -7,6 +7,7 @@ from typing import Any
 
 from opslens.agent.plan import Plan
 from opslens.agent.steps.run import Run
+from opslens_mcp.contract.prometheus import RedSummary
 
 # plan metric -> the red_summary measure of the status asked about, and its unit.
 STATUS_MEASURES = {
@@ -45,19 +46,19 @@ async def say_status_share(run: Run) -> None:
     seconds = plan.window.total_seconds()
     rows = [
         row
-        for row in outcome.result.get("services", [])
-        if not plan.services or row.get("service") in plan.services
+        for row in outcome.typed(RedSummary).services
+        if not plan.services or row.service in plan.services
     ]
-    answered = [row for row in rows if row.get("status_rate_per_s")]
+    answered = [(row, row.status_rate_per_s) for row in rows if row.status_rate_per_s]
     if not answered:
         run.say("status.none", status=plan.status, services=plan.services)
         return
-    answered.sort(key=lambda row: -row["status_rate_per_s"])
-    for row in answered[: plan.top or 5]:
+    answered.sort(key=lambda pair: -pair[1])
+    for row, rate in answered[: plan.top or 5]:
         run.say(
             "status.share",
             status=plan.status,
-            service=row["service"],
-            requests=round(row["status_rate_per_s"] * seconds),
-            share=f"{100 * (row.get('status_ratio') or 0.0):.1f}%",
+            service=row.service,
+            requests=round(rate * seconds),
+            share=f"{100 * (row.status_ratio or 0.0):.1f}%",
         )

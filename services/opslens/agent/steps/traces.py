@@ -10,19 +10,21 @@ from opslens.agent.correlate import slow_services
 from opslens.agent.response import TraceEvidence
 from opslens.agent.steps import adapters
 from opslens.agent.steps.run import Run
+from opslens_mcp.contract.opensearch import GetTracesResult, LatencyStatsResult, SearchTracesResult
+from opslens_mcp.contract.prometheus import RedSummary
 
 TRACES_LISTED = 20
 TREES_FETCHED = 5
 BASELINE = timedelta(hours=24)
 
 
-def median_of_series(result: dict[str, Any], measure: str) -> float | None:
+def median_of_series(result: RedSummary, measure: str) -> float | None:
     """Median over time of a summary tool's ``measure`` series: 'normal', robust to bursts."""
-    series = (result.get("series") or {}).get("measures", {}).get(measure, {})
+    _, series = adapters.window_measure(result, measure)
     values = [
         value
-        for item in series.get("series", [])
-        for value in (item.get("values") or [])
+        for item in (series.series if series else [])
+        for value in (item.values or [])
         if value is not None
     ]
     return statistics.median(values) if values else None
@@ -44,7 +46,7 @@ async def normal_p95_ms(run: Run, service: str) -> float | None:
         {"service": service},
     )
     if red.ok:
-        p95 = median_of_series(red.result, "p95_ms")
+        p95 = median_of_series(red.typed(RedSummary), "p95_ms")
         if p95 is not None:
             return round(p95, 1)
     stats = await run.call(
@@ -59,8 +61,8 @@ async def normal_p95_ms(run: Run, service: str) -> float | None:
         "p95 latency of {service} from spans",
         {"service": service},
     )
-    groups = stats.result.get("groups", []) if stats.ok else []
-    return groups[0].get("p95_ms") if groups else None
+    groups = stats.typed(LatencyStatsResult).groups if stats.ok else []
+    return groups[0].p95_ms if groups else None
 
 
 async def threshold_ms(run: Run) -> tuple[float | None, str | None]:
@@ -82,8 +84,9 @@ async def gather_trace(run: Run, trace_id: str) -> None:
     evidence = TraceEvidence()
     run.evidence.traces = evidence
     if outcome.ok:
-        evidence.summaries = adapters.trace_summaries(outcome.result)
-        evidence.trees = adapters.trace_trees(outcome.result)
+        fetched = outcome.typed(GetTracesResult)
+        evidence.summaries = adapters.trace_summaries(fetched.traces)
+        evidence.trees = adapters.trace_trees(fetched)
     found = len(evidence.trees)
     run.say("traces.found" if found else "traces.none", count=found, services=[])
 
@@ -104,9 +107,9 @@ async def operation_names(run: Run) -> list[str]:
         "opensearch", "latency_stats", params, "operations matching the endpoint"
     )
     names = {
-        str(group.get("operation"))
-        for group in (stats.result.get("groups", []) if stats.ok else [])
-        if str(group.get("operation") or "").split(" ")[-1] == operation
+        group.operation
+        for group in (stats.typed(LatencyStatsResult).groups if stats.ok else [])
+        if group.operation and group.operation.split(" ")[-1] == operation
     }
     return sorted(names)
 
@@ -142,9 +145,10 @@ async def gather_traces(run: Run) -> None:
     run.evidence.traces = evidence
     if not search.ok:
         return
-    evidence.summaries = adapters.trace_summaries(search.result)
-    evidence.truncated = bool(search.result.get("has_more"))
-    total = int(search.result.get("total", len(evidence.summaries)))
+    found = search.typed(SearchTracesResult)
+    evidence.summaries = adapters.trace_summaries(found.traces)
+    evidence.truncated = found.has_more
+    total = found.total
     key = "traces.found" if total else "traces.none"
     run.say(key, count=total, services=plan.services, threshold_ms=threshold, p95_of=p95_of)
     if not evidence.summaries:
@@ -161,7 +165,7 @@ async def gather_traces(run: Run) -> None:
         "opensearch", "get_traces", {"trace_ids": ids, "include_spans": True}, "trace trees"
     )
     if trees.ok:
-        evidence.trees = adapters.trace_trees(trees.result)
+        evidence.trees = adapters.trace_trees(trees.typed(GetTracesResult))
         ranked = slow_services(evidence.trees)
         if ranked:
             run.say(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from opslens.reports.models import Anomaly
 from opslens.reports.naming import service_of_pod
 from opslens.reports.telemetry import KubeFindingData, Telemetry
 from opslens.reports.times import parse_iso
+from opslens_mcp.contract.kubernetes import Finding, ObjectRef
 
 SEVERITY_SCORES = {"critical": 2.0, "warning": 1.5}
 LIVE_SLACK = timedelta(minutes=15)
@@ -32,9 +32,9 @@ def detect_kubernetes(telemetry: Telemetry) -> list[Anomaly]:
     return found
 
 
-def service_of(obj: dict[str, Any]) -> str | None:
+def service_of(obj: ObjectRef) -> str | None:
     """The service a finding's object belongs to (None for nodes and volumes)."""
-    kind, name = obj.get("kind"), str(obj.get("name") or "")
+    kind, name = obj.kind, obj.name
     if kind == "Pod":
         return service_of_pod(name)
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "Service"):
@@ -42,23 +42,22 @@ def service_of(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _times(finding: dict[str, Any]) -> list[datetime]:
-    moments = []
-    for event in finding.get("events") or []:
-        for key in ("first_seen", "last_seen"):
-            if event.get(key):
-                parsed = parse_iso(str(event[key]))
-                if parsed is not None:
-                    moments.append(parsed)
+def _times(finding: Finding) -> list[datetime]:
+    moments = [
+        moment
+        for event in finding.events
+        for moment in (event.first_seen, event.last_seen)
+        if moment is not None
+    ]
     if not moments:
-        for line in finding.get("evidence") or []:
+        for line in finding.evidence:
             moments += [m for m in (parse_iso(text) for text in _ISO.findall(line)) if m]
     return moments
 
 
 def finding_anomaly(item: KubeFindingData, telemetry: Telemetry) -> Anomaly | None:
-    finding = item.finding
-    score = SEVERITY_SCORES.get(str(finding.get("severity")))
+    finding = Finding.model_validate(item.finding)
+    score = SEVERITY_SCORES.get(finding.severity)
     if score is None:
         return None
     window = telemetry.window
@@ -70,21 +69,19 @@ def finding_anomaly(item: KubeFindingData, telemetry: Telemetry) -> Anomaly | No
         if not window.start <= now <= window.end + LIVE_SLACK:
             return None
         start = end = min(now, window.end)
-    obj = finding.get("object") or {}
-    problem = str(finding.get("problem"))
+    obj = finding.object
+    problem = finding.problem
     return Anomaly(
-        id=Anomaly.make_id("k8s", problem, obj.get("kind"), obj.get("name")),
+        id=Anomaly.make_id("k8s", problem, obj.kind, obj.name),
         signal="kubernetes",
         kind=problem,
         service=service_of(obj),
-        subject=f"{obj.get('kind')}/{obj.get('name')}",
+        subject=f"{obj.kind}/{obj.name}",
         score=score,
         start=start,
         end=end,
         peak_at=start,
         baseline_mode="none",
-        label=str(finding.get("explanation") or "")[:300],
-        evidence=item.evidence.model_copy(
-            update={"details": [str(line) for line in finding.get("evidence") or []][:8]}
-        ),
+        label=finding.explanation[:300],
+        evidence=item.evidence.model_copy(update={"details": finding.evidence[:8]}),
     )
