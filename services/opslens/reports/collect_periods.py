@@ -22,7 +22,7 @@ import asyncio
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from opslens.reports.rootcause.ranking import Finding
 from opslens.reports.rootcause.scoring import (
@@ -35,6 +35,12 @@ from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import Period, Telemetry
 from opslens.reports.toolcalls import ToolCaller, iso
 from opslens.reports.trace_analysis import Trace
+from opslens_mcp.contract.opensearch import (
+    GetTracesParams,
+    SearchLogsParams,
+    SearchTracesParams,
+    TraceDetail,
+)
 
 MAX_TRACES = 200
 """Traces sampled per period (the server's cap on ``search_traces``): the signals are rates
@@ -92,10 +98,11 @@ def settled(period: Period) -> bool:
     return period[1] <= datetime.now(UTC) - SETTLED
 
 
-def trimmed(trace: Trace) -> Trace:
-    """A trace with only what the signals read of its spans."""
-    spans = [{k: span.get(k) for k in SPAN_FIELDS} for span in trace.get("spans") or []]
-    return {"trace_id": trace["trace_id"], "spans": spans}
+def trimmed(trace: TraceDetail) -> Trace:
+    """A trace with only what the signals read of its spans, as the signals read it (the
+    offline evaluation's traces come from files)."""
+    spans = [{k: getattr(span, k) for k in SPAN_FIELDS} for span in trace.spans]
+    return {"trace_id": trace.trace_id, "spans": spans}
 
 
 def trailing_slices(telemetry: Telemetry) -> list[Period]:
@@ -142,28 +149,25 @@ class PeriodCollector:
 
     async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
         """The ids of a sample of the period's traces (the newest)."""
-        params = {
-            "start": iso(period[0]),
-            "end": iso(period[1]),
-            "order": "newest",
-            "limit": MAX_TRACES,
-        }
         key = (self.source, period)
         if (known := SAMPLES.get(key)) is not None:
             return known
-        status = telemetry.signal("traces")
-        found = await self.caller.call("opensearch", "search_traces", params, status)
-        ids = [str(t["trace_id"]) for t in (found or {}).get("traces") or []]
+        params = SearchTracesParams(
+            start=iso(period[0]), end=iso(period[1]), order="newest", limit=MAX_TRACES
+        )
+        search = self.caller.tools.opensearch.search_traces(params)
+        found = await self.caller.attempt(telemetry.signal("traces"), search)
+        ids = [t.trace_id for t in found.traces] if found is not None else []
         if found is not None and settled(period):
             SAMPLES.put(key, ids)
         return ids
 
     async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
         """The traces with all their spans."""
-        params = {"trace_ids": list(ids), "include_spans": True, "max_spans": MAX_SPANS}
-        status = telemetry.signal("traces")
-        result = await self.caller.call("opensearch", "get_traces", params, status)
-        return [trimmed(trace) for trace in (result or {}).get("traces") or []]
+        params = GetTracesParams(trace_ids=list(ids), include_spans=True, max_spans=MAX_SPANS)
+        fetch = self.caller.tools.opensearch.get_traces(params)
+        result = await self.caller.attempt(telemetry.signal("traces"), fetch)
+        return [trimmed(trace) for trace in result.traces] if result is not None else []
 
     async def lines(
         self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
@@ -173,30 +177,28 @@ class PeriodCollector:
         status = telemetry.signal("logs")
         found: list[LogLine] = []
         for first in range(0, len(trace_ids), IDS_PER_LOG_QUERY):
-            params: dict[str, Any] = {
-                "namespace": list(self.settings.namespaces),
-                "sources": self.settings.log_sources,
-                "trace_id": list(trace_ids[first : first + IDS_PER_LOG_QUERY]),
-                "start": iso(period[0]),
-                "end": iso(period[1]),
-                "limit": LOG_PAGE,
-                "sort": "oldest",
-                "max_message_chars": MESSAGE_CHARS,
-            }
+            params = SearchLogsParams(
+                namespace=list(self.settings.namespaces),
+                sources=self.settings.log_sources,
+                trace_id=list(trace_ids[first : first + IDS_PER_LOG_QUERY]),
+                start=iso(period[0]),
+                end=iso(period[1]),
+                limit=LOG_PAGE,
+                sort="oldest",
+                max_message_chars=MESSAGE_CHARS,
+            )
             while len(found) < MAX_LINES:
-                result = await self.caller.call("opensearch", "search_logs", params, status)
-                for record in (result or {}).get("records") or []:
-                    found.append(
-                        LogLine(
-                            str(record.get("service") or ""),
-                            str(record.get("span_id") or ""),
-                            str(record.get("message") or ""),
-                        )
-                    )
-                cursor = (result or {}).get("next_cursor")
-                if not cursor or not (result or {}).get("has_more"):
+                search = self.caller.tools.opensearch.search_logs(params)
+                result = await self.caller.attempt(status, search)
+                if result is None:
                     break
-                params = {**params, "cursor": cursor}
+                found += [
+                    LogLine(r.service or "", r.span_id or "", r.message or "")
+                    for r in result.records
+                ]
+                if not result.next_cursor or not result.has_more:
+                    break
+                params = params.model_copy(update={"cursor": result.next_cursor})
         return found
 
     async def fetch(self, period: Period, ids: Sequence[str], telemetry: Telemetry) -> Fetched:
