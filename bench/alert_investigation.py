@@ -1,32 +1,38 @@
-"""Alert-driven investigations on real components: how long from an alert to its report, and
+"""Alert-driven investigations on real components: how long from a fault to its report, and
 what a storm of alerts costs.
 
 Starts OpenSearch and kube-apiserver (free ports, a temporary directory) and the whole alert
-path of the end-to-end test (``tests/alerts/pipeline.py``): a fault scenario seeded with its
-fault lasting until now, Prometheus evaluating the shipped rules (every 5 s), the real
-Alertmanager, the reports server's receiver. Then:
+path of the end-to-end test (``tests/alerts/pipeline.py``): a fault scenario seeded with a
+``now`` ``--fault-in`` minutes plus its 20-minute fault ahead of the wall clock, so the fault
+starts (its ground-truth start) that many minutes after seeding and Prometheus' rules (the
+shipped ones, ``for:`` included, evaluated every 5 s) meet it as it happens; the real
+Alertmanager (group wait 1 s); the reports server's receiver (``OPSLENS_ALERTS_*`` settings,
+four workers by default). Then:
 
-* per investigation: seconds from the notification's arrival at the receiver to the stored
-  report, and from the alert's start (Prometheus first saw it pending) to the stored report
-  (rule ``for:`` + evaluation + group wait + investigation);
-* per investigation also: seconds from the moment the seeded data is in place (the fault
-  ongoing at ``now``, Prometheus evaluating) to the stored report: rule ``for:`` + evaluation
-  + group wait + investigation;
+* per investigation, from the fault's start to its stored report and its parts: detection
+  (fault start to the alert's first pending evaluation, Prometheus' ``ALERTS`` series), the
+  rule's ``for:`` (pending to firing), notification (firing to the arrival at the receiver:
+  Prometheus' send, Alertmanager's group wait) and the investigation (arrival to the report
+  stored); the groups of one fault arrive together, so this is also the concurrent-groups case;
 * storms: ``--rounds`` times, ``--storm`` alerts in ``--groups`` new groups posted to
-  Alertmanager's API at once; the investigations they start, the time to drain them, and the
-  resident memory of this process (receiver, MCP servers, live tail) after each round.
+  Alertmanager's API at once; the investigations they start, arrival to report (median, max),
+  the time to drain them, and the resident memory of this process (receiver, MCP servers, live
+  tail) after each round; ``--trace-memory`` also diffs tracemalloc snapshots taken after each
+  round from the second on (the first warms up) and prints the lines whose memory grew most.
 
-    .venv/bin/python bench/alert_investigation.py [--storm 200 --groups 20 --rounds 3]
+    .venv/bin/python bench/alert_investigation.py [--storm 200 --groups 20 --rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +47,8 @@ from opslens.devstack.process import free_port, progress  # noqa: E402
 from tests.alerts.pipeline import AlertPath, alert_path, fault_until_now  # noqa: E402
 
 STORM_ALERT = "OpslensPodRestarting"
+FAULT_LENGTH = timedelta(minutes=20)  # fault_until_now(): the fault's last twenty minutes
+TRACE_FRAMES = 8
 
 
 def rss_mib() -> float:
@@ -57,10 +65,16 @@ def seconds(later: str | None, earlier: str) -> float:
 
 
 def first_investigations(path: AlertPath, timeout: float) -> list[dict[str, Any]]:
+    """The fault's investigations once they are all finished and none came for 30 s."""
     deadline = time.monotonic() + timeout
+    settled: list[dict[str, Any]] = []
+    since = time.monotonic()
     while time.monotonic() < deadline:
-        done = [i for i in path.investigations() if i["state"] in ("done", "failed")]
-        if done and all(i["state"] in ("done", "failed") for i in path.investigations()):
+        listed = path.investigations()
+        done = [i for i in listed if i["state"] in ("done", "failed")]
+        if len(listed) != len(settled):
+            settled, since = listed, time.monotonic()
+        if done and len(done) == len(listed) and time.monotonic() - since > 30:
             return done
         time.sleep(0.5)
     raise SystemExit(f"no investigation finished within {timeout:.0f}s")
@@ -96,20 +110,95 @@ def storm(path: AlertPath, alerts: int, groups: int, namespace: str, round_: int
     time.sleep(10)  # later notifications of the same groups (Alertmanager's group_interval)
     new = [i for i in path.investigations() if i["id"] not in before]
     fingerprints = sum(len(i["fingerprints"]) for i in new)
+    took = [seconds(i["finished_at"], i["received_at"]) for i in new]
     status = httpx.get(f"{path.receiver.url}/readyz", timeout=10).json().get("alerts")
     print(
         f"storm {round_}: {alerts} alerts in {groups} groups -> {len(new)} investigations "
-        f"({fingerprints} fingerprints on them), all done {drained:.1f}s after the post; "
-        f"queue {status}; RSS {rss_mib():.0f} MiB",
+        f"({fingerprints} fingerprints on them), arrival -> report median "
+        f"{statistics.median(took):.1f}s max {max(took):.1f}s, all done {drained:.1f}s after "
+        f"the post; queue {status}; RSS {rss_mib():.0f} MiB",
         flush=True,
     )
+
+
+def first_seen(path: AlertPath, selector: str, since: datetime) -> datetime | None:
+    """The first moment (1 s steps) Prometheus has a sample of ``selector`` since ``since``."""
+    answer = httpx.get(
+        f"{path.prometheus.url}/api/v1/query_range",
+        params={
+            "query": selector,
+            "start": since.timestamp(),
+            "end": time.time(),
+            "step": "1s",
+        },
+        timeout=60,
+    )
+    answer.raise_for_status()
+    stamps = [float(v[0]) for r in answer.json()["data"]["result"] for v in r["values"]]
+    return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
+
+
+def alerts_selector(item: dict[str, Any], state: str) -> str:
+    labels = {k: v for k, v in item["labels"].items() if k in ("alertname", "namespace", "service")}
+    matchers = [f'{k}="{v}"' for k, v in sorted(labels.items())]
+    return "ALERTS{" + ", ".join([*matchers, f'alertstate="{state}"']) + "}"
+
+
+def fault_to_report(path: AlertPath, item: dict[str, Any], fault_start: datetime) -> str:
+    """The fault-to-report time of ``item`` and its parts, as one line."""
+    since = fault_start - timedelta(minutes=1)
+    pending = first_seen(path, alerts_selector(item, "pending"), since)
+    firing = first_seen(path, alerts_selector(item, "firing"), since)
+    received = datetime.fromisoformat(item["received_at"])
+    finished = datetime.fromisoformat(item["finished_at"])
+
+    def part(later: datetime | None, earlier: datetime | None) -> str:
+        if later is None or earlier is None:
+            return "?"
+        return f"{(later - earlier).total_seconds():.1f}s"
+
+    return (
+        f"fault start -> report {part(finished, fault_start)} = detection "
+        f"{part(pending, fault_start)} + for: {part(firing, pending)} + notification "
+        f"{part(received, firing)} + investigation {part(finished, received)}"
+    )
+
+
+class MemoryTrace:
+    """tracemalloc snapshots after each storm round; prints what grew between two."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last: tracemalloc.Snapshot | None = None
+
+    def after_round(self, round_: int) -> None:
+        if not self.enabled:
+            return
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(TRACE_FRAMES)
+            return
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        traced, _ = tracemalloc.get_traced_memory()
+        print(f"tracemalloc after round {round_}: {traced / 2**20:.1f} MiB traced", flush=True)
+        if self.last is not None:
+            for stat in snapshot.compare_to(self.last, "traceback")[:8]:
+                print(f"  {stat.size_diff / 1024:+.0f} KiB in {stat.count_diff:+d} blocks:")
+                for line in stat.traceback.format(limit=TRACE_FRAMES)[-TRACE_FRAMES * 2 :]:
+                    print(f"      {line}")
+        self.last = snapshot
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--storm", type=int, default=200, help="Alerts in the storm (0: none).")
     parser.add_argument("--groups", type=int, default=20, help="Groups they fall into.")
-    parser.add_argument("--rounds", type=int, default=3, help="Storms, one after the other.")
+    parser.add_argument("--rounds", type=int, default=5, help="Storms, one after the other.")
+    parser.add_argument(
+        "--fault-in", type=float, default=4.0, help="Minutes from seeding to the fault's start."
+    )
+    parser.add_argument("--trace-memory", action="store_true", help="tracemalloc diffs.")
     args = parser.parse_args()
     ensure_opensearch_launcher(progress)
     ensure_kube_binaries()
@@ -121,7 +210,8 @@ def main() -> int:
             backend.start()
             stack.callback(backend.stop)
         spec = fault_until_now()
-        progress(f"seeding {spec.name} (fault until now) and starting the alert path")
+        now = datetime.now(UTC) + FAULT_LENGTH + timedelta(minutes=args.fault_in)
+        progress(f"seeding {spec.name} (its fault starts in {args.fault_in:g} min)")
         ready = time.monotonic()
         path = stack.enter_context(
             alert_path(
@@ -130,24 +220,29 @@ def main() -> int:
                 kube.kubeconfig_path,
                 kube.readonly_kubeconfig_path,
                 spec,
+                now=now,
             )
         )
-        progress(f"alert path up in {time.monotonic() - ready:.1f}s; waiting for alerts")
-        in_place = datetime.now(UTC).isoformat()
-        done = first_investigations(path, 600)
-        print(f"root cause (ground truth): {path.faults[0].root_cause}")
+        [fault] = path.faults
+        progress(
+            f"alert path up in {time.monotonic() - ready:.1f}s; the fault starts at "
+            f"{fault.start:%H:%M:%S} ({(fault.start - datetime.now(UTC)).total_seconds():.0f}s)"
+        )
+        done = first_investigations(path, 900 + args.fault_in * 60)
+        print(f"root cause (ground truth): {fault.root_cause}, fault start {fault.start:%H:%M:%S}")
         for item in sorted(done, key=lambda i: i["received_at"]):
             print(
                 f"{item['alertname']} {item['labels'].get('service')}: "
-                f"root cause {item['root_cause']}; "
+                f"root cause {item['root_cause']}; received {item['received_at'][11:19]}, "
                 f"arrival -> report {seconds(item['finished_at'], item['received_at']):.1f}s; "
-                f"alert firing -> report {seconds(item['finished_at'], item['starts_at']):.1f}s; "
-                f"data in place -> report {seconds(item['finished_at'], in_place):.1f}s",
+                + fault_to_report(path, item, fault.start),
                 flush=True,
             )
         print(f"RSS before the storms: {rss_mib():.0f} MiB", flush=True)
+        trace = MemoryTrace(args.trace_memory)
         for round_ in range(1, args.rounds + 1 if args.storm else 1):
             storm(path, args.storm, args.groups, spec.namespace, round_)
+            trace.after_round(round_)
     return 0
 
 

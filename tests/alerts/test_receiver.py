@@ -19,9 +19,9 @@ import pytest
 
 from opslens.alerts.settings import AlertSettings
 from opslens.alerts.store import open_investigations
-from opslens.reports.store import open_store
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
+from opslens.reports.store import open_store
 from opslens_mcp.core.settings import ServerSettings
 from tests.alerts.receiver import (
     TOKEN,

@@ -39,9 +39,14 @@ def to_yaml(document: dict[str, Any]) -> str:
     )
 
 
-def rule_file_text(settings: ReportSettings | None = None, interval: str = GROUP_INTERVAL) -> str:
+def rule_file_text(
+    settings: ReportSettings | None = None,
+    interval: str = GROUP_INTERVAL,
+    max_for: str | None = None,
+) -> str:
     """The rule file as Prometheus reads it (what the devstack's Prometheus evaluates)."""
-    return to_yaml(rule_file(rule_groups(settings or ReportSettings(), interval=interval)))
+    groups = rule_groups(settings or ReportSettings(), interval=interval, max_for=max_for)
+    return to_yaml(rule_file(groups))
 
 
 def shipped_files(settings: ReportSettings | None = None) -> dict[Path, str]:

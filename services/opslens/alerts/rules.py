@@ -28,6 +28,7 @@ from typing import Any
 
 from opslens.reports.burnrate import RULES as BURN_RULES
 from opslens.reports.settings import ReportSettings
+from opslens_mcp.core.times import parse_duration
 from opslens_mcp.prometheus import promql
 from opslens_mcp.prometheus.profiles import RequestProfile, ResourceProfile
 
@@ -213,21 +214,38 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
     ]
 
 
+def _capped(rules: list[Rule], max_for: str | None) -> list[Rule]:
+    """``rules`` with each ``for:`` at most ``max_for`` (None: as they are)."""
+    if max_for is None:
+        return rules
+    cap = parse_duration(max_for)
+    return [
+        {**rule, "for": max_for} if "for" in rule and parse_duration(rule["for"]) > cap else rule
+        for rule in rules
+    ]
+
+
 def rule_groups(
-    settings: ReportSettings, runbook: str = DEFAULT_RUNBOOK, interval: str = GROUP_INTERVAL
+    settings: ReportSettings,
+    runbook: str = DEFAULT_RUNBOOK,
+    interval: str = GROUP_INTERVAL,
+    max_for: str | None = None,
 ) -> list[Group]:
     """The rule groups opslens ships (the one source of both file shapes); ``interval`` is
-    how often Prometheus evaluates them."""
+    how often Prometheus evaluates them, ``max_for`` caps how long an alert stays pending
+    (a test's shortcut; the shipped files keep each rule's own)."""
     return [
         {
             "name": "opslens-slo",
             "interval": interval,
-            "rules": burn_rate_rules(settings, runbook) + baseline_rules(settings, runbook),
+            "rules": _capped(
+                burn_rate_rules(settings, runbook) + baseline_rules(settings, runbook), max_for
+            ),
         },
         {
             "name": "opslens-workloads",
             "interval": interval,
-            "rules": resource_rules(settings.resources, runbook),
+            "rules": _capped(resource_rules(settings.resources, runbook), max_for),
         },
     ]
 
