@@ -80,8 +80,10 @@ def test_a_broken_expectation_fails_promtool(tmp_path: Path) -> None:
 
 
 def test_every_alert_is_scoped_and_points_at_opslens() -> None:
-    for alert in alerts(rule_groups(ReportSettings())):
-        assert alert["annotations"]["runbook_url"].startswith("http")
+    for alert in alerts(rule_groups(ReportSettings(), "http://ui.example:8501/")):
+        # The UI's Alerts page chosen on this alert (promtool's unit tests expand it).
+        page = f"http://ui.example:8501/?page=alerts&alertname={alert['alert']}&namespace="
+        assert alert["annotations"]["runbook_url"].startswith(page)
         assert alert["labels"]["severity"] in ("critical", "warning", "info")
         if alert["alert"].startswith(("OpslensErrorBudget", "OpslensErrorRatio", "OpslensLatency")):
             assert {"service", "namespace"} <= set(alert["labels"])
