@@ -10,10 +10,12 @@ Alertmanager (group wait 1 s); the reports server's receiver (``OPSLENS_ALERTS_*
 four workers by default). Then:
 
 * per investigation, from the fault's start to its stored report and its parts: detection
-  (fault start to the alert's first pending evaluation, Prometheus' ``ALERTS`` series), the
-  rule's ``for:`` (pending to firing), notification (firing to the arrival at the receiver:
-  Prometheus' send, Alertmanager's group wait) and the investigation (arrival to the report
-  stored); the groups of one fault arrive together, so this is also the concurrent-groups case;
+  (fault start to the alert's ``activeAt``, when it went pending), the rule's ``for:``
+  (pending to first seen firing, polled every second), notification (firing to the arrival at
+  the receiver: Prometheus' send, Alertmanager's group wait) and the investigation (arrival
+  to the report stored);
+* concurrent groups: ``--concurrent`` 1, 2 and 4 new groups posted at once, each over a real
+  service of the scenario (a full investigation of its data): arrival to report of each;
 * storms: ``--rounds`` times, ``--storm`` alerts in ``--groups`` new groups posted to
   Alertmanager's API at once; the investigations they start, arrival to report (median, max),
   the time to drain them, and the resident memory of this process (receiver, MCP servers, live
@@ -26,9 +28,11 @@ four workers by default). Then:
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from contextlib import ExitStack
@@ -121,34 +125,48 @@ def storm(path: AlertPath, alerts: int, groups: int, namespace: str, round_: int
     )
 
 
-def first_seen(path: AlertPath, selector: str, since: datetime) -> datetime | None:
-    """The first moment (1 s steps) Prometheus has a sample of ``selector`` since ``since``."""
-    answer = httpx.get(
-        f"{path.prometheus.url}/api/v1/query_range",
-        params={
-            "query": selector,
-            "start": since.timestamp(),
-            "end": time.time(),
-            "step": "1s",
-        },
-        timeout=60,
-    )
-    answer.raise_for_status()
-    stamps = [float(v[0]) for r in answer.json()["data"]["result"] for v in r["values"]]
-    return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
+class AlertWatch:
+    """Polls Prometheus' active alerts every second from a thread: when each alert went
+    pending (its ``activeAt``) and when it was first seen firing. (Prometheus' own ``ALERTS``
+    series cannot tell here: a TSDB holding the seeded future refuses samples before its end.)"""
+
+    def __init__(self, prometheus_url: str) -> None:
+        self.url = prometheus_url
+        self.pending: dict[tuple[str, str, str], datetime] = {}
+        self.firing: dict[tuple[str, str, str], datetime] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="alert-watch", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def key(labels: dict[str, str]) -> tuple[str, str, str]:
+        return (labels["alertname"], labels.get("namespace", ""), labels.get("service", ""))
+
+    def _poll(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                answer = httpx.get(f"{self.url}/api/v1/alerts", timeout=10)
+                alerts = answer.json()["data"]["alerts"]
+            except (httpx.HTTPError, ValueError, KeyError):
+                continue
+            now = datetime.now(UTC)
+            for alert in alerts:
+                key = self.key(alert["labels"])
+                # Go's nanoseconds: Python's datetime takes six digits at most.
+                active = re.sub(r"(\.\d{6})\d+", r"\1", alert["activeAt"].replace("Z", "+00:00"))
+                self.pending.setdefault(key, datetime.fromisoformat(active))
+                if alert["state"] == "firing":
+                    self.firing.setdefault(key, now)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def alerts_selector(item: dict[str, Any], state: str) -> str:
-    labels = {k: v for k, v in item["labels"].items() if k in ("alertname", "namespace", "service")}
-    matchers = [f'{k}="{v}"' for k, v in sorted(labels.items())]
-    return "ALERTS{" + ", ".join([*matchers, f'alertstate="{state}"']) + "}"
-
-
-def fault_to_report(path: AlertPath, item: dict[str, Any], fault_start: datetime) -> str:
+def fault_to_report(watch: AlertWatch, item: dict[str, Any], fault_start: datetime) -> str:
     """The fault-to-report time of ``item`` and its parts, as one line."""
-    since = fault_start - timedelta(minutes=1)
-    pending = first_seen(path, alerts_selector(item, "pending"), since)
-    firing = first_seen(path, alerts_selector(item, "firing"), since)
+    key = AlertWatch.key({**item["labels"], "alertname": item["alertname"]})
+    pending, firing = watch.pending.get(key), watch.firing.get(key)
     received = datetime.fromisoformat(item["received_at"])
     finished = datetime.fromisoformat(item["finished_at"])
 
@@ -162,6 +180,34 @@ def fault_to_report(path: AlertPath, item: dict[str, Any], fault_start: datetime
         f"{part(pending, fault_start)} + for: {part(firing, pending)} + notification "
         f"{part(received, firing)} + investigation {part(finished, received)}"
     )
+
+
+def concurrent(path: AlertPath, services: list[str], namespace: str, since: datetime) -> None:
+    """``len(services)`` new groups at once, each over a real service of the scenario (a full
+    investigation of its data): arrival -> report of each."""
+    before = {i["id"] for i in path.investigations()}
+    name = f"OpslensBenchConcurrent{len(services)}"
+    batch = [
+        {
+            "labels": {"alertname": name, "namespace": namespace, "service": service},
+            "annotations": {"summary": "concurrent groups"},
+            "startsAt": since.isoformat(),
+        }
+        for service in services
+    ]
+    httpx.post(f"{path.alertmanager.url}/api/v2/alerts", json=batch, timeout=30).raise_for_status()
+    deadline = time.monotonic() + 600
+    new: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        new = [i for i in path.investigations() if i["id"] not in before]
+        if len(new) >= len(services) and all(i["state"] in ("done", "failed") for i in new):
+            break
+        time.sleep(0.5)
+    took = sorted(
+        (seconds(i["finished_at"], i["received_at"]), i["labels"]["service"]) for i in new
+    )
+    listed = ", ".join(f"{service} {value:.1f}s" for value, service in took)
+    print(f"{len(services)} groups at once: arrival -> report {listed}", flush=True)
 
 
 class MemoryTrace:
@@ -199,6 +245,13 @@ def main() -> int:
         "--fault-in", type=float, default=4.0, help="Minutes from seeding to the fault's start."
     )
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc diffs.")
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        nargs="*",
+        default=[1, 2, 4],
+        help="Investigations of real services started at once, in turn (after the fault's).",
+    )
     args = parser.parse_args()
     ensure_opensearch_launcher(progress)
     ensure_kube_binaries()
@@ -224,6 +277,8 @@ def main() -> int:
             )
         )
         [fault] = path.faults
+        watch = AlertWatch(path.prometheus.url)
+        stack.callback(watch.stop)
         progress(
             f"alert path up in {time.monotonic() - ready:.1f}s; the fault starts at "
             f"{fault.start:%H:%M:%S} ({(fault.start - datetime.now(UTC)).total_seconds():.0f}s)"
@@ -235,9 +290,14 @@ def main() -> int:
                 f"{item['alertname']} {item['labels'].get('service')}: "
                 f"root cause {item['root_cause']}; received {item['received_at'][11:19]}, "
                 f"arrival -> report {seconds(item['finished_at'], item['received_at']):.1f}s; "
-                + fault_to_report(path, item, fault.start),
+                + fault_to_report(watch, item, fault.start),
                 flush=True,
             )
+        services = [fault.root_cause] + [
+            s.name for s in spec.services if s.name != fault.root_cause
+        ]
+        for count in args.concurrent:
+            concurrent(path, services[:count], spec.namespace, fault.start)
         print(f"RSS before the storms: {rss_mib():.0f} MiB", flush=True)
         trace = MemoryTrace(args.trace_memory)
         for round_ in range(1, args.rounds + 1 if args.storm else 1):
