@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -253,6 +254,8 @@ def main() -> int:
         help="Investigations of real services started at once, in turn (after the fault's).",
     )
     args = parser.parse_args()
+    # A stopped bench stops its backends too (the ExitStack runs on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ensure_opensearch_launcher(progress)
     ensure_kube_binaries()
     with tempfile.TemporaryDirectory(prefix="opslens-bench-alerts-") as temp, ExitStack() as stack:
