@@ -14,6 +14,7 @@ import yaml
 from opslens.alerts.files import PROMETHEUS_RULE_FILE, RULE_FILE, shipped_files
 from opslens.alerts.rules import rule_file, rule_groups
 from opslens.reports.settings import ReportSettings
+from opslens_mcp.core.times import parse_duration
 from tests.conftest import REPO_ROOT
 
 PROMTOOL_TESTS = Path(__file__).parent / "promtool" / "opslens-alerts.test.yml"
@@ -107,3 +108,20 @@ def test_per_service_slos_get_their_own_burn_rules(slos: dict[str, float], tmp_p
     )
     checked = run_promtool("check", "rules", str(path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_max_for_caps_pending_times_only_where_longer() -> None:
+    shipped = {a["alert"] + a["expr"]: a for a in alerts(rule_groups(ReportSettings()))}
+    capped = {
+        a["alert"] + a["expr"]: a for a in alerts(rule_groups(ReportSettings(), max_for="5m"))
+    }
+
+    assert capped.keys() == shipped.keys()
+    for key, rule in shipped.items():
+        if "for" not in rule:
+            assert "for" not in capped[key]
+        elif parse_duration(rule["for"]) > 300:
+            assert capped[key]["for"] == "5m"
+        else:
+            assert capped[key] == rule
+    assert {r["for"] for r in capped.values() if "for" in r} == {"2m", "5m"}
