@@ -28,6 +28,7 @@ four workers by default). Then:
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import signal
 import statistics
@@ -53,7 +54,7 @@ from tests.alerts.pipeline import AlertPath, alert_path, fault_until_now  # noqa
 
 STORM_ALERT = "OpslensPodRestarting"
 FAULT_LENGTH = timedelta(minutes=20)  # fault_until_now(): the fault's last twenty minutes
-TRACE_FRAMES = 8
+TRACE_FRAMES = 6
 
 
 def rss_mib() -> float:
@@ -224,6 +225,7 @@ class MemoryTrace:
         if not tracemalloc.is_tracing():
             tracemalloc.start(TRACE_FRAMES)
             return
+        gc.collect()  # what is still referenced, not garbage waiting for a collection
         snapshot = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(False, tracemalloc.__file__)]
         )
