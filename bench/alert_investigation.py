@@ -188,7 +188,7 @@ def concurrent(path: AlertPath, services: list[str], namespace: str, since: date
     """``len(services)`` new groups at once, each over a real service of the scenario (a full
     investigation of its data): arrival -> report of each."""
     before = {i["id"] for i in path.investigations()}
-    name = f"OpslensBenchConcurrent{len(services)}"
+    name = f"OpslensBenchConcurrent{len(before)}"  # new groups every time
     batch = [
         {
             "labels": {"alertname": name, "namespace": namespace, "service": service},
