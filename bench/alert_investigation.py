@@ -2,8 +2,8 @@
 what a storm of alerts costs.
 
 Starts OpenSearch and kube-apiserver (free ports, a temporary directory) and the whole alert
-path of the end-to-end test (``tests/alerts/pipeline.py``): a fault scenario seeded with a
-``now`` ``--fault-in`` minutes plus its 20-minute fault ahead of the wall clock, so the fault
+path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault scenario
+seeded with a ``now`` ``--fault-in`` minutes plus its 20-minute fault ahead of the wall clock, so the fault
 starts (its ground-truth start) that many minutes after seeding and Prometheus' rules (the
 shipped ones, ``for:`` included, evaluated every 5 s) meet it as it happens; the real
 Alertmanager (group wait 1 s); the reports server's receiver (``OPSLENS_ALERTS_*`` settings,
@@ -44,13 +44,10 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the alert path lives with the tests
-
-from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries  # noqa: E402
-from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher  # noqa: E402
-from opslens.devstack.process import free_port, progress  # noqa: E402
-from tests.alerts.pipeline import AlertPath, alert_path, fault_until_now  # noqa: E402
+from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
+from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
+from opslens.devstack.process import free_port, progress
+from opslens_eval.alerts.pipeline import AlertPath, alert_path, fault_until_now
 
 STORM_ALERT = "OpslensPodRestarting"
 FAULT_LENGTH = timedelta(minutes=20)  # fault_until_now(): the fault's last twenty minutes

@@ -23,7 +23,7 @@ from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
 from opslens.reports.store import open_store
 from opslens_mcp.core.settings import ServerSettings
-from tests.alerts.receiver import (
+from opslens_eval.alerts.receiver import (
     TOKEN,
     Receiver,
     group_alerts,
@@ -31,6 +31,7 @@ from tests.alerts.receiver import (
     settings_towards,
     silent_backend,
 )
+from opslens_mcp.core.settings import ServerSettings
 
 
 @pytest.fixture()
