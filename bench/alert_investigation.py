@@ -2,10 +2,11 @@
 what a storm of alerts costs.
 
 Starts OpenSearch and kube-apiserver (free ports, a temporary directory) and the whole alert
-path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault scenario
-seeded with a ``now`` ``--fault-in`` minutes plus its 20-minute fault ahead of the wall clock, so the fault
-starts (its ground-truth start) that many minutes after seeding and Prometheus' rules (the
-shipped ones, ``for:`` included, evaluated every 5 s) meet it as it happens; the real
+path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault
+scenario seeded with a ``now`` ``--fault-in`` minutes plus its 20-minute fault ahead of the
+wall clock, so the fault starts (its ground-truth start) that many minutes after seeding and
+Prometheus' rules (the shipped ones, ``for:`` included, evaluated every 5 s) meet it as it
+happens; the real
 Alertmanager (group wait 1 s); the reports server's receiver (``OPSLENS_ALERTS_*`` settings,
 four workers by default). Then:
 

@@ -22,7 +22,6 @@ from opslens.alerts.store import open_investigations
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
 from opslens.reports.store import open_store
-from opslens_mcp.core.settings import ServerSettings
 from opslens_eval.alerts.receiver import (
     TOKEN,
     Receiver,
