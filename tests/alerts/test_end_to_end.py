@@ -4,6 +4,7 @@ names the scenario's ground-truth root cause; the alert later resolves and close
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from opslens_eval.alerts.pipeline import AlertPath, alert_path, fault_until_now
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 FIRING_TIMEOUT_S = 300  # rule `for: 2m` + evaluation + group wait + the investigation
 RESOLVED_TIMEOUT_S = 600  # the 5m burn window empties of the fault's errors
+DELIVERY_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +60,18 @@ def test_a_firing_rule_is_investigated_to_its_root_cause(path: AlertPath) -> Non
     assert report is not None
     assert fault.root_cause in report.root_causes
     assert report.window_start <= fault.start <= report.window_end
-    header = next(
-        m["blocks"][0]["text"]["text"]
-        for m in path.receiver.hooks
-        if done["id"] in str(m["blocks"][-1])
-    )
-    assert header.startswith("OpslensErrorBudgetBurn: ")
+    # Delivered after the report is stored (and other groups' investigations run meanwhile).
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
+    headers: list[str] = []
+    while not headers and time.monotonic() < deadline:
+        time.sleep(0.2)
+        headers = [
+            m["blocks"][0]["text"]["text"]
+            for m in list(path.receiver.hooks)
+            if done["id"] in str(m["blocks"][-1])
+        ]
+    assert headers, f"{done['id']} was not delivered within {DELIVERY_TIMEOUT_S}s"
+    assert headers[0].startswith("OpslensErrorBudgetBurn: ")
     # Alertmanager's later notifications of the same group started nothing more.
     same = [i for i in path.investigations() if i["group_key"] == done["group_key"]]
     assert len(same) == 1

@@ -18,8 +18,10 @@ import httpx
 import pytest
 
 from opslens.alerts.settings import AlertSettings
+from opslens.alerts.store import open_investigations
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
+from opslens.reports.store import open_store
 from opslens_eval.alerts.receiver import (
     TOKEN,
     Receiver,
@@ -192,7 +194,43 @@ def test_the_queue_is_bounded_and_says_when_it_refuses(tmp_path: Path) -> None:
         assert "2 investigations are waiting" in answers[2].json()["detail"]
         assert receiver.get()["total"] == 3
         ready = httpx.get(f"{receiver.url}/readyz", timeout=10).json()
-        assert ready["alerts"] == {"queued": 2, "capacity": 2, "dropped": 2}
+        assert ready["alerts"] == {
+            "queued": 2,
+            "capacity": 2,
+            "dropped": 2,
+            "workers": 1,
+            "taken_over": 0,
+        }
+
+
+def test_a_dead_replicas_investigation_is_taken_over_after_its_lease(tmp_path: Path) -> None:
+    """A replica took a group and died before investigating it (its lease is not renewed):
+    a live replica takes it over once the lease runs out and investigates it; meanwhile the
+    group's notifications still join it."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    store_path = tmp_path / "reports.sqlite"
+    reports = open_store(str(store_path))
+    try:
+        orphan, _ = open_investigations(reports).open(
+            '{}:{alertname="OpslensPodRestarting"}',
+            "OpslensPodRestarting",
+            {"alertname": "OpslensPodRestarting", "namespace": "shop", "service": "cart"},
+            ["f1"],
+            datetime.now(UTC),
+            timedelta(hours=1),
+            "replica-that-died",
+            2.0,
+        )
+    finally:
+        reports.close()
+    alerts = AlertSettings(lease_s=1.0)
+    with running_receiver(settings_towards(store_path, dead), alerts) as receiver:
+        done = receiver.wait(orphan.id, ("done", "failed"), timeout=30)
+
+        assert done["state"] == "done" and done["finished_at"] is not None, done
+        ready = httpx.get(f"{receiver.url}/readyz", timeout=10).json()
+        assert ready["alerts"]["taken_over"] == 1
+        assert receiver.get()["total"] == 1
 
 
 async def test_a_storm_of_notifications_makes_one_investigation_per_group(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import yaml
 from opslens.alerts.files import PROMETHEUS_RULE_FILE, RULE_FILE, shipped_files
 from opslens.alerts.rules import rule_file, rule_groups
 from opslens.reports.settings import ReportSettings
+from opslens_mcp.core.times import parse_duration
 from tests.conftest import REPO_ROOT
 
 PROMTOOL_TESTS = Path(__file__).parent / "promtool" / "opslens-alerts.test.yml"
@@ -80,8 +81,10 @@ def test_a_broken_expectation_fails_promtool(tmp_path: Path) -> None:
 
 
 def test_every_alert_is_scoped_and_points_at_opslens() -> None:
-    for alert in alerts(rule_groups(ReportSettings())):
-        assert alert["annotations"]["runbook_url"].startswith("http")
+    for alert in alerts(rule_groups(ReportSettings(), "http://ui.example:8501/")):
+        # The UI's Alerts page chosen on this alert (promtool's unit tests expand it).
+        page = f"http://ui.example:8501/?page=alerts&alertname={alert['alert']}&namespace="
+        assert alert["annotations"]["runbook_url"].startswith(page)
         assert alert["labels"]["severity"] in ("critical", "warning", "info")
         if alert["alert"].startswith(("OpslensErrorBudget", "OpslensErrorRatio", "OpslensLatency")):
             assert {"service", "namespace"} <= set(alert["labels"])
@@ -105,3 +108,20 @@ def test_per_service_slos_get_their_own_burn_rules(slos: dict[str, float], tmp_p
     )
     checked = run_promtool("check", "rules", str(path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_max_for_caps_pending_times_only_where_longer() -> None:
+    shipped = {a["alert"] + a["expr"]: a for a in alerts(rule_groups(ReportSettings()))}
+    capped = {
+        a["alert"] + a["expr"]: a for a in alerts(rule_groups(ReportSettings(), max_for="5m"))
+    }
+
+    assert capped.keys() == shipped.keys()
+    for key, rule in shipped.items():
+        if "for" not in rule:
+            assert "for" not in capped[key]
+        elif parse_duration(rule["for"]) > 300:
+            assert capped[key]["for"] == "5m"
+        else:
+            assert capped[key] == rule
+    assert {r["for"] for r in capped.values() if "for" in r} == {"2m", "5m"}

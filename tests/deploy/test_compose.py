@@ -18,7 +18,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
+import yaml
 
+from opslens.alerts.files import COMPOSE_RULE_FILE
+from opslens.alerts.payload import GROUP_BY
 from opslens.components import SERVICES
 from opslens.scenarios.writer import METRICS_FILE
 from tests.deploy.dockerfile import read_stages
@@ -32,7 +35,8 @@ PROFILES = {
     "demo": ["--profile", "demo"],
     "postgres": ["-f", str(POSTGRES_FILE)],
 }
-DEMO_BACKENDS = {"opensearch", "prometheus", "k3s"}
+DEMO_BACKENDS = {"opensearch", "prometheus", "k3s", "alertmanager"}
+COMPOSE_DIR = REPO_ROOT / "deploy" / "compose"
 POSTGRES_PASSWORD = "compose-config-test"  # a value for interpolation only
 HEALTHCHECK_VARIABLE = "OPSLENS_HEALTHCHECK_URL"
 
@@ -244,3 +248,63 @@ def test_demo_hands_metrics_from_seed_to_prometheus(model: dict[str, Any], profi
     assert _in_volume(backfill, read_file) == written
     tsdb_flag = next(a for a in prometheus["command"] if a.startswith("--storage.tsdb.path="))
     assert _in_volume(backfill, tsdb_dir) == _in_volume(prometheus, tsdb_flag.split("=", 1)[1])
+
+
+def _mounted(service: dict[str, Any], target: str) -> Path:
+    """The file of this repository that ``service`` mounts at ``target``."""
+    [source] = [v["source"] for v in service["volumes"] if v["target"] == target]
+    return Path(source)
+
+
+def test_demo_alerts_go_from_prometheus_through_alertmanager_to_the_receiver(
+    model: dict[str, Any], profile: str
+) -> None:
+    """Prometheus evaluates the shipped rules and sends to Alertmanager, which posts every
+    group to the reports service's POST /v1/alerts with the API token from a secret file."""
+    if profile != "demo":
+        assert "alertmanager" not in services(model)
+        return
+    everything = services(model)
+    prometheus, alertmanager = everything["prometheus"], everything["alertmanager"]
+    config_flag = next(a for a in prometheus["command"] if a.startswith("--config.file="))
+    config_path = _mounted(prometheus, config_flag.split("=", 1)[1])
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    [rule_file] = config["rule_files"]
+    rules_in_container = str(PurePosixPath(config_flag.split("=", 1)[1]).parent / rule_file)
+    assert _mounted(prometheus, rules_in_container) == REPO_ROOT / COMPOSE_RULE_FILE
+    [target] = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert target == f"alertmanager:{alertmanager['ports'][0]['target']}"
+
+    am_flag = next(a for a in alertmanager["command"] if a.startswith("--config.file="))
+    routing = yaml.safe_load(
+        _mounted(alertmanager, am_flag.split("=", 1)[1]).read_text(encoding="utf-8")
+    )
+    assert tuple(routing["route"]["group_by"]) == GROUP_BY
+    [receiver] = routing["receivers"]
+    assert receiver["name"] == routing["route"]["receiver"]
+    [webhook] = receiver["webhook_configs"]
+    reports_port = listening_port(everything["reports"])
+    assert webhook["url"] == f"http://reports:{reports_port}/v1/alerts"
+    assert webhook["send_resolved"] is True
+    authorization = webhook["http_config"]["authorization"]
+    [secret] = alertmanager["secrets"]
+    assert authorization == {"type": "Bearer", "credentials_file": secret["target"]}
+    assert model["secrets"][secret["source"]]["environment"] == "OPSLENS_API_TOKEN"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is missing: run 'bash devstack/install-system-packages.sh'"
+    return path
+
+
+def test_the_demo_configs_pass_amtool_and_promtool() -> None:
+    """amtool and promtool come with Debian's prometheus-alertmanager and prometheus."""
+    checks = [
+        [_tool("amtool"), "check-config", str(COMPOSE_DIR / "alertmanager.yml")],
+        [_tool("promtool"), "check", "config", str(COMPOSE_DIR / "prometheus.yml")],
+    ]
+    for command in checks:
+        checked = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "SUCCESS" in checked.stdout + checked.stderr

@@ -7,8 +7,8 @@ fixture), with "now" pinned to the scenario's now so windows match the ground tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,21 +17,31 @@ from opslens.devstack.process import free_port
 from opslens.scenarios.truth import GroundTruth
 from tests.ui.helpers import APP_PATH
 
-AppFactory = Callable[[str, datetime | None], AppTest]
+
+class AppFactory(Protocol):
+    def __call__(
+        self, agent_url: str, now: datetime | None, query: dict[str, str] | None = None
+    ) -> AppTest: ...
+
+
 ANSWER_TIMEOUT_S = 240  # a cold agent plans, queries three backends and correlates
 
 
 @pytest.fixture
 def ui_against(monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """Build the app configured (through its environment) for one agent URL and first run it."""
+    """Build the app configured (through its environment) for one agent URL and first run it,
+    as opened at a URL with ``query`` parameters."""
 
-    def make(agent_url: str, now: datetime | None = None) -> AppTest:
+    def make(
+        agent_url: str, now: datetime | None = None, query: dict[str, str] | None = None
+    ) -> AppTest:
         monkeypatch.setenv("OPSLENS_UI_AGENT_URL", agent_url)
         if now is None:
             monkeypatch.delenv("OPSLENS_UI_NOW", raising=False)
         else:
             monkeypatch.setenv("OPSLENS_UI_NOW", now.isoformat())
         app = AppTest.from_file(str(APP_PATH), default_timeout=ANSWER_TIMEOUT_S)
+        app.query_params.update(query or {})
         app.run()
         return app
 

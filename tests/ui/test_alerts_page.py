@@ -87,3 +87,38 @@ def test_the_alerts_page_speaks_korean(
     assert "조사 2건, 그중 1건은 아직 발생 중" in texts(app)
     labels = app.selectbox(key="alert-chosen").options
     assert any("해소" in label for label in labels) and any("발생 중" in label for label in labels)
+
+
+def test_a_runbook_link_opens_the_alerts_page_on_its_alert(
+    ui_against: AppFactory, investigated: tuple[str, Receiver]
+) -> None:
+    """The rules' runbook_url (?page=alerts&alertname=...&namespace=...&service=...) opens
+    the Alerts page, not the chat, with that alert's investigation chosen."""
+    agent_url, receiver = investigated
+    stored = {item["labels"]["service"]: item for item in receiver.get()["investigations"]}
+    for service in ("cart", "checkout"):
+        link = {"alertname": "OpslensErrorBudgetBurn", "namespace": "shop", "service": service}
+        app = ui_against(agent_url, None, {"page": "alerts", **link})
+
+        assert not app.exception, [e.value for e in app.exception]
+        assert text("alerts.title", "en") in shown(app, "title")
+        assert app.selectbox(key="alert-chosen").value == stored[service]["id"]
+        assert app.query_params.get("service") == service
+
+    by_fingerprint = stored["cart"]["fingerprints"][1]
+    app = ui_against(agent_url, None, {"page": "alerts", "fingerprint": by_fingerprint})
+    assert app.selectbox(key="alert-chosen").value == stored["cart"]["id"]
+
+
+def test_a_link_to_an_alert_not_investigated_says_so(
+    ui_against: AppFactory, investigated: tuple[str, Receiver]
+) -> None:
+    agent_url, receiver = investigated
+    link = {"page": "alerts", "alertname": "OpslensPodOOMKilled", "pod": "cart-0"}
+    app = ui_against(agent_url, None, link)
+
+    assert not app.exception
+    unmatched = "No investigation matches the link (alertname=OpslensPodOOMKilled, pod=cart-0)"
+    assert any(unmatched in shown_text for shown_text in texts(app)), texts(app)
+    newest = receiver.get()["investigations"][0]["id"]
+    assert app.selectbox(key="alert-chosen").value == newest

@@ -1,5 +1,9 @@
 """The Alerts page: the investigations opslens ran when alerts fired (firing and resolved),
-and the report of the one chosen."""
+and the report of the one chosen.
+
+The page is addressable: ``?page=alerts&alertname=...&namespace=...&service=...`` (or
+``&pod=...``, or ``&fingerprint=...`` as Alertmanager knows it), as the shipped alert rules'
+``runbook_url`` links, chooses the newest investigation of that alert."""
 
 from __future__ import annotations
 
@@ -14,6 +18,26 @@ from opslens_ui.settings import UiSettings
 from opslens_ui.status import error_text
 from opslens_ui.tables import show_table
 from opslens_ui.ui_language import page_language
+
+PAGE_PARAM = "page"
+LINK_PARAMS = ("alertname", "namespace", "service", "pod")
+"""Query parameters an investigation's labels are matched on (besides ``fingerprint``)."""
+
+
+def linked(items: list[AlertInvestigation], params: dict[str, str]) -> AlertInvestigation | None:
+    """The newest of ``items`` (newest first) that a link's query ``params`` name; None when
+    the link names none or no investigation matches."""
+    wanted = {name: params[name] for name in LINK_PARAMS if params.get(name)}
+    fingerprint = params.get("fingerprint")
+    if not wanted and not fingerprint:
+        return None
+    for item in items:
+        labels = {**item.labels, "alertname": item.alertname}
+        if fingerprint and fingerprint not in item.fingerprints:
+            continue
+        if all(labels.get(name) == value for name, value in wanted.items()):
+            return item
+    return None
 
 
 def scope(item: AlertInvestigation) -> str:
@@ -58,10 +82,16 @@ def render(client: AgentClient, settings: UiSettings) -> None:
     st.caption(text("alerts.counts", language, count=len(items), firing=firing))
     show_table(alerts_frame(items), language, "alerts-table")
     by_id = {item.id: item for item in items}
+    params = st.query_params.to_dict()
+    target = linked(items, params)
+    if target is None and any(params.get(name) for name in (*LINK_PARAMS, "fingerprint")):
+        link = ", ".join(f"{k}={v}" for k, v in params.items() if k != PAGE_PARAM)
+        st.info(escape_markdown(text("alerts.link_unmatched", language, link=link)))
     chosen = by_id[
         st.selectbox(
             text("alerts.choose", language),
             list(by_id),
+            index=list(by_id).index(target.id) if target else 0,
             format_func=lambda key: _label(by_id[key], language),
             key="alert-chosen",
         )

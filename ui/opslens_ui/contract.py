@@ -381,6 +381,7 @@ class AlertInvestigation(WireModel):
     id: str
     alertname: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
+    fingerprints: list[str] = Field(default_factory=list)
     state: str = ""
     starts_at: str | None = None
     received_at: str | None = None

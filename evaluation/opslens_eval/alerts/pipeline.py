@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,25 @@ class AlertPath:
 
 @contextmanager
 def alert_path(
-    workdir: Path, opensearch_url: str, kubeconfig: Path, readonly_kubeconfig: Path, spec: Scenario
+    workdir: Path,
+    opensearch_url: str,
+    kubeconfig: Path,
+    readonly_kubeconfig: Path,
+    spec: Scenario,
+    *,
+    now: datetime | None = None,
+    max_for: str | None = None,
 ) -> Iterator[AlertPath]:
-    """Seed ``spec`` and run every part of the alert path until the block ends."""
+    """Seed ``spec`` and run every part of the alert path until the block ends.
+
+    ``now`` is the scenario's (default: the current minute); one in the future seeds a fault
+    that has not started yet, which Prometheus' rules meet as the wall clock reaches it.
+    ``max_for`` caps the rules' ``for:`` (the shipped rules' own by default)."""
     alertmanager_port = free_port()
     prometheus = PrometheusBackend(
         workdir / "prometheus",
         free_port(),
-        rules=rule_file_text(interval=EVALUATION_INTERVAL),
+        rules=rule_file_text(interval=EVALUATION_INTERVAL, max_for=max_for),
         alertmanager=f"127.0.0.1:{alertmanager_port}",
     )
     with ExitStack() as stack:
@@ -87,6 +99,7 @@ def alert_path(
         prefix = f"{spec.namespace}-"
         seeded = seed_scenario(
             spec,
+            now=now.isoformat() if now else None,
             opensearch_url=opensearch_url,
             kubeconfig=kubeconfig,
             metrics=prometheus,

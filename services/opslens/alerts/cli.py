@@ -18,14 +18,22 @@ def rules(
     ] = "file",
     write: Annotated[
         Path | None,
-        typer.Option(help="Write both shipped files under this repository root instead."),
+        typer.Option(help="Write the shipped files under this repository root instead."),
+    ] = None,
+    ui_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The opslens UI the alerts' runbook links open (its Alerts page); default "
+            "the in-cluster one of deploy/kubernetes."
+        ),
     ] = None,
 ) -> None:
     """The rules from the current OPSLENS_REPORTS_* settings (profiles, SLOs, baseline)."""
     from opslens.alerts.files import PROMETHEUS_RULE_FILE, RULE_FILE, shipped_files
+    from opslens.alerts.rules import DEFAULT_UI_URL
     from opslens.reports.settings import ReportSettings
 
-    files = shipped_files(ReportSettings())
+    files = shipped_files(ReportSettings(), ui_url or DEFAULT_UI_URL)
     if write is not None:
         for path, text in files.items():
             target = write / path

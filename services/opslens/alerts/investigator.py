@@ -5,12 +5,18 @@ queue); workers then run the reports' own pipeline (detectors, incidents, root-c
 traces of the error logs, pod state) over the alert's namespace, from ``lookback`` before the
 alert started to now, store the report, link it to the investigation and post it to the
 reports' webhook with the alert named in the header.
+
+Several groups run at once (``workers``, a small pool: an investigation mostly waits on the MCP
+servers); one group never runs twice, as the store dedupes before anything is queued. A
+heartbeat renews the leases of the investigations this replica holds (queued or running) every
+third of ``lease_s`` and takes over those whose owner stopped renewing theirs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -22,6 +28,7 @@ from opslens.pgstate import StoreUnavailable
 from opslens.reports.models import Report
 from opslens.reports.pipeline import RunRequest
 from opslens.reports.reporter import Reporter
+from opslens.reports.scheduler import default_owner
 from opslens.reports.webhook import slack_message
 from opslens_mcp.core.logs import get_logger
 from opslens_mcp.core.times import format_duration, parse_duration
@@ -63,13 +70,20 @@ def alert_message(report: Report, investigation: Investigation) -> dict[str, Any
 class AlertInvestigator:
     """The receiver's state: the store, the bounded queue and its workers."""
 
-    def __init__(self, reporter: Reporter, settings: AlertSettings | None = None) -> None:
+    def __init__(
+        self, reporter: Reporter, settings: AlertSettings | None = None, owner: str | None = None
+    ) -> None:
         self.reporter = reporter
         self.settings = settings or AlertSettings()
         self.store = open_investigations(reporter.store)
+        self.owner = owner or f"{default_owner()}:{uuid.uuid4().hex[:6]}"
         self.queue: asyncio.Queue[Investigation] = asyncio.Queue(self.settings.queue_size)
         self.dropped = 0
+        self.taken_over = 0
+        self.held: set[str] = set()
+        """Investigations this replica owns (queued or running): their leases are renewed."""
         self._workers: list[asyncio.Task[None]] = []
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def accept(self, payload: WebhookPayload) -> Decision:
         """Open, dedupe or close an investigation; raises :class:`QueueFull` (nothing kept)."""
@@ -84,6 +98,7 @@ class AlertInvestigator:
         try:
             self.queue.put_nowait(investigation)
         except asyncio.QueueFull:
+            self.held.discard(investigation.id)
             await asyncio.to_thread(self.store.forget, investigation.id)
             self.dropped += 1
             log.warning("alert_queue_full", group=payload.groupKey, dropped=self.dropped)
@@ -95,7 +110,7 @@ class AlertInvestigator:
 
     async def _open(self, payload: WebhookPayload, dedupe_s: float) -> tuple[Investigation, bool]:
         firing = payload.firing() or payload.alerts
-        return await asyncio.to_thread(
+        investigation, new = await asyncio.to_thread(
             self.store.open,
             payload.groupKey,
             payload.alertname(),
@@ -103,11 +118,17 @@ class AlertInvestigator:
             sorted({alert.fingerprint for alert in firing}),
             min(alert.startsAt for alert in firing).astimezone(UTC),
             timedelta(seconds=dedupe_s),
+            self.owner,
+            self.settings.lease_s,
         )
+        if new:
+            self.held.add(investigation.id)
+        return investigation, new
 
     async def investigate_now(self, payload: WebhookPayload) -> Investigation:
         """Investigate ``payload``'s alerts here and now (pull mode, the tool), unless the
         same group is queued or running already: then that investigation as it stands."""
+        self._beat()
         investigation, new = await self._open(payload, 0.0)
         return await self.investigate(investigation) if new else investigation
 
@@ -116,14 +137,44 @@ class AlertInvestigator:
             asyncio.create_task(self._work(), name=f"alert-worker-{n}")
             for n in range(self.settings.workers)
         ]
+        self._beat()
 
     async def stop(self) -> None:
-        for task in self._workers:
+        tasks = [*self._workers, *([self._heartbeat] if self._heartbeat else [])]
+        for task in tasks:
             task.cancel()
-        for task in self._workers:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._workers = []
+        self._heartbeat = None
+
+    def _beat(self) -> None:
+        """Start the heartbeat unless it runs."""
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._renew_leases(), name="alert-leases")
+
+    async def _renew_leases(self) -> None:
+        """Renew the held leases; with workers, take over investigations whose lease ran out."""
+        lease = self.settings.lease_s
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                held = sorted(self.held)
+                kept = await asyncio.to_thread(self.store.renew, held, self.owner, lease)
+                for lost in set(held) - set(kept):
+                    self.held.discard(lost)
+                    log.warning("alert_lease_lost", investigation=lost)
+                room = self.queue.maxsize - self.queue.qsize() if self._workers else 0
+                taken = await asyncio.to_thread(self.store.take_over, self.owner, lease, room)
+            except StoreUnavailable as exc:
+                log.warning("alert_store_unavailable", error=exc.message)
+                continue
+            for item in taken:
+                self.held.add(item.id)
+                self.taken_over += 1
+                self.queue.put_nowait(item)
+                log.info("alert_taken_over", investigation=item.id, alert=item.alertname)
 
     async def _work(self) -> None:
         while True:
@@ -149,28 +200,50 @@ class AlertInvestigator:
         )
 
     async def investigate(self, item: Investigation) -> Investigation:
-        """Run one investigation to its stored report (failures are recorded, not raised)."""
-        await asyncio.to_thread(self.store.running, item.id)
-        report: Report | None = None
+        """Run one investigation to its stored report (failures are recorded, not raised);
+        one this replica no longer owns is left to its new owner."""
         try:
-            report = await self.reporter.run(self.request(item, datetime.now(UTC)))
-            scope = alert_scope(item.labels, self.reporter.settings.istio)
-            cause = root_cause_for(report, scope)
-            await asyncio.to_thread(self.store.finish, item.id, report.id, cause)
-            log.info("alert_investigated", investigation=item.id, root_cause=cause)
-        except Exception as exc:  # noqa: BLE001 - recorded on the investigation
-            error = f"{type(exc).__name__}: {exc}"
-            await asyncio.to_thread(self.store.finish, item.id, None, None, error)
-            log.warning("alert_investigation_failed", investigation=item.id, error=error)
+            report = await self._run(item)
+        finally:
+            self.held.discard(item.id)
         done = await asyncio.to_thread(self.store.get, item.id)
         assert done is not None
         if report is not None and self.settings.deliver:
             await self.reporter.deliver(report, alert_message(report, done))
         return done
 
+    async def _run(self, item: Investigation) -> Report | None:
+        """The report of ``item``, when this replica still owned it at the end."""
+        lease = self.settings.lease_s
+        if not await asyncio.to_thread(self.store.running, item.id, self.owner, lease):
+            log.warning("alert_lease_lost", investigation=item.id)
+            return None
+        report: Report | None = None
+        cause: str | None = None
+        error: str | None = None
+        try:
+            report = await self.reporter.run(self.request(item, datetime.now(UTC)))
+            cause = root_cause_for(report, alert_scope(item.labels, self.reporter.settings.istio))
+        except Exception as exc:  # noqa: BLE001 - recorded on the investigation
+            error = f"{type(exc).__name__}: {exc}"
+        report_id = report.id if report else None
+        owned = await asyncio.to_thread(
+            self.store.finish, item.id, self.owner, report_id, cause, error
+        )
+        if not owned:
+            log.warning("alert_lease_lost", investigation=item.id)
+            return None
+        if error:
+            log.warning("alert_investigation_failed", investigation=item.id, error=error)
+        else:
+            log.info("alert_investigated", investigation=item.id, root_cause=cause)
+        return report
+
     def status(self) -> dict[str, int]:
         return {
             "queued": self.queue.qsize(),
             "capacity": self.queue.maxsize,
             "dropped": self.dropped,
+            "workers": len(self._workers),
+            "taken_over": self.taken_over,
         }

@@ -7,7 +7,9 @@ rules``), and a test keeps them so.
 
 Every alert carries ``namespace`` and, where the metric has it, ``service`` (request alerts,
 copied from the Istio labels) or ``pod`` and ``container`` (resource alerts), so the receiver
-can scope its investigation; ``runbook_url`` points at opslens.
+can scope its investigation; ``runbook_url`` opens the UI's Alerts page on that alert
+(``?page=alerts&alertname=...&namespace=...&service=...`` or ``&pod=...``, filled in by
+Prometheus' templates), where its investigation is chosen.
 
 ==============================  ===========================================================
 alert                           fires when
@@ -25,9 +27,11 @@ OpslensCPUThrottlingHigh        over a quarter of a container's CFS periods are 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from opslens.reports.burnrate import RULES as BURN_RULES
 from opslens.reports.settings import ReportSettings
+from opslens_mcp.core.times import parse_duration
 from opslens_mcp.prometheus import promql
 from opslens_mcp.prometheus.profiles import RequestProfile, ResourceProfile
 
@@ -50,7 +54,8 @@ RESTARTS_THRESHOLD = 3
 THROTTLING_RATIO = 0.25
 BURN_FOR = {"1h": "2m", "6h": "15m"}
 BURN_SEVERITY = {"1h": "critical", "6h": "critical"}
-DEFAULT_RUNBOOK = "http://opslens-ui.opslens:8501/?view=alerts"
+DEFAULT_UI_URL = "http://opslens-ui.opslens:8501"
+"""The UI in the cluster (deploy/kubernetes); ``opslens alerts rules --ui-url`` changes it."""
 PROMETHEUS_RULE_NAME = "opslens-alerts"
 PROMETHEUS_RULE_LABELS = {
     "app.kubernetes.io/part-of": "opslens",
@@ -60,6 +65,22 @@ PROMETHEUS_RULE_LABELS = {
 
 def _template(label: str) -> str:
     return "{{ $labels." + label + " }}"
+
+
+def runbook_url(ui_url: str, alertname: str, params: dict[str, str]) -> str:
+    """The UI's Alerts page chosen on one alert: ``params`` maps each query parameter to the
+    label of the rule's expression that holds its value (URL-quoted by the template)."""
+    fixed = urlencode({"page": "alerts", "alertname": alertname})
+    templated = "".join(
+        f"&{name}={{{{ $labels.{label} | urlquery }}}}" for name, label in params.items()
+    )
+    return f"{ui_url.rstrip('/')}/?{fixed}{templated}"
+
+
+def _request_params(profile: RequestProfile) -> dict[str, str]:
+    """The Alerts page's query parameters of a request alert and the labels holding them."""
+    params = {"namespace": profile.namespace_label} if profile.namespace_label else {}
+    return {**params, "service": profile.service_label}
 
 
 def _request_labels(profile: RequestProfile) -> dict[str, str]:
@@ -79,9 +100,10 @@ def _slo_scopes(settings: ReportSettings) -> list[tuple[float, list[promql.Match
     return scopes
 
 
-def burn_rate_rules(settings: ReportSettings, runbook: str) -> list[Rule]:
+def burn_rate_rules(settings: ReportSettings, ui_url: str) -> list[Rule]:
     """Multi-window, multi-burn-rate alerts (the reports' rules) per SLO target."""
     profile = settings.istio
+    runbook = runbook_url(ui_url, "OpslensErrorBudgetBurn", _request_params(profile))
     base = promql.request_matchers(profile, None, None)
     rules = []
     for slo, scope in _slo_scopes(settings):
@@ -114,9 +136,10 @@ def burn_rate_rules(settings: ReportSettings, runbook: str) -> list[Rule]:
     return rules
 
 
-def baseline_rules(settings: ReportSettings, runbook: str) -> list[Rule]:
+def baseline_rules(settings: ReportSettings, ui_url: str) -> list[Rule]:
     """Error ratio and p95 latency of the last minutes against the service's own baseline."""
     profile = settings.istio
+    params = _request_params(profile)
     matchers = promql.request_matchers(profile, None, None)
     baseline = settings.baseline
     busy = f"{promql.request_rate(profile, matchers, RECENT)} > {MIN_REQUEST_RATE:g}"
@@ -136,7 +159,7 @@ def baseline_rules(settings: ReportSettings, runbook: str) -> list[Rule]:
                 "summary": f"{_template(profile.service_label)} fails far more requests than usual",
                 "description": f"Error ratio over {RECENT} is above {ERROR_RATIO_FLOOR:.0%} and "
                 f"{ERROR_RATIO_FACTOR:g}x its ratio over the {baseline} before.",
-                "runbook_url": runbook,
+                "runbook_url": runbook_url(ui_url, "OpslensErrorRatioAboveBaseline", params),
             },
         },
         {
@@ -149,14 +172,15 @@ def baseline_rules(settings: ReportSettings, runbook: str) -> list[Rule]:
                 "summary": f"{_template(profile.service_label)} is much slower than usual",
                 "description": f"p95 over {RECENT} is over {LATENCY_FACTOR:g}x (and "
                 f"{LATENCY_MIN_INCREASE_MS:g} ms above) its p95 over the {baseline} before.",
-                "runbook_url": runbook,
+                "runbook_url": runbook_url(ui_url, "OpslensLatencyP95AboveBaseline", params),
             },
         },
     ]
 
 
-def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
+def resource_rules(profile: ResourceProfile, ui_url: str) -> list[Rule]:
     """OOMKilled, CrashLoopBackOff, restarts and CPU throttling per container."""
+    params = {"namespace": profile.namespace_label, "pod": profile.pod_label}
     ids = [profile.namespace_label, profile.pod_label, profile.container_label]
     by = promql.by_clause(ids)
     scope = promql.WorkloadScope()
@@ -178,7 +202,10 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
             "expr": expr,
             **timing,
             "labels": {"severity": severity},
-            "annotations": {"summary": summary, "runbook_url": runbook},
+            "annotations": {
+                "summary": summary,
+                "runbook_url": runbook_url(ui_url, name, params),
+            },
         }
 
     return [
@@ -213,21 +240,39 @@ def resource_rules(profile: ResourceProfile, runbook: str) -> list[Rule]:
     ]
 
 
+def _capped(rules: list[Rule], max_for: str | None) -> list[Rule]:
+    """``rules`` with each ``for:`` at most ``max_for`` (None: as they are)."""
+    if max_for is None:
+        return rules
+    cap = parse_duration(max_for)
+    return [
+        {**rule, "for": max_for} if "for" in rule and parse_duration(rule["for"]) > cap else rule
+        for rule in rules
+    ]
+
+
 def rule_groups(
-    settings: ReportSettings, runbook: str = DEFAULT_RUNBOOK, interval: str = GROUP_INTERVAL
+    settings: ReportSettings,
+    ui_url: str = DEFAULT_UI_URL,
+    interval: str = GROUP_INTERVAL,
+    max_for: str | None = None,
 ) -> list[Group]:
-    """The rule groups opslens ships (the one source of both file shapes); ``interval`` is
-    how often Prometheus evaluates them."""
+    """The rule groups opslens ships (the one source of both file shapes), their runbook
+    links into the UI at ``ui_url``; ``interval`` is how often Prometheus evaluates them,
+    ``max_for`` caps how long an alert stays pending (a test's shortcut; the shipped files
+    keep each rule's own)."""
     return [
         {
             "name": "opslens-slo",
             "interval": interval,
-            "rules": burn_rate_rules(settings, runbook) + baseline_rules(settings, runbook),
+            "rules": _capped(
+                burn_rate_rules(settings, ui_url) + baseline_rules(settings, ui_url), max_for
+            ),
         },
         {
             "name": "opslens-workloads",
             "interval": interval,
-            "rules": resource_rules(settings.resources, runbook),
+            "rules": _capped(resource_rules(settings.resources, ui_url), max_for),
         },
     ]
 

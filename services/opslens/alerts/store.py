@@ -4,15 +4,23 @@ investigation started, in the SQLite file by default or in Postgres
 :func:`open_investigations` picks the one that matches the reports' store.
 
 A firing notification opens an investigation unless one for the same group key is queued or
-running, or was opened within the dedupe window (:meth:`InvestigationStore.open`, atomic, so
-replicas sharing the store dedupe together); its fingerprints join the existing one. A resolved
-notification closes the group's open investigations with how long the alert lasted.
+running under a live lease, or was done within the dedupe window
+(:meth:`InvestigationStore.open`, atomic, so replicas sharing the store dedupe together); its
+fingerprints join the existing one. A resolved notification closes the group's open
+investigations with how long the alert lasted.
+
+Leases, like the report runs' claims: the replica that opened (or took over) an investigation
+owns it and renews its lease while it is queued or running. One whose owner died is taken over
+by another replica once its lease ran out (:meth:`InvestigationStore.take_over`), or set aside
+as failed when a new notification of its group arrives first; a failed investigation does not
+dedupe, so the group's next notification investigates again. Only the owner finishes one.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
@@ -38,11 +46,15 @@ CREATE TABLE IF NOT EXISTS investigations (
     root_cause TEXT,
     error TEXT,
     resolved_at TEXT,
-    duration_s REAL
+    duration_s REAL,
+    owner TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS investigations_by_group ON investigations (group_key, received_at);
 CREATE INDEX IF NOT EXISTS investigations_by_time ON investigations (received_at DESC);
 """
+LEASE_COLUMNS = {"owner": "TEXT", "lease_until": "REAL"}
+"""Added to files made before leases (their open rows then count as abandoned)."""
 COLUMN_NAMES = (
     "id",
     "group_key",
@@ -61,6 +73,7 @@ COLUMN_NAMES = (
 )
 COLUMNS = ", ".join(COLUMN_NAMES)
 MAX_ERROR = 500
+ABANDONED = "abandoned: its replica stopped renewing the lease; a newer notification took over"
 
 
 class Investigation(BaseModel):
@@ -98,24 +111,43 @@ class InvestigationStore(Protocol):
         fingerprints: list[str],
         starts_at: datetime,
         dedupe: timedelta,
+        owner: str,
+        lease_s: float,
     ) -> tuple[Investigation, bool]:
-        """The investigation of this notification and whether it is new (False: a duplicate
-        of one queued, running or opened within ``dedupe``)."""
+        """The investigation of this notification and whether it is new, then owned by
+        ``owner`` for ``lease_s`` (False: a duplicate of one queued or running under a live
+        lease, or done within ``dedupe``). Open ones of the group whose lease ran out are set
+        aside as failed (:data:`ABANDONED`)."""
         ...
 
     def forget(self, investigation_id: str) -> None:
         """Remove an investigation that never got queued (the queue was full)."""
         ...
 
-    def running(self, investigation_id: str) -> None: ...
+    def running(self, investigation_id: str, owner: str, lease_s: float) -> bool:
+        """Mark ``owner``'s investigation running (lease renewed); False when not theirs."""
+        ...
+
+    def renew(self, investigation_ids: list[str], owner: str, lease_s: float) -> list[str]:
+        """Extend ``owner``'s open investigations' leases; the ids still theirs."""
+        ...
+
+    def take_over(self, owner: str, lease_s: float, limit: int) -> list[Investigation]:
+        """Up to ``limit`` queued or running investigations whose lease ran out, now
+        ``owner``'s and queued again (oldest first)."""
+        ...
 
     def finish(
         self,
         investigation_id: str,
+        owner: str,
         report_id: str | None,
         root_cause: str | None,
         error: str | None = None,
-    ) -> None: ...
+    ) -> bool:
+        """Close ``owner``'s investigation as done (or failed with ``error``); False, and
+        nothing changed, when it is not theirs any more."""
+        ...
 
     def resolve(self, group_key: str, ended_at: datetime) -> list[Investigation]:
         """Close the group's unresolved investigations: resolved at ``ended_at``, with the
@@ -193,13 +225,18 @@ def _row(row: tuple[object, ...]) -> Investigation:
 
 
 class SqliteInvestigationStore:
-    """Investigations in the reports' SQLite file (own table); :meth:`open` is one
-    ``IMMEDIATE`` transaction, so processes sharing the file dedupe too."""
+    """Investigations in the reports' SQLite file (own table); each change is one
+    ``IMMEDIATE`` transaction, so processes sharing the file dedupe too. Leases are epoch
+    seconds of this machine's clock (the processes share it)."""
 
     def __init__(self, reports: SqliteReportStore) -> None:
         self.reports = reports
         with reports.connect() as db:
             db.executescript(SCHEMA)
+            known = {row[1] for row in db.execute("PRAGMA table_info(investigations)")}
+            for name, kind in LEASE_COLUMNS.items():
+                if name not in known:
+                    db.execute(f"ALTER TABLE investigations ADD COLUMN {name} {kind}")
 
     def open(
         self,
@@ -209,14 +246,17 @@ class SqliteInvestigationStore:
         fingerprints: list[str],
         starts_at: datetime,
         dedupe: timedelta,
+        owner: str,
+        lease_s: float,
     ) -> tuple[Investigation, bool]:
         now = datetime.now(UTC)
         with self.reports.transaction() as db:
             row = db.execute(
                 f"SELECT {COLUMNS} FROM investigations WHERE group_key = ?"
-                " AND (state IN ('queued', 'running') OR received_at > ?)"
+                " AND ((state IN ('queued', 'running') AND lease_until > ?)"
+                " OR (state = 'done' AND received_at > ?))"
                 " ORDER BY received_at DESC LIMIT 1",
-                (group_key, (now - dedupe).isoformat()),
+                (group_key, time.time(), (now - dedupe).isoformat()),
             ).fetchone()
             if row is not None:
                 known = _row(row)
@@ -228,15 +268,20 @@ class SqliteInvestigationStore:
                     )
                     known.fingerprints = merged
                 return known, False
+            db.execute(
+                "UPDATE investigations SET state = 'failed', error = ?, finished_at = ?,"
+                " owner = NULL WHERE group_key = ? AND state IN ('queued', 'running')",
+                (ABANDONED, now.isoformat(), group_key),
+            )
             item = new_investigation(group_key, alertname, labels, fingerprints, starts_at, now)
-            self._insert(db, item)
+            self._insert(db, item, owner, time.time() + lease_s)
         return item, True
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, item: Investigation) -> None:
+    def _insert(db: sqlite3.Connection, item: Investigation, owner: str, lease: float) -> None:
         db.execute(
             "INSERT INTO investigations (id, group_key, alertname, labels, fingerprints, state,"
-            " starts_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " starts_at, received_at, owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.id,
                 item.group_key,
@@ -246,6 +291,8 @@ class SqliteInvestigationStore:
                 item.state,
                 item.starts_at.isoformat(),
                 item.received_at.isoformat(),
+                owner,
+                lease,
             ),
         )
 
@@ -253,24 +300,60 @@ class SqliteInvestigationStore:
         with self.reports.transaction() as db:
             db.execute("DELETE FROM investigations WHERE id = ?", (investigation_id,))
 
-    def running(self, investigation_id: str) -> None:
+    def running(self, investigation_id: str, owner: str, lease_s: float) -> bool:
         with self.reports.transaction() as db:
-            db.execute(
-                "UPDATE investigations SET state = 'running' WHERE id = ?", (investigation_id,)
-            )
+            changed = db.execute(
+                "UPDATE investigations SET state = 'running', lease_until = ?"
+                " WHERE id = ? AND owner = ? AND state IN ('queued', 'running')",
+                (time.time() + lease_s, investigation_id, owner),
+            ).rowcount
+        return changed == 1
+
+    def renew(self, investigation_ids: list[str], owner: str, lease_s: float) -> list[str]:
+        if not investigation_ids:
+            return []
+        marks = ", ".join("?" * len(investigation_ids))
+        with self.reports.transaction() as db:
+            rows = db.execute(
+                f"UPDATE investigations SET lease_until = ? WHERE id IN ({marks})"
+                " AND owner = ? AND state IN ('queued', 'running') RETURNING id",
+                (time.time() + lease_s, *investigation_ids, owner),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def take_over(self, owner: str, lease_s: float, limit: int) -> list[Investigation]:
+        if limit < 1:
+            return []
+        now = time.time()
+        with self.reports.transaction() as db:
+            rows = db.execute(
+                f"SELECT {COLUMNS} FROM investigations WHERE state IN ('queued', 'running')"
+                " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY received_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            taken = [_row(row).model_copy(update={"state": "queued"}) for row in rows]
+            for item in taken:
+                db.execute(
+                    "UPDATE investigations SET state = 'queued', owner = ?, lease_until = ?"
+                    " WHERE id = ?",
+                    (owner, now + lease_s, item.id),
+                )
+        return taken
 
     def finish(
         self,
         investigation_id: str,
+        owner: str,
         report_id: str | None,
         root_cause: str | None,
         error: str | None = None,
-    ) -> None:
+    ) -> bool:
         state, stored_error = finished_state(error)
         with self.reports.transaction() as db:
-            db.execute(
+            changed = db.execute(
                 "UPDATE investigations SET state = ?, finished_at = ?, report_id = ?,"
-                " root_cause = ?, error = ? WHERE id = ?",
+                " root_cause = ?, error = ?, owner = NULL WHERE id = ? AND owner = ?"
+                " AND state IN ('queued', 'running')",
                 (
                     state,
                     datetime.now(UTC).isoformat(),
@@ -278,8 +361,10 @@ class SqliteInvestigationStore:
                     root_cause,
                     stored_error,
                     investigation_id,
+                    owner,
                 ),
-            )
+            ).rowcount
+        return changed == 1
 
     def resolve(self, group_key: str, ended_at: datetime) -> list[Investigation]:
         with self.reports.transaction() as db:

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from opslens.alerts.payload import Labels
 from opslens.alerts.store import (
+    ABANDONED,
     COLUMNS,
     Investigation,
     finished_state,
@@ -34,9 +35,23 @@ GROUP_LOCK = "opslens:alert-group"
 FIND_OPEN = f"""
 SELECT {COLUMNS} FROM investigations
 WHERE group_key = %(group_key)s
-    AND (state IN ('queued', 'running')
-         OR received_at > now() - make_interval(secs => %(dedupe)s))
+    AND ((state IN ('queued', 'running') AND lease_until > now())
+         OR (state = 'done' AND received_at > now() - make_interval(secs => %(dedupe)s)))
 ORDER BY received_at DESC LIMIT 1
+"""
+SET_ASIDE = """
+UPDATE investigations SET state = 'failed', error = %(error)s, finished_at = now(), owner = NULL
+WHERE group_key = %(group_key)s AND state IN ('queued', 'running')
+"""
+TAKE_OVER = f"""
+UPDATE investigations SET state = 'queued', owner = %(owner)s,
+    lease_until = now() + make_interval(secs => %(lease)s)
+WHERE id IN (
+    SELECT id FROM investigations
+    WHERE state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until <= now())
+    ORDER BY received_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+)
+RETURNING {COLUMNS}
 """
 
 
@@ -59,6 +74,8 @@ class PostgresInvestigationStore:
         fingerprints: list[str],
         starts_at: datetime,
         dedupe: timedelta,
+        owner: str,
+        lease_s: float,
     ) -> tuple[Investigation, bool]:
         args = {"group_key": group_key, "dedupe": dedupe.total_seconds()}
         with self.reports.connection() as conn:
@@ -77,12 +94,14 @@ class PostgresInvestigationStore:
                     )
                     known.fingerprints = merged
                 return known, False
+            conn.execute(SET_ASIDE, {"group_key": group_key, "error": ABANDONED})
             row = conn.execute("SELECT now()").fetchone()
             assert row is not None
             item = new_investigation(group_key, alertname, labels, fingerprints, starts_at, row[0])
             conn.execute(
                 "INSERT INTO investigations (id, group_key, alertname, labels, fingerprints,"
-                " state, starts_at, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                " state, starts_at, received_at, owner, lease_until) VALUES (%s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, now() + make_interval(secs => %s))",
                 (
                     item.id,
                     item.group_key,
@@ -92,6 +111,8 @@ class PostgresInvestigationStore:
                     item.state,
                     item.starts_at,
                     item.received_at,
+                    owner,
+                    lease_s,
                 ),
             )
         return item, True
@@ -100,26 +121,52 @@ class PostgresInvestigationStore:
         with self.reports.connection() as conn:
             conn.execute("DELETE FROM investigations WHERE id = %s", (investigation_id,))
 
-    def running(self, investigation_id: str) -> None:
+    def running(self, investigation_id: str, owner: str, lease_s: float) -> bool:
         with self.reports.connection() as conn:
-            conn.execute(
-                "UPDATE investigations SET state = 'running' WHERE id = %s", (investigation_id,)
-            )
+            changed = conn.execute(
+                "UPDATE investigations SET state = 'running',"
+                " lease_until = now() + make_interval(secs => %s)"
+                " WHERE id = %s AND owner = %s AND state IN ('queued', 'running')",
+                (lease_s, investigation_id, owner),
+            ).rowcount
+        return changed == 1
+
+    def renew(self, investigation_ids: list[str], owner: str, lease_s: float) -> list[str]:
+        if not investigation_ids:
+            return []
+        with self.reports.connection() as conn:
+            rows = conn.execute(
+                "UPDATE investigations SET lease_until = now() + make_interval(secs => %s)"
+                " WHERE id = ANY(%s) AND owner = %s AND state IN ('queued', 'running')"
+                " RETURNING id",
+                (lease_s, investigation_ids, owner),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def take_over(self, owner: str, lease_s: float, limit: int) -> list[Investigation]:
+        if limit < 1:
+            return []
+        with self.reports.connection() as conn:
+            taken = _fetch(conn, TAKE_OVER, {"owner": owner, "lease": lease_s, "limit": limit})
+        return sorted(taken, key=lambda item: item.received_at)
 
     def finish(
         self,
         investigation_id: str,
+        owner: str,
         report_id: str | None,
         root_cause: str | None,
         error: str | None = None,
-    ) -> None:
+    ) -> bool:
         state, stored_error = finished_state(error)
         with self.reports.connection() as conn:
-            conn.execute(
+            changed = conn.execute(
                 "UPDATE investigations SET state = %s, finished_at = now(), report_id = %s,"
-                " root_cause = %s, error = %s WHERE id = %s",
-                (state, report_id, root_cause, stored_error, investigation_id),
-            )
+                " root_cause = %s, error = %s, owner = NULL"
+                " WHERE id = %s AND owner = %s AND state IN ('queued', 'running')",
+                (state, report_id, root_cause, stored_error, investigation_id, owner),
+            ).rowcount
+        return changed == 1
 
     def resolve(self, group_key: str, ended_at: datetime) -> list[Investigation]:
         with self.reports.connection() as conn:

@@ -86,6 +86,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX investigations_by_group ON investigations (group_key, received_at);
     CREATE INDEX investigations_by_time ON investigations (received_at DESC);
     """,
+    # Investigations' leases: their owner renews them while they are queued or running.
+    """
+    ALTER TABLE investigations ADD COLUMN owner text, ADD COLUMN lease_until timestamptz;
+    CREATE INDEX investigations_open ON investigations (lease_until)
+        WHERE state IN ('queued', 'running');
+    """,
 )
 
 CLAIM = """
