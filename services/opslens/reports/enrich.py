@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 from opslens.reports.collect_traces import TraceCollector
 from opslens.reports.detectors.traces import new_error_type, slow_calls
@@ -16,6 +15,7 @@ from opslens.reports.models import Anomaly, Incident, LogTemplate, TraceExample
 from opslens.reports.telemetry import Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller, iso
 from opslens.reports.trace_analysis import call_gaps, error_tallies
+from opslens_mcp.contract.opensearch import GetTraceParams, SearchTracesParams
 
 MAX_TEMPLATES = 6
 ERROR_KINDS = frozenset(
@@ -102,45 +102,45 @@ async def trace_example(
     service = incident.candidates[0].service
     mine = [a for a in incident.anomalies if a.service == service]
     status = telemetry.signal("traces")
-    search: dict[str, Any] = {
-        "service": [service],
-        "start": iso(incident.start - MARGIN),
-        "end": iso(incident.end + MARGIN),
-        "limit": 1,
-        "order": "slowest",
-    }
+    search = SearchTracesParams(
+        service=[service],
+        start=iso(incident.start - MARGIN),
+        end=iso(incident.end + MARGIN),
+        limit=1,
+        order="slowest",
+    )
     if any(a.kind in ERROR_KINDS for a in mine):
-        search["errors_only"] = True
+        search.errors_only = True
     elif (threshold := _slow_threshold(mine)) is not None:
-        search["min_duration_ms"] = threshold
-    found = await caller.call("opensearch", "search_traces", search, status)
-    traces = (found or {}).get("traces") or []
-    if not traces:
+        search.min_duration_ms = threshold
+    tools = caller.tools.opensearch
+    found = await caller.attempt(status, tools.search_traces(search))
+    if found is None or not found.traces:
         return None
-    params = {"trace_id": traces[0]["trace_id"], "include_spans": False}
-    result = await caller.call("opensearch", "get_trace", params, status)
-    trace = (result or {}).get("trace")
-    if not trace:
+    params = GetTraceParams(trace_id=found.traces[0].trace_id, include_spans=False)
+    result = await caller.attempt(status, tools.get_trace(params))
+    trace = result.trace if result is not None else None
+    if result is None or trace is None:
         return None
-    request = ((result or {}).get("requests") or [{}])[0]
+    request = result.requests[0] if result.requests else None
     return TraceExample(
-        trace_id=trace["trace_id"],
-        root_service=trace.get("root_service"),
-        root_operation=trace.get("root_operation"),
-        duration_ms=float(trace.get("duration_ms") or 0.0),
-        error_count=int(trace.get("error_count") or 0),
+        trace_id=trace.trace_id,
+        root_service=trace.root_service,
+        root_operation=trace.root_operation,
+        duration_ms=trace.duration_ms,
+        error_count=trace.error_count,
         critical_path=[
-            {k: step.get(k) for k in ("service", "operation", "duration_ms")}
-            for step in trace.get("critical_path") or []
+            step.model_dump(include={"service", "operation", "duration_ms"})
+            for step in trace.critical_path
         ][:15],
         errors=[  # where the failure starts first
-            {k: err.get(k) for k in ("service", "operation", "message", "origin")}
-            for err in sorted(trace.get("errors") or [], key=lambda e: not e.get("origin"))
+            err.model_dump(include={"service", "operation", "message", "origin"})
+            for err in sorted(trace.errors, key=lambda e: not e.origin)
         ][:10],
         evidence=ToolCaller.evidence(
             "opensearch",
             "get_trace",
-            params,
-            f"{request.get('method', 'POST')} {request.get('path', '')}",
+            params.model_dump(exclude_unset=True),
+            f"{request.method} {request.path}" if request else "",
         ),
     )
