@@ -64,6 +64,12 @@ def test_every_fault_is_an_incident_with_its_root_cause_first(
         assert ranked[0] == fault.root_cause, f"{fault.name}: ranked {ranked}"
         # The incident is about this fault: it starts within minutes of the injection.
         assert abs(incident.start - fault.start) < timedelta(minutes=15)
+        # Its example trace (read through the typed client) passes through the root cause.
+        example = incident.trace_example
+        assert example is not None, f"{fault.name}: no example trace"
+        touched = {step["service"] for step in example.critical_path}
+        touched |= {error["service"] for error in example.errors}
+        assert fault.root_cause in touched, f"{fault.name}: example {example.trace_id} {touched}"
 
 
 @pytest.mark.parametrize("name", HEALTHY)
