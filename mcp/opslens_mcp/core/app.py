@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.routing import Route
 
 from opslens_mcp import __version__
 from opslens_mcp.core.executor import ToolExecutor
@@ -30,25 +29,13 @@ from opslens_mcp.core.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
 )
+from opslens_mcp.core.rpc_http import Endpoints, JsonRpcEndpoint, document_rpc
 from opslens_mcp.core.safejson import SafeJSONResponse, validation_error
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
-from opslens_mcp.core.tools import CallContext
 
 HEALTH_PATHS = ("/healthz", "/readyz")
 JSONRPC_PATHS = ("/rpc", "/mcp")
-# /rpc reads its body itself (any JSON-RPC payload); the OpenAPI document still says what goes
-# in and out, so API tooling (schemathesis, clients) sees the real contract.
-RPC_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"description": "A request or a batch."}}},
-    }
-}
-RPC_RESPONSES: dict[int | str, dict[str, Any]] = {
-    204: {"description": "Only notifications: nothing to answer."},
-    413: {"description": "The body is over the size limit (a JSON-RPC error)."},
-}
 READINESS_TIMEOUT_S = 5.0
 
 
@@ -103,23 +90,6 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     app.state.executor = executor
     app.state.service = service
 
-    @app.post(
-        "/rpc",
-        summary="JSON-RPC 2.0 endpoint (single, batch, notifications)",
-        openapi_extra=RPC_OPENAPI,
-        responses=RPC_RESPONSES,
-    )
-    async def rpc(request: Request) -> Response:
-        body = await request.body()
-        context = CallContext(
-            request_id=request.headers.get("x-request-id", "-"),
-            session_id=request.headers.get("x-opslens-session"),
-        )
-        answer = await dispatcher.handle_text(body, context)
-        if answer is None:
-            return Response(status_code=204)
-        return SafeJSONResponse(answer)
-
     @app.get("/healthz", summary="The process is up")
     async def healthz() -> dict[str, Any]:
         return {
@@ -153,13 +123,15 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    app.router.routes.append(
-        Route(
-            "/mcp",
-            endpoint=StreamableHTTPASGIApp(session_manager),
-            methods=["GET", "POST", "DELETE"],
-        )
+    # The tool-call paths, innermost: inside our middleware, ahead of FastAPI's own layers.
+    app.add_middleware(
+        Endpoints,
+        routes={
+            "/rpc": JsonRpcEndpoint(dispatcher),
+            "/mcp": StreamableHTTPASGIApp(session_manager),
+        },
     )
+    document_rpc(app)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, jsonrpc_paths=JSONRPC_PATHS
     )
