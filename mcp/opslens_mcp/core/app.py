@@ -66,7 +66,7 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     mcp_server = build_mcp_server(f"opslens-{service.name}", executor, service.instructions)
     session_manager = StreamableHTTPSessionManager(
         app=mcp_server,
-        json_response=False,
+        json_response=True,
         stateless=False,
         security_settings=_transport_security(settings),
         max_request_body_size=settings.max_body_bytes,
