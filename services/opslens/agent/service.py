@@ -17,6 +17,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 from langchain_core.language_models import BaseChatModel
 
+from opslens.agent.admission import Admission, Saturated
 from opslens.agent.agent import Agent
 from opslens.agent.catalog import CatalogCache
 from opslens.agent.checkpoints import STORE, open_checkpointer
@@ -98,6 +99,11 @@ class AgentRuntime:
         # One catalog for the questions and /v1/services: read once per time to live.
         self.catalog = CatalogCache(self.toolbox, settings.catalog_ttl_s)
         self.agent: Agent | None = None
+        self.admission = Admission(
+            settings.max_concurrent_questions,
+            settings.max_queued_questions,
+            settings.queue_wait_s,
+        )
         self._stack = AsyncExitStack()
 
     async def open(self) -> None:
@@ -126,18 +132,21 @@ class AgentRuntime:
         return self.agent
 
     async def ask(self, request: AskRequest) -> AskResponse:
-        """One question; :class:`StoreUnavailable` when the conversation store is down."""
+        """One question once admitted; :class:`StoreUnavailable` when the conversation store is
+        down, :class:`Saturated` when this replica cannot take it now."""
         agent = self.require()
         try:
-            return await agent.ask(request)
+            async with self.admission.slot():
+                return await agent.ask(request)
         except UNAVAILABLE_ERRORS as exc:
             raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
 
     async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         agent = self.require()
         try:
-            async for event in agent.stream(request):
-                yield event
+            async with self.admission.slot():
+                async for event in agent.stream(request):
+                    yield event
         except UNAVAILABLE_ERRORS as exc:
             raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
 
@@ -226,11 +235,20 @@ def create_agent_app(
         "/v1/ask",
         response_model=AskResponse,
         summary="Ask a question",
-        responses={**NOT_JSON, 503: {"description": "The conversation store is unavailable."}},
+        responses={
+            **NOT_JSON,
+            503: {
+                "description": "The conversation store is unavailable, or this replica is "
+                "saturated (then with Retry-After: ask again after that many seconds)."
+            },
+        },
     )
     async def ask_route(request: AskRequest) -> AskResponse:
         try:
             return await runtime.ask(request)
+        except Saturated as exc:
+            retry_after = {"Retry-After": str(exc.retry_after_s)}
+            raise HTTPException(503, exc.message, headers=retry_after) from None
         except StoreUnavailable as exc:
             raise HTTPException(503, exc.message) from None
 
@@ -250,7 +268,7 @@ def create_agent_app(
             except Exception as exc:  # noqa: BLE001 - reported to the client as an event
                 text = (
                     exc.message
-                    if isinstance(exc, StoreUnavailable)
+                    if isinstance(exc, StoreUnavailable | Saturated)
                     else f"the agent failed: {type(exc).__name__}"
                 )
                 message = json.dumps({"message": text}, ensure_ascii=False)
