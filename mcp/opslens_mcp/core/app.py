@@ -20,6 +20,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from opslens_mcp import __version__
 from opslens_mcp.core.executor import ToolExecutor
+from opslens_mcp.core.heap import settle_heap
 from opslens_mcp.core.jsonrpc import JsonRpcDispatcher
 from opslens_mcp.core.logs import configure_logging
 from opslens_mcp.core.mcp_server import build_mcp_server
@@ -76,6 +77,7 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with service.resources(), session_manager.run():
+            settle_heap()
             yield
 
     app = FastAPI(

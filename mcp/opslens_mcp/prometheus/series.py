@@ -13,6 +13,7 @@ answer (a checked envelope, floats made here), so validating them again would on
 from __future__ import annotations
 
 import math
+from math import isfinite
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -82,10 +83,12 @@ def summarize(pairs: list[list[Any]], values: list[float | None]) -> SeriesSumma
 def _series(
     labels: dict[str, str], pairs: list[list[Any]], *, with_points: bool, with_summary: bool
 ) -> Series:
-    values = [to_number(value) for _, value in pairs]
+    stamps, texts = zip(*pairs, strict=True) if pairs else ((), ())
+    # Loops in C where possible: a range answer has thousands of points per call.
+    values = [value if isfinite(value) else None for value in map(float, texts)]
     return Series.model_construct(
         labels={str(key): str(value) for key, value in labels.items()},
-        timestamps=[float(timestamp) for timestamp, _ in pairs] if with_points else None,
+        timestamps=list(map(float, stamps)) if with_points else None,
         values=values if with_points else None,
         summary=summarize(pairs, values) if with_summary else None,
     )
