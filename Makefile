@@ -30,14 +30,15 @@ system-deps:
 	@bash devstack/install-compose.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check mcp services ui tests bench
-	$(BIN)/ruff format --check mcp services ui tests bench
+	$(BIN)/ruff check mcp services ui evaluation tests bench
+	$(BIN)/ruff format --check mcp services ui evaluation tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: setup lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
 
 demo: setup
 	$(BIN)/opslens demo

@@ -43,7 +43,7 @@ from benchlib import DEMO_QUESTIONS, machine, percentile, serve_demo, start_demo
 
 from opslens.agent.agent import Agent
 from opslens.agent.response import AskRequest
-from opslens.agent.service import AgentRuntime
+from opslens.agent.runtime import AgentRuntime
 from opslens.agent.settings import AgentSettings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 what a storm of alerts costs.
 
 Starts OpenSearch and kube-apiserver (free ports, a temporary directory) and the whole alert
-path of the end-to-end test (``tests/alerts/pipeline.py``): a fault scenario seeded with its
+path of the end-to-end test (``evaluation/opslens_eval/alerts/pipeline.py``): a fault scenario seeded with its
 fault lasting until now, Prometheus evaluating the shipped rules (every 5 s), the real
 Alertmanager, the reports server's receiver. Then:
 
@@ -22,7 +22,6 @@ Alertmanager, the reports server's receiver. Then:
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -32,13 +31,12 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the alert path lives with the tests
+from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
+from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
+from opslens.devstack.process import free_port, progress
+from opslens_eval.alerts.pipeline import AlertPath, alert_path, fault_until_now
 
-from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries  # noqa: E402
-from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher  # noqa: E402
-from opslens.devstack.process import free_port, progress  # noqa: E402
-from tests.alerts.pipeline import AlertPath, alert_path, fault_until_now  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 STORM_ALERT = "OpslensPodRestarting"
 

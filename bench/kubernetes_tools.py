@@ -29,13 +29,12 @@ import kubernetes.client as client
 import kubernetes.config as config
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the shop plans live with the tests
+from opslens.devstack.kubeapi import KubeApiBackend
+from opslens.devstack.process import ManagedProcess, free_port
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop_plans import faulty_shop
 
-from opslens.devstack.kubeapi import KubeApiBackend  # noqa: E402
-from opslens.devstack.process import ManagedProcess, free_port  # noqa: E402
-from tests.kubernetes.admin import Admin  # noqa: E402
-from tests.kubernetes.shop_plans import faulty_shop  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def cases(namespace: str, service_pod: str) -> list[tuple[str, dict[str, Any]]]:

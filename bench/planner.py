@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -27,10 +26,7 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the catalogs are read by the tests' own helpers
-
-from tests.agent_understanding.conftest import (  # noqa: E402
+from opslens_eval.questions.catalogs import (
     demo_catalog_from_header,
     hotrod_catalog,
     openshift_catalog,
@@ -38,11 +34,13 @@ from tests.agent_understanding.conftest import (  # noqa: E402
     public_questions_path,
     trainticket_catalog,
 )
-from tests.agent_understanding.scoring import (  # noqa: E402
+from opslens_eval.questions.scoring import (
     HIGH_CONFIDENCE,
     check_fields,
     conversations,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shared_data() -> Path:

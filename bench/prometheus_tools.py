@@ -36,13 +36,12 @@ from typing import Any
 import httpx
 from benchlib import cpu_seconds
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the history generator lives with the tests
+from opslens.devstack.process import ManagedProcess, free_port
+from opslens.devstack.prometheus import PrometheusBackend
+from opslens_eval.prometheus.generate import NAMESPACE, Service, build_history
+from opslens_eval.prometheus.history import STEP_S
 
-from opslens.devstack.process import ManagedProcess, free_port  # noqa: E402
-from opslens.devstack.prometheus import PrometheusBackend  # noqa: E402
-from tests.prometheus.generate import NAMESPACE, Service, build_history  # noqa: E402
-from tests.prometheus.history import STEP_S  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 QUERY_OVERHEAD_TARGET = 0.50
 MESH_SERVICES = 60

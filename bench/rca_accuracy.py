@@ -30,24 +30,21 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # the testbed (seeding, servers) lives with the tests
-
-from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries  # noqa: E402
-from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher  # noqa: E402
-from opslens.devstack.process import free_port, progress  # noqa: E402
-from opslens.devstack.prometheus import PrometheusBackend  # noqa: E402
-from opslens.reports.evaluation import (  # noqa: E402
+from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
+from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
+from opslens.devstack.process import free_port, progress
+from opslens.devstack.prometheus import PrometheusBackend
+from opslens.reports.pipeline import ReportClients, RunRequest, run_report
+from opslens.scenarios.loaders.prometheus import PromtoolBackfill
+from opslens.scenarios.model import Sampling
+from opslens_eval.nezha.evaluate import evaluate_cases
+from opslens_eval.scoring import (
     accuracy_at,
     average_at,
     root_cause_rank,
     scenario_faults,
 )
-from opslens.reports.nezha.evaluate import evaluate_cases  # noqa: E402
-from opslens.reports.pipeline import ReportClients, RunRequest, run_report  # noqa: E402
-from opslens.scenarios.loaders.prometheus import PromtoolBackfill  # noqa: E402
-from opslens.scenarios.model import Sampling  # noqa: E402
-from tests.reports.testbed import (  # noqa: E402
+from opslens_eval.testbed import (
     NEZHA_NAMESPACE,
     NEZHA_PREFIX,
     ReportBackends,
@@ -55,6 +52,8 @@ from tests.reports.testbed import (  # noqa: E402
     seed_all,
     serving,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 SHARED_DATA = Path(os.environ.get("OPSLENS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 TEST_SAMPLING = Sampling(traces=0.01, info_logs=0.3)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from opslens.reports import i18n
-from opslens.reports.evaluation import accuracy_at, average_at
-from opslens.reports.nezha.offline import OfflineResult, evaluate_offline, inner_at
+from opslens_eval.nezha.offline import OfflineResult, evaluate_offline, inner_at
+from opslens_eval.scoring import accuracy_at, average_at
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("OPSLENS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))

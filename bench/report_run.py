@@ -32,12 +32,12 @@ from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
 from opslens.devstack.process import free_port, progress
 from opslens.devstack.prometheus import PrometheusBackend
-from opslens.reports.evaluation import root_cause_rank, scenario_faults
 from opslens.reports.models import Report
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.reports.settings import ReportSettings
 from opslens.scenarios.seed import scenario_path, seed_scenario
 from opslens.scenarios.truth import GroundTruth
+from opslens_eval.scoring import root_cause_rank, scenario_faults
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 10.0

@@ -14,10 +14,10 @@ from opslens.ask_cli import ask
 from opslens.components import SERVICES, Component
 from opslens.demo import demo
 from opslens.devstack.cli import app as devstack_app
-from opslens.devstack.envfile import use_devstack_env
 from opslens.reports.cli import app as report_app
 from opslens.scenarios.cli import app as scenario_app
 from opslens.scenarios.cli import seed
+from opslens.shared.envfile import use_devstack_env
 
 app = typer.Typer(
     name="opslens",

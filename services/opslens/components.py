@@ -55,5 +55,5 @@ MCP_SERVERS: dict[str, Component] = {
 SERVICES: dict[str, Component] = {
     **MCP_SERVERS,
     "agent": Component("agent", "opslens.agent.service", 8100, "questions in English and Korean"),
-    "reports": Component("reports", "opslens.reports.server", 8104, "scheduled anomaly reports"),
+    "reports": Component("reports", "opslens.reports_server", 8104, "scheduled anomaly reports"),
 }

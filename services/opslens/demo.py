@@ -19,9 +19,9 @@ import httpx
 import typer
 
 from opslens.devstack.alertmanager import Route
-from opslens.devstack.envfile import devstack_root
 from opslens.devstack.process import ManagedProcess, progress
 from opslens.devstack.stack import DevStack, StackPorts
+from opslens.shared.envfile import devstack_root
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ import json
 import time
 from datetime import UTC, datetime
 
-from opslens.agent.llm import LlmPlanner, LlmSummarizer, LlmUsage
+from opslens.agent.llm import LlmPlanner
 from opslens.agent.understanding import OfflinePlanner
+from opslens.shared.llm import LlmSummarizer, LlmUsage
 from tests.agent.fake_models import ScriptedChatModel, SilentChatModel, gemini_message
 
 KNOWN = ["frontend", "order-service", "payment-service", "product-service"]

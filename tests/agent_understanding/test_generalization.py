@@ -8,8 +8,8 @@ from typing import Any
 
 from opslens.agent.plan import Plan
 from opslens.agent.understanding import OfflinePlanner
-from tests.agent_understanding.conftest import Catalog
-from tests.agent_understanding.scoring import (
+from opslens_eval.questions.catalogs import Catalog
+from opslens_eval.questions.scoring import (
     HIGH_CONFIDENCE,
     FieldCheck,
     check_fields,

@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opslens.agent.understanding import OfflinePlanner
-from tests.agent_understanding.conftest import Catalog
-from tests.agent_understanding.scoring import check_fields
+from opslens_eval.questions.catalogs import Catalog
+from opslens_eval.questions.scoring import check_fields
 
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=ZoneInfo("Asia/Seoul"))
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opslens.agent.understanding import OfflinePlanner
-from tests.agent_understanding.conftest import Catalog
+from opslens_eval.questions.catalogs import Catalog
 
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=ZoneInfo("Asia/Seoul"))
 

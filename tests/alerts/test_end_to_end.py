@@ -13,7 +13,7 @@ import pytest
 from opslens.devstack.kubeapi import KubeApiBackend
 from opslens.devstack.opensearch import OpenSearchBackend
 from opslens.reports.store import open_store
-from tests.alerts.pipeline import AlertPath, alert_path, fault_until_now
+from opslens_eval.alerts.pipeline import AlertPath, alert_path, fault_until_now
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 FIRING_TIMEOUT_S = 300  # rule `for: 2m` + evaluation + group wait + the investigation

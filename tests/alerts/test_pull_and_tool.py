@@ -18,7 +18,7 @@ from opslens.cli import app
 from opslens.devstack.alertmanager import AlertmanagerBackend, Route
 from opslens.devstack.process import free_port
 from opslens.rpc_client import RpcClient, RpcError
-from tests.alerts.receiver import TOKEN, Receiver, running_receiver, settings_towards
+from opslens_eval.alerts.receiver import TOKEN, Receiver, running_receiver, settings_towards
 
 pytestmark = pytest.mark.integration
 STARTED = datetime.now(UTC) - timedelta(minutes=5)

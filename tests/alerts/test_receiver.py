@@ -20,8 +20,7 @@ import pytest
 from opslens.alerts.settings import AlertSettings
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.process import free_port
-from opslens_mcp.core.settings import ServerSettings
-from tests.alerts.receiver import (
+from opslens_eval.alerts.receiver import (
     TOKEN,
     Receiver,
     group_alerts,
@@ -29,6 +28,7 @@ from tests.alerts.receiver import (
     settings_towards,
     silent_backend,
 )
+from opslens_mcp.core.settings import ServerSettings
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from schemathesis.schemas import BaseSchema
 
 from opslens.alerts.settings import AlertSettings
 from opslens.devstack.process import free_port
-from tests.alerts.receiver import TOKEN, running_receiver, settings_towards
+from opslens_eval.alerts.receiver import TOKEN, running_receiver, settings_towards
 from tests.hardening.fuzz import fuzz
 
 pytestmark = pytest.mark.integration

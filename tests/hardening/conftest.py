@@ -10,8 +10,8 @@ import pytest
 
 from opslens.agent.service import create_agent_app
 from opslens.devstack.asgi import serve
-from opslens.reports.server import create_service as create_reports_service
 from opslens.reports.settings import ReportSettings
+from opslens.reports_server import create_service as create_reports_service
 from opslens.rpc_client import RpcClient
 from opslens.scenarios.truth import GroundTruth
 from opslens_mcp.core.app import create_app

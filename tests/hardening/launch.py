@@ -23,10 +23,10 @@ from starlette.types import ASGIApp
 from opslens.agent.service import create_agent_app
 from opslens.reports.pipeline import ReportClients
 from opslens.reports.reporter import Reporter
-from opslens.reports.server import register_tools
 from opslens.reports.settings import ReportSettings
 from opslens.reports.store import open_store
 from opslens.reports.summary import Summarizer
+from opslens.reports_server import register_tools
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from opslens.agent.llm import SUMMARY_PROMPT
 from opslens.agent.service import create_agent_app
 from opslens.devstack.asgi import serve
 from opslens.devstack.stack import DevStack
 from opslens.scenarios.truth import GroundTruth
+from opslens.shared.llm import SUMMARY_PROMPT
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.opensearch.profiles import Profiles

@@ -18,13 +18,13 @@ import pytest
 
 from opslens.devstack.asgi import serve
 from opslens.devstack.kubeapi import KubeApiBackend
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import Shop
+from opslens_eval.kubernetes.shop_plans import faulty_shop, healthy_shop
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.kubernetes.server import create_service
 from opslens_mcp.kubernetes.settings import KubernetesSettings
-from tests.kubernetes.admin import Admin
-from tests.kubernetes.shop import Shop
-from tests.kubernetes.shop_plans import faulty_shop, healthy_shop
 
 
 @pytest.fixture(scope="session")

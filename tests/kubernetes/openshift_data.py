@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opslens_eval.kubernetes.admin import Admin
 from opslens_mcp.kubernetes.timeparse import parse_timestamp
-from tests.kubernetes.admin import Admin
 
 DATASET = "openshift-insights-k8s-objects"
 SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "selfLink", "managedFields")

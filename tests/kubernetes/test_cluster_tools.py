@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import PodPlan, Shop, create_pod, pod_name, stamp
 from opslens_mcp.core.times import parse_instant
-from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, RpcError
-from tests.kubernetes.shop import PodPlan, Shop, create_pod, pod_name, stamp
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 

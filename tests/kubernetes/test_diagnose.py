@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from opslens.devstack.kubeapi import KubeApiBackend
+from opslens_eval.kubernetes.shop import Shop
 from opslens_mcp.kubernetes.settings import KubernetesSettings
 from tests.kubernetes.conftest import Rpc, RpcError, rpc_caller
-from tests.kubernetes.shop import Shop
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 

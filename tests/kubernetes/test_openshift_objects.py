@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from opslens.devstack.kubeapi import KubeApiBackend
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import stamp
 from opslens_mcp.core.times import parse_instant
 from opslens_mcp.kubernetes.settings import KubernetesSettings
 from opslens_mcp.kubernetes.timeparse import parse_timestamp
-from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, rpc_caller
 from tests.kubernetes.openshift_data import (
     Captured,
@@ -23,7 +24,6 @@ from tests.kubernetes.openshift_data import (
     load,
     write,
 )
-from tests.kubernetes.shop import stamp
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 WINDOW_PROBLEMS = {"Restarted", "OOMKilled"}

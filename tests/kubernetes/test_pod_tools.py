@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import Shop
 from opslens_mcp.core.times import parse_instant
-from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, RpcError
-from tests.kubernetes.shop import Shop
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 

@@ -16,11 +16,11 @@ import yaml
 
 from opslens.devstack.kubeapi import READONLY_CLUSTER_ROLE, KubeApiBackend
 from opslens.devstack.process import free_port
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import Shop
 from opslens_mcp.kubernetes.settings import KubernetesSettings
 from tests.conftest import REPO_ROOT
-from tests.kubernetes.admin import Admin
 from tests.kubernetes.conftest import Rpc, RpcError, rpc_caller
-from tests.kubernetes.shop import Shop
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 RBAC_YAML = REPO_ROOT / "deploy" / "kubernetes" / "rbac.yaml"

@@ -16,8 +16,8 @@ import pytest
 from opslens.devstack.kubeapi import KubeApiBackend
 from opslens.scenarios.seed import scenario_path, seed_scenario
 from opslens.scenarios.truth import GroundTruth
+from opslens_eval.kubernetes.shop import stamp
 from tests.kubernetes.conftest import Rpc
-from tests.kubernetes.shop import stamp
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 

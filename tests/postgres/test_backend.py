@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from opslens.devstack.cli import app as devstack_app
-from opslens.devstack.envfile import read_env_file
 from opslens.devstack.postgres import PostgresBackend
 from opslens.devstack.stack import DevStack, StackPorts, stop_recorded
+from opslens.shared.envfile import read_env_file
 
 
 def test_data_survives_a_restart_and_a_wrong_password_is_refused(

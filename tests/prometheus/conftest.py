@@ -12,12 +12,12 @@ import pytest
 
 from opslens.devstack.asgi import serve
 from opslens.devstack.prometheus import PrometheusBackend
+from opslens_eval.prometheus.generate import build_history
+from opslens_eval.prometheus.history import STEP_S, History
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.prometheus.server import create_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from tests.prometheus.generate import build_history
-from tests.prometheus.history import STEP_S, History
 
 # The history ends this long before the tests start: recent enough to be realistic, old
 # enough that every window a test asks about is complete.

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from opslens.devstack.prometheus import PrometheusBackend
+from opslens_eval.prometheus.generate import NAMESPACE
 from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import NAMESPACE
 from tests.prometheus.rpc import call, rpc
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("self_scraped")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from opslens_eval.prometheus.generate import NAMESPACE
 from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import NAMESPACE
 from tests.prometheus.rpc import call
 
 pytestmark = pytest.mark.integration

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from opslens_eval.prometheus.generate import ERROR_FAULT, NAMESPACE
+from opslens_eval.prometheus.history import STEP_S
 from opslens_mcp.prometheus.times import PROMETHEUS_MAX_POINTS
 from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import ERROR_FAULT, NAMESPACE
-from tests.prometheus.history import STEP_S
 from tests.prometheus.rpc import call, call_error
 from tests.prometheus.truth import counter_increase, summed_increase, value_at, window_samples
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from opslens_mcp.core.times import format_duration
-from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import (
+from opslens_eval.prometheus.generate import (
     ERROR_FAULT,
     LATENCY_FAULT,
     NAMESPACE,
@@ -15,6 +13,8 @@ from tests.prometheus.generate import (
     OTHER_NAMESPACE,
     SERVICES,
 )
+from opslens_mcp.core.times import format_duration
+from tests.prometheus.conftest import Promtest, iso
 from tests.prometheus.rpc import call, call_error
 from tests.prometheus.truth import bucket_quantile, histogram_buckets, red_truth, summed_increase
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from opslens_eval.prometheus.generate import LEAKING_WORKLOAD, NAMESPACE, NODES
+from opslens_eval.prometheus.history import History
 from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import LEAKING_WORKLOAD, NAMESPACE, NODES
-from tests.prometheus.history import History
 from tests.prometheus.rpc import call
 from tests.prometheus.truth import counter_increase, summed_increase, value_at, window_samples
 

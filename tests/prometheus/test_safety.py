@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
+from opslens_eval.prometheus.generate import NAMESPACE
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.prometheus.params import MAX_PROMQL_CHARS
@@ -24,7 +25,6 @@ from opslens_mcp.prometheus.promql import Matcher, quote, regex_quote, selector
 from opslens_mcp.prometheus.server import create_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
 from tests.prometheus.conftest import Promtest, iso
-from tests.prometheus.generate import NAMESPACE
 from tests.prometheus.rpc import call, call_error
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from tests.prometheus.history import History, Samples
+from opslens_eval.prometheus.history import History, Samples
 
 
 def window_samples(samples: Samples, start: int, end: int) -> Samples:

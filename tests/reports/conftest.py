@@ -1,5 +1,5 @@
 """Every shipped scenario and the Nezha TrainTicket data in the session's real backends, and
-the three MCP servers serving them over real HTTP (see :mod:`tests.reports.testbed`).
+the three MCP servers serving them over real HTTP (see :mod:`opslens_eval.testbed`).
 
 Trace sampling is lowered to 1% of normal requests (errors and slow requests are always kept)
 and INFO logs to 30%: the faults and the ground truth stay as they are and loading is several
@@ -20,8 +20,8 @@ from opslens.devstack.opensearch import OpenSearchBackend
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import Sampling
-from tests.reports.seasonal import STEP_S, write_history
-from tests.reports.testbed import ReportBackends, import_nezha_documents, seed_all, serving
+from opslens_eval.seasonal import STEP_S, write_history
+from opslens_eval.testbed import ReportBackends, import_nezha_documents, seed_all, serving
 
 TEST_SAMPLING = Sampling(traces=0.01, info_logs=0.3)
 

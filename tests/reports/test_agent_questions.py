@@ -2,7 +2,7 @@
 would (in English and Korean), is answered with what its ground truth names.
 
 The agent reads the reports' testbed (every scenario in its own namespace and indices, see
-:mod:`tests.reports.testbed`); each scenario gets an agent over the OpenSearch server of its
+:mod:`opslens_eval.testbed`); each scenario gets an agent over the OpenSearch server of its
 indices, so what it finds in logs and traces comes from that scenario alone. The Kubernetes
 API and Prometheus hold every scenario at once, as a shared cluster would.
 """
@@ -20,7 +20,7 @@ from opslens.agent.service import create_agent_app
 from opslens.agent.settings import AgentSettings
 from opslens.devstack.asgi import serve
 from opslens.scenarios.truth import FaultTruth, GroundTruth
-from tests.reports.testbed import ReportBackends
+from opslens_eval.testbed import ReportBackends
 
 pytestmark = pytest.mark.timeout(5400)  # the session fixture seeds every scenario first
 

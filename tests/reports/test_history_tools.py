@@ -12,9 +12,9 @@ from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
 from opslens.reports.incidents import build_incident
 from opslens.reports.rootcause.ranking import rank_candidates
-from opslens.reports.server import create_service
 from opslens.reports.settings import ReportSettings
 from opslens.reports.store import open_store
+from opslens.reports_server import create_service
 from opslens.rpc_client import RpcClient, RpcError
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings

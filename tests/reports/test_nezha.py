@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from opslens.reports.evaluation import accuracy_at, average_at
 from opslens.reports.naming import service_of_pod
-from opslens.reports.nezha.cases import load_cases, metric_files
-from opslens.reports.nezha.documents import level_of, rows
-from opslens.reports.nezha.evaluate import evaluate_cases
 from opslens.reports.pipeline import ReportClients
 from opslens.reports.toolcalls import iso
 from opslens.rpc_client import RpcClient
-from tests.reports.testbed import NEZHA_NAMESPACE, NEZHA_PREFIX, ReportBackends
+from opslens_eval.nezha.cases import load_cases, metric_files
+from opslens_eval.nezha.documents import level_of, rows
+from opslens_eval.nezha.evaluate import evaluate_cases
+from opslens_eval.scoring import accuracy_at, average_at
+from opslens_eval.testbed import NEZHA_NAMESPACE, NEZHA_PREFIX, ReportBackends
 
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)

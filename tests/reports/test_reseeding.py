@@ -29,8 +29,8 @@ from opslens.scenarios.live import LiveMetrics, create_live_app
 from opslens.scenarios.model import Scenario, load_scenario
 from opslens.scenarios.seed import SeedReport, scenario_path, seed_scenario
 from opslens.scenarios.writer import IndexLayout
+from opslens_eval.testbed import ReportBackends, Seeded, serving
 from tests.reports.conftest import TEST_SAMPLING
-from tests.reports.testbed import ReportBackends, Seeded, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from opslens.reports import i18n
-from opslens.reports.evaluation import accuracy_at
-from opslens.reports.nezha.importer import write_files
-from opslens.reports.nezha.offline import evaluate_offline, inner_at
 from opslens.scenarios.writer import IndexLayout
+from opslens_eval.nezha.importer import write_files
+from opslens_eval.nezha.offline import evaluate_offline, inner_at
+from opslens_eval.scoring import accuracy_at
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from opslens.reports.evaluation import (
+from opslens.reports.models import Report
+from opslens.reports.pipeline import ReportClients, RunRequest, run_report
+from opslens.scenarios.model import load_scenario
+from opslens.scenarios.seed import SCENARIOS_DIR
+from opslens_eval.scoring import (
     accuracy_at,
     matching_incident,
     root_cause_rank,
     scenario_faults,
 )
-from opslens.reports.models import Report
-from opslens.reports.pipeline import ReportClients, RunRequest, run_report
-from opslens.scenarios.model import load_scenario
-from opslens.scenarios.seed import SCENARIOS_DIR
-from tests.reports.testbed import ReportBackends
+from opslens_eval.testbed import ReportBackends
 
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)

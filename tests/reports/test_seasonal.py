@@ -11,8 +11,8 @@ import pytest
 
 from opslens.reports.models import Report
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
-from tests.reports.seasonal import NAMESPACE, SERVICE
-from tests.reports.testbed import NEZHA_PREFIX, ReportBackends
+from opslens_eval.seasonal import NAMESPACE, SERVICE
+from opslens_eval.testbed import NEZHA_PREFIX, ReportBackends
 
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 from opslens.devstack.asgi import serve
 from opslens.reports.cli import app as report_cli
-from opslens.reports.evaluation import scenario_faults
-from opslens.reports.server import create_service
+from opslens.reports_server import create_service
 from opslens.rpc_client import RpcClient, RpcError
+from opslens_eval.scoring import scenario_faults
+from opslens_eval.testbed import ReportBackends
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.settings import ServerSettings
-from tests.reports.testbed import ReportBackends
 
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)

@@ -25,8 +25,8 @@ from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import load_scenario
 from opslens.scenarios.seed import scenario_path, seed_scenario
 from opslens.scenarios.writer import IndexLayout
+from opslens_eval.testbed import ReportBackends, Seeded, serving
 from tests.reports.conftest import TEST_SAMPLING
-from tests.reports.testbed import ReportBackends, Seeded, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 

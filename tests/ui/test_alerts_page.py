@@ -14,8 +14,14 @@ from opslens.agent.service import create_agent_app
 from opslens.agent.settings import AgentSettings
 from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
+from opslens_eval.alerts.receiver import (
+    TOKEN,
+    Receiver,
+    group_alerts,
+    running_receiver,
+    settings_towards,
+)
 from opslens_ui.i18n import text
-from tests.alerts.receiver import TOKEN, Receiver, group_alerts, running_receiver, settings_towards
 from tests.ui.conftest import AppFactory
 from tests.ui.helpers import shown, tables_with, texts
 

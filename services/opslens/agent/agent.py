@@ -12,7 +12,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from opslens.agent.answer import phrase, word
-from opslens.agent.graph import BUDGET_KEY
+from opslens.agent.graph import AgentDeps, QuestionContext
 from opslens.agent.response import AskRequest, AskResponse, Timings
 from opslens.agent.toolbox import Budget
 
@@ -24,18 +24,21 @@ def _local_now() -> datetime:
 
 
 class Agent:
-    """Runs the compiled graph; sessions are LangGraph threads in the checkpointer. Each
-    question's tool calls share a budget of ``question_budget_s`` (none when ``None``)."""
+    """Runs the compiled graph with ``deps`` as its context; sessions are LangGraph threads in
+    the checkpointer. Each question's tool calls share a budget of ``question_budget_s`` (none
+    when ``None``)."""
 
     def __init__(
         self,
-        graph: CompiledStateGraph[Any, Any, Any, Any],
+        graph: CompiledStateGraph[Any, QuestionContext, Any, Any],
+        deps: AgentDeps,
         question_budget_s: float | None = None,
     ) -> None:
         self.graph = graph
+        self.deps = deps
         self.question_budget_s = question_budget_s
 
-    def _input(self, request: AskRequest) -> tuple[dict[str, Any], RunnableConfig]:
+    def _input(self, request: AskRequest) -> tuple[dict[str, Any], RunnableConfig, QuestionContext]:
         session_id = request.session_id or uuid.uuid4().hex
         now = request.now or _local_now()
         filters = (
@@ -47,25 +50,29 @@ class Agent:
             "session_id": session_id,
             "filters": filters,
         }
-        configurable: dict[str, Any] = {"thread_id": session_id}
-        if self.question_budget_s is not None:
-            configurable[BUDGET_KEY] = Budget.starting_now(self.question_budget_s)
-        config: RunnableConfig = {"configurable": configurable}
-        return state, config
+        config: RunnableConfig = {"configurable": {"thread_id": session_id}}
+        budget = (
+            Budget.starting_now(self.question_budget_s)
+            if self.question_budget_s is not None
+            else None
+        )
+        return state, config, QuestionContext(self.deps, budget)
 
     async def ask(self, request: AskRequest) -> AskResponse:
-        state, config = self._input(request)
+        state, config, context = self._input(request)
         started = time.perf_counter()
-        final: dict[str, Any] = await self.graph.ainvoke(state, config)
+        final: dict[str, Any] = await self.graph.ainvoke(state, config, context=context)
         return to_response(final, (time.perf_counter() - started) * 1000)
 
     async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """``("step", {...})`` as each node finishes, then ``("result", response)``."""
-        state, config = self._input(request)
+        state, config, context = self._input(request)
         started = time.perf_counter()
         yield "step", {"step": "understand", "status": "started", "detail": request.question}
         language = "en"
-        async for update in self.graph.astream(state, config, stream_mode="updates"):
+        async for update in self.graph.astream(
+            state, config, context=context, stream_mode="updates"
+        ):
             for node, values in update.items():
                 plan = (values or {}).get("plan")
                 language = plan.get("language", language) if plan else language

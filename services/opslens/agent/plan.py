@@ -22,6 +22,8 @@ from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, model_validator
 
+from opslens.shared.language import Language
+
 Intent = Literal["logs", "traces", "metrics", "k8s", "correlate", "anomaly", "unknown"]
 """What kind of answer is asked for.
 
@@ -47,7 +49,6 @@ Metric = Literal[
 """The metric asked for. A latency without a percentile means ``latency_p95``; a success rate
 is answered as ``error_rate``; ``network`` is bytes received and sent."""
 
-Language = Literal["en", "ko"]
 
 GroupBy = Literal["service"]
 """A breakdown asked for: "which services ...", "per service", "서비스별"."""

@@ -1,4 +1,7 @@
-"""Settings of the agent service (``OPSLENS_AGENT_*``, plus ``GOOGLE_API_KEY``)."""
+"""Settings of the agent service (``OPSLENS_AGENT_*``, plus ``GOOGLE_API_KEY``).
+
+Nested values use JSON or ``__``, e.g. ``OPSLENS_AGENT_DETECTION__NAMESPACES='["shop"]'``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,13 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens.reports.detection import DetectionSettings
+
 
 class AgentSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPSLENS_AGENT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="OPSLENS_AGENT_", env_nested_delimiter="__", extra="ignore"
+    )
 
     opensearch_url: str = Field(
         default="http://127.0.0.1:8101", description="The opslens OpenSearch server."
@@ -83,4 +90,9 @@ class AgentSettings(BaseSettings):
     )
     llm_min_confidence: float = Field(
         default=0.6, ge=0, le=1, description="Offline plans below this confidence go to Gemini."
+    )
+    detection: DetectionSettings = Field(
+        default_factory=DetectionSettings,
+        description="What open questions ('is anything wrong?') check: namespaces, SLOs, "
+        "baseline, log sources, metric profiles (as the reports' settings of the same names).",
     )

@@ -67,9 +67,9 @@ def investigate(
     from opslens.alerts.investigator import AlertInvestigator
     from opslens.alerts.pull import AlertmanagerError, firing_groups
     from opslens.alerts.settings import AlertSettings
-    from opslens.devstack.envfile import use_devstack_env
     from opslens.reports.reporter import Reporter
     from opslens.reports.settings import ReportSettings
+    from opslens.shared.envfile import use_devstack_env
 
     wanted = _label_pairs(label or [])
     use_devstack_env()

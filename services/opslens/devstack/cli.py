@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from opslens.devstack.envfile import devstack_root
 from opslens.devstack.stack import (
     OPTIONAL_BACKENDS,
     DevStack,
@@ -14,6 +13,7 @@ from opslens.devstack.stack import (
     recorded_status,
     stop_recorded,
 )
+from opslens.shared.envfile import devstack_root
 
 app = typer.Typer(
     help="Run real Prometheus, Alertmanager, OpenSearch and kube-apiserver (and PostgreSQL) "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from opslens.reports.settings import ReportSettings
+from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import KubeFindingData, Telemetry
 from opslens.reports.toolcalls import ToolCaller, iso
 
@@ -16,7 +16,7 @@ MAX_FINDINGS = 200
 
 
 class KubeCollector:
-    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+    def __init__(self, caller: ToolCaller, settings: DetectionSettings) -> None:
         self.caller = caller
         self.settings = settings
 

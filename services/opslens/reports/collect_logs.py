@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from opslens.reports.models import BaselineMode
-from opslens.reports.settings import ReportSettings
+from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, TemplateData
 from opslens.reports.toolcalls import ToolCaller, iso, parse_iso, request_text
 from opslens_mcp.opensearch.queries import auto_interval, interval_length
@@ -26,7 +26,7 @@ TEMPLATE_LEVELS = ["error", "warn"]
 
 
 class LogCollector:
-    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+    def __init__(self, caller: ToolCaller, settings: DetectionSettings) -> None:
         self.caller = caller
         self.settings = settings
 

@@ -16,7 +16,7 @@ from typing import Any
 from opslens.reports.baseline import MIN_BASELINE_POINTS
 from opslens.reports.burnrate import LONGEST_S, WINDOWS
 from opslens.reports.naming import service_of_pod
-from opslens.reports.settings import ReportSettings
+from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import SeriesData, Telemetry, Window, covered_from
 from opslens.reports.toolcalls import ToolCaller, iso
 from opslens_mcp.core.times import format_duration
@@ -39,7 +39,7 @@ def rate_window(step_s: int) -> str:
     return format_duration(max(300, 2 * step_s))
 
 
-def metric_queries(settings: ReportSettings, namespace: str, window: str) -> dict[str, str]:
+def metric_queries(settings: DetectionSettings, namespace: str, window: str) -> dict[str, str]:
     """The PromQL of each measure for one namespace."""
     profile = settings.istio
     matchers = promql.request_matchers(profile, None, namespace)
@@ -59,7 +59,7 @@ def metric_queries(settings: ReportSettings, namespace: str, window: str) -> dic
     return queries
 
 
-def burn_queries(settings: ReportSettings, namespace: str) -> dict[str, str]:
+def burn_queries(settings: DetectionSettings, namespace: str) -> dict[str, str]:
     """The error ratio of each service over every burn-rate window."""
     profile = settings.istio
     matchers = promql.request_matchers(profile, None, namespace)
@@ -67,7 +67,7 @@ def burn_queries(settings: ReportSettings, namespace: str) -> dict[str, str]:
 
 
 def _identity(
-    settings: ReportSettings, kind: str, labels: dict[str, str]
+    settings: DetectionSettings, kind: str, labels: dict[str, str]
 ) -> tuple[str, str | None]:
     if kind in ("cpu", "memory", "restarts"):
         pod = labels.get(settings.resources.pod_label, "")
@@ -76,7 +76,7 @@ def _identity(
 
 
 class MetricCollector:
-    def __init__(self, caller: ToolCaller, settings: ReportSettings) -> None:
+    def __init__(self, caller: ToolCaller, settings: DetectionSettings) -> None:
         self.caller = caller
         self.settings = settings
 

@@ -25,7 +25,7 @@ from opslens.reports.enrich import add_trace_evidence, incident_templates, trace
 from opslens.reports.incidents import build_incident, group_anomalies, has_impact
 from opslens.reports.models import Incident, Report
 from opslens.reports.rootcause.ranking import rank_candidates
-from opslens.reports.settings import Language, ReportSettings
+from opslens.reports.settings import DetectionSettings, Language, ReportSettings
 from opslens.reports.summary import Summarizer
 from opslens.reports.telemetry import Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller
@@ -78,14 +78,14 @@ class ReportClients:
         await asyncio.gather(*(client.aclose() for client in self.clients.values()))
 
 
-def resolve_window(settings: ReportSettings, request: RunRequest) -> Window:
+def resolve_window(settings: DetectionSettings, request: RunRequest) -> Window:
     end = (request.end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = end - timedelta(seconds=parse_duration(request.window))
     baseline_start = start - timedelta(seconds=parse_duration(settings.baseline))
     return Window(start, end, baseline_start, request.reference)
 
 
-async def collect(settings: ReportSettings, caller: ToolCaller, window: Window) -> Telemetry:
+async def collect(settings: DetectionSettings, caller: ToolCaller, window: Window) -> Telemetry:
     """Everything the detectors read, fetched through the MCP servers in parallel."""
     telemetry = Telemetry(window)
     await asyncio.gather(
@@ -97,7 +97,7 @@ async def collect(settings: ReportSettings, caller: ToolCaller, window: Window) 
     return telemetry
 
 
-def find_incidents(telemetry: Telemetry, settings: ReportSettings) -> list[Incident]:
+def find_incidents(telemetry: Telemetry, settings: DetectionSettings) -> list[Incident]:
     """Anomalies grouped into incidents (not ranked yet); most severe incident first."""
     services = {s.service for s in telemetry.metrics if s.service}
     slos = {service: settings.slo(service) for service in services | set(telemetry.burn)}
@@ -119,7 +119,7 @@ async def examine(incidents: list[Incident], telemetry: Telemetry, caller: ToolC
 
 
 async def detect(
-    settings: ReportSettings, caller: ToolCaller, window: Window
+    settings: DetectionSettings, caller: ToolCaller, window: Window
 ) -> tuple[Telemetry, list[Incident]]:
     """The detection part of a run: collect, detect, group into incidents, rank their causes."""
     telemetry = await collect(settings, caller, window)

@@ -7,14 +7,12 @@ Nested values use JSON or ``__``, e.g.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opslens.shared.language import Language
 from opslens_mcp.prometheus.profiles import IstioProfile, ResourceProfile
 
-Language = Literal["en", "ko"]
 DEFAULT_SLO = 0.999
 
 
@@ -26,22 +24,14 @@ class Schedule(BaseModel):
     window: str = Field(default="1h", description="Period each report covers, e.g. 1h or 24h.")
 
 
-class ReportSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="OPSLENS_REPORTS_", env_nested_delimiter="__", extra="ignore"
-    )
+class DetectionSettings(BaseModel):
+    """What detection needs to know of the platform: its namespaces, what normal is (baseline,
+    seasonal days), the SLOs, which log sources count, the metric profiles. The reports read it
+    from ``OPSLENS_REPORTS_*``; the agent from its own ``OPSLENS_AGENT_DETECTION__*``."""
 
-    opensearch_url: str = Field(default="http://127.0.0.1:8101", description="OpenSearch server.")
-    prometheus_url: str = Field(default="http://127.0.0.1:8102", description="Prometheus server.")
-    kubernetes_url: str = Field(default="http://127.0.0.1:8103", description="Kubernetes server.")
-    servers_token: SecretStr | None = Field(
-        default=None, description="Bearer token of the MCP servers (their OPSLENS_API_TOKEN)."
-    )
-    tool_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one tool call.")
     namespaces: list[str] = Field(
         default_factory=lambda: ["shop"], min_length=1, description="Namespaces each report covers."
     )
-    window: str = Field(default="1h", description="Default period of a report run on demand.")
     baseline: str = Field(
         default="6h",
         description="Trailing window before the report's window that defines normal. When it "
@@ -59,6 +49,39 @@ class ReportSettings(BaseSettings):
         default_factory=dict, description="Availability SLO per service, e.g. 0.999."
     )
     default_slo: float = Field(default=DEFAULT_SLO, gt=0, lt=1)
+    log_sources: list[str] = Field(
+        default_factory=lambda: ["containers"],
+        description="Log sources counted (containers, otel); one avoids counting a line twice "
+        "when an app ships to both.",
+    )
+    istio: IstioProfile = Field(default_factory=IstioProfile)
+    resources: ResourceProfile = Field(default_factory=ResourceProfile)
+
+    @field_validator("slos")
+    @classmethod
+    def _slo_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for service, target in value.items():
+            if not 0 < target < 1:
+                raise ValueError(f"SLO of {service} must be between 0 and 1, e.g. 0.999")
+        return value
+
+    def slo(self, service: str) -> float:
+        return self.slos.get(service, self.default_slo)
+
+
+class ReportSettings(BaseSettings, DetectionSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OPSLENS_REPORTS_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    opensearch_url: str = Field(default="http://127.0.0.1:8101", description="OpenSearch server.")
+    prometheus_url: str = Field(default="http://127.0.0.1:8102", description="Prometheus server.")
+    kubernetes_url: str = Field(default="http://127.0.0.1:8103", description="Kubernetes server.")
+    servers_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the MCP servers (their OPSLENS_API_TOKEN)."
+    )
+    tool_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one tool call.")
+    window: str = Field(default="1h", description="Default period of a report run on demand.")
     language: Language = Field(default="en", description="Language of reports: en or ko.")
     store_path: str = Field(
         default=".opslens/reports.sqlite",
@@ -92,13 +115,6 @@ class ReportSettings(BaseSettings):
         default=None, description="Slack-compatible incoming webhook; unset: no delivery."
     )
     webhook_attempts: int = Field(default=4, ge=1, le=10)
-    log_sources: list[str] = Field(
-        default_factory=lambda: ["containers"],
-        description="Log sources counted (containers, otel); one avoids counting a line twice "
-        "when an app ships to both.",
-    )
-    istio: IstioProfile = Field(default_factory=IstioProfile)
-    resources: ResourceProfile = Field(default_factory=ResourceProfile)
     google_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("GOOGLE_API_KEY", "OPSLENS_REPORTS_GOOGLE_API_KEY"),
@@ -106,17 +122,6 @@ class ReportSettings(BaseSettings):
     )
     gemini_model: str = Field(default="gemini-2.5-flash")
 
-    @field_validator("slos")
-    @classmethod
-    def _slo_range(cls, value: dict[str, float]) -> dict[str, float]:
-        for service, target in value.items():
-            if not 0 < target < 1:
-                raise ValueError(f"SLO of {service} must be between 0 and 1, e.g. 0.999")
-        return value
-
     def store_location(self) -> str:
         """Where the store is: ``store_url`` if set, else the SQLite file ``store_path``."""
         return self.store_url or self.store_path
-
-    def slo(self, service: str) -> float:
-        return self.slos.get(service, self.default_slo)

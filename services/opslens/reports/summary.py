@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 
-from opslens.agent.llm import LlmSummarizer, LlmUsage, build_gemini
 from opslens.reports import i18n
 from opslens.reports.models import Anomaly, Incident, Report
 from opslens.reports.settings import Language, ReportSettings
+from opslens.shared.llm import LlmSummarizer, LlmUsage, build_gemini
 
 SummarySource = Literal["llm", "template"]
 LLM_REQUEST = (

@@ -13,6 +13,7 @@ from opslens.reports.render_html import render_html
 from opslens.reports.render_md import render_markdown
 from opslens.reports.settings import Language
 from opslens.reports.store import ReportRow
+from opslens.shared.language import as_language
 
 Format = Literal["summary", "markdown", "md", "html", "json"]
 
@@ -154,7 +155,7 @@ def report_result(report: Report, form: Format, max_chars: int) -> ReportResult:
 
 
 def listing(row: ReportRow) -> ReportListing:
-    language: Language = "ko" if row.language == "ko" else "en"
+    language = as_language(row.language)
     causes = f": {', '.join(row.root_causes)}" if row.root_causes else ""
     title = i18n.text(
         "listing_title",

@@ -18,13 +18,13 @@ import typer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from opslens.devstack.envfile import use_devstack_env
 from opslens.scenarios.clock import format_duration, iso_seconds, resolve_now
 from opslens.scenarios.live import DEFAULT_PORT, LiveMetrics, create_live_app
 from opslens.scenarios.loaders.prometheus import PromtoolBackfill
 from opslens.scenarios.model import load_scenario
 from opslens.scenarios.seed import seed_scenario
 from opslens.scenarios.writer import IndexLayout, generate
+from opslens.shared.envfile import use_devstack_env
 
 
 class SeedSettings(BaseSettings):

@@ -17,18 +17,23 @@ from typing import Any
 from opslens.agent.answer import phrase
 from opslens.agent.correlate import Correlation
 from opslens.agent.response import AnomalyRecord, CandidateRecord, IncidentRecord
-from opslens.agent.settings import AgentSettings
 from opslens.agent.steps.correlation import gather_correlation
 from opslens.agent.steps.run import Run
 from opslens.agent.toolbox import ToolCall
-from opslens.reports import i18n
-from opslens.reports.models import Candidate, Incident, Server
-from opslens.reports.pipeline import RunRequest, detect, resolve_window
-from opslens.reports.settings import ReportSettings
-from opslens.reports.telemetry import Telemetry, Window
-from opslens.reports.toolcalls import ToolCaller
+from opslens.reports.detection import (
+    Candidate,
+    DetectionSettings,
+    Incident,
+    Server,
+    Telemetry,
+    ToolCaller,
+    Window,
+    detect,
+    i18n,
+    window_ending,
+)
 from opslens.rpc_client import RpcError
-from opslens_mcp.core.times import format_duration
+from opslens.shared.language import as_language
 
 ONGOING = timedelta(minutes=5)
 """An incident ending this close to the window's end is still going on (rates and span
@@ -39,18 +44,6 @@ EVIDENCE_ITEMS = 3
 CANDIDATES_KEPT = 3
 ANOMALIES_KEPT = 10
 SIGNAL_WORDS = {"metrics": "metrics", "logs": "logs", "traces": "traces", "kubernetes": "k8s"}
-
-
-def detection_settings(agent: AgentSettings) -> ReportSettings:
-    """The reports' detection settings (``OPSLENS_REPORTS_*``: namespaces, SLOs, baseline,
-    Istio and resource profiles) on the agent's servers, token and timeout."""
-    return ReportSettings(
-        opensearch_url=agent.opensearch_url,
-        prometheus_url=agent.prometheus_url,
-        kubernetes_url=agent.kubernetes_url,
-        servers_token=agent.servers_token,
-        tool_timeout_s=agent.tool_timeout_s,
-    )
 
 
 class RunCaller(ToolCaller):
@@ -84,7 +77,7 @@ class RunCaller(ToolCaller):
 
 def candidate_record(candidate: Candidate, language: str) -> CandidateRecord:
     """A ranked candidate with its fine-grained cause and the numbers that ranked it."""
-    lang: i18n.Language = "ko" if language == "ko" else "en"
+    lang = as_language(language)
     numbers = [i18n.evidence_text(e, lang) for e in candidate.evidence[:EVIDENCE_ITEMS]]
     return CandidateRecord(
         service=candidate.service,
@@ -99,7 +92,7 @@ def candidate_record(candidate: Candidate, language: str) -> CandidateRecord:
 
 def incident_record(incident: Incident, window: Window, language: str) -> IncidentRecord:
     """An incident as it goes on the wire, its texts in ``language``."""
-    lang: i18n.Language = "ko" if language == "ko" else "en"
+    lang = as_language(language)
     return IncidentRecord(
         id=incident.id,
         start=incident.start,
@@ -150,7 +143,7 @@ def _read(telemetry: Telemetry, signal: str) -> bool:
     return status is not None and status.calls > 0 and not status.failures
 
 
-def _checked(telemetry: Telemetry, settings: ReportSettings, language: str) -> list[str]:
+def _checked(telemetry: Telemetry, settings: DetectionSettings, language: str) -> list[str]:
     """What the detectors read, as a list a person can check (failed signals are left out)."""
     parts = []
     services = {series.service for series in telemetry.metrics if series.service}
@@ -191,12 +184,11 @@ def _say_incidents(run: Run) -> None:
         run.say("anomaly.more", count=len(run.incidents) - INCIDENTS_SAID)
 
 
-def _window_of(run: Run, settings: ReportSettings) -> Window:
-    seconds = max(int(run.plan.window.total_seconds()), 60)
-    return resolve_window(settings, RunRequest(window=format_duration(seconds), end=run.plan.end))
+def _window_of(run: Run, settings: DetectionSettings) -> Window:
+    return window_ending(settings, run.plan.end, max(int(run.plan.window.total_seconds()), 60))
 
 
-async def gather_anomalies(run: Run, settings: ReportSettings) -> None:
+async def gather_anomalies(run: Run, settings: DetectionSettings) -> None:
     """Incidents of the plan's window (namespace: the plan's, else the settings'), most recent
     first, each with its most likely root cause and the evidence for it."""
     if run.plan.namespace:

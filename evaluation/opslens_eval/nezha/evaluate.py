@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from opslens.reports.evaluation import LabelledFault, root_cause_rank
 from opslens.reports.models import Report
-from opslens.reports.nezha.importer import NezhaImport
 from opslens.reports.pipeline import ReportClients, RunRequest, run_report
 from opslens.reports.settings import ReportSettings
+from opslens_eval.nezha.importer import NezhaImport
+from opslens_eval.scoring import LabelledFault, root_cause_rank
 
 CASE_WINDOW = timedelta(minutes=3)
 METRIC_BASELINE = "15m"

@@ -22,14 +22,14 @@ from opslens.devstack.alertmanager import AlertmanagerBackend, Route
 from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
-from opslens.reports.evaluation import LabelledFault, scenario_faults
 from opslens.scenarios.live import SCRAPE_JOB, LiveMetrics, create_live_app
 from opslens.scenarios.model import Scenario, load_scenario
 from opslens.scenarios.seed import scenario_path, seed_scenario
 from opslens.scenarios.truth import GroundTruth
 from opslens.scenarios.writer import IndexLayout
-from tests.alerts.receiver import TOKEN, Receiver, running_receiver
-from tests.reports.testbed import Seeded, serving
+from opslens_eval.alerts.receiver import TOKEN, Receiver, running_receiver
+from opslens_eval.scoring import LabelledFault, scenario_faults
+from opslens_eval.testbed import Seeded, serving
 
 EVALUATION_INTERVAL = "5s"
 """The shipped rules, evaluated every 5 s instead of 30 s so the test waits less."""

@@ -14,7 +14,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from tests.prometheus.history import STEP_S, History
+from opslens_eval.prometheus.history import STEP_S, History
 
 NAMESPACE = "promtest"
 OTHER_NAMESPACE = "promtest-other"
@@ -224,7 +224,8 @@ def _add_pod(
     containers = {workload: 0.25, "istio-proxy": 0.05, "POD": 0.001}
     cpu = {name: 0.0 for name in containers}
     throttled = {name: 0.0 for name in containers}
-    restarts, reason, memory = 0, None, 200 * MEBIBYTE
+    restarts, reason = 0, None
+    memory: float = 200 * MEBIBYTE
     for t in history.times():
         if t in ooms:
             restarts, reason, memory, cpu[workload] = restarts + 1, "OOMKilled", 200 * MEBIBYTE, 0.0

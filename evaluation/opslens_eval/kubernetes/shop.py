@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opslens.devstack.process import free_port
-from tests.kubernetes.admin import Admin
+from opslens_eval.kubernetes.admin import Admin
 
 Expected = tuple[str, str, str]  # (kind, name, problem)
 

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from opslens.alerts.settings import AlertSettings
 from opslens.devstack.asgi import serve
-from opslens.reports.server import create_http_app
 from opslens.reports.settings import ReportSettings
+from opslens.reports_server import create_http_app
 from opslens_mcp.core.settings import ServerSettings
 
 TOKEN = "receiver-test-token"

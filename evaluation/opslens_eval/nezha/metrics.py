@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opslens.reports.naming import service_of_pod
-from opslens.reports.nezha.documents import rows
 from opslens.scenarios.openmetrics import OpenMetricsWriter, number, render_labels
+from opslens_eval.nezha.documents import rows
 
 MIB = 2**20
 

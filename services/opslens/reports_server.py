@@ -1,6 +1,10 @@
 """The reports server: tools ``run_report``, ``list_reports``, ``get_report``; the scheduler
 and the alert investigators run inside the server's lifetime (``resources``); over HTTP it also
-receives Alertmanager's webhook at ``/v1/alerts`` (:mod:`opslens.alerts.routes`)."""
+receives Alertmanager's webhook at ``/v1/alerts`` (:mod:`opslens.alerts.routes`).
+
+It composes :mod:`opslens.reports` and :mod:`opslens.alerts` (which builds on the reports), so
+it lives above both.
+"""
 
 from __future__ import annotations
 

@@ -20,19 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from opslens.reports.nezha.cases import (
+from opslens.scenarios.loaders.opensearch import OpenSearchLoader
+from opslens.scenarios.loaders.prometheus import MetricsSink
+from opslens.scenarios.openmetrics import OpenMetricsWriter
+from opslens.scenarios.writer import BulkFiles, IndexLayout
+from opslens_eval.nezha.cases import (
     MinuteFiles,
     NezhaCase,
     load_cases,
     metric_files,
     reference_minutes,
 )
-from opslens.reports.nezha.documents import data_window, log_documents, rows, span_documents
-from opslens.reports.nezha.metrics import write_pod_metrics
-from opslens.scenarios.loaders.opensearch import OpenSearchLoader
-from opslens.scenarios.loaders.prometheus import MetricsSink
-from opslens.scenarios.openmetrics import OpenMetricsWriter
-from opslens.scenarios.writer import BulkFiles, IndexLayout
+from opslens_eval.nezha.documents import data_window, log_documents, rows, span_documents
+from opslens_eval.nezha.metrics import write_pod_metrics
 
 DEFAULT_NAMESPACE = "trainticket"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from tests.kubernetes.admin import Admin
-from tests.kubernetes.shop import (
+from opslens_eval.kubernetes.admin import Admin
+from opslens_eval.kubernetes.shop import (
     EventPlan,
     PodPlan,
     Shop,

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opslens.devstack.asgi import serve
-from opslens.reports.nezha.importer import NezhaImport, load_files, write_files
 from opslens.reports.settings import ReportSettings
 from opslens.scenarios.loaders.prometheus import MetricsSink
 from opslens.scenarios.model import Sampling, load_scenario
 from opslens.scenarios.seed import SCENARIOS_DIR, seed_scenario
 from opslens.scenarios.truth import GroundTruth
 from opslens.scenarios.writer import IndexLayout
+from opslens_eval.nezha.importer import NezhaImport, load_files, write_files
+from opslens_eval.seasonal import SeasonalHistory
 from opslens_mcp.core.app import create_app
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
@@ -32,7 +33,6 @@ from opslens_mcp.opensearch.server import create_service as opensearch_service
 from opslens_mcp.opensearch.settings import OpenSearchSettings
 from opslens_mcp.prometheus.server import create_service as prometheus_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
-from tests.reports.seasonal import SeasonalHistory
 
 NEZHA_NAMESPACE = "rep-trainticket"
 NEZHA_PREFIX = "rep-nezha-"

@@ -26,13 +26,13 @@ from pathlib import Path
 
 from opslens.reports.models import Candidate, CauseEvidence
 from opslens.reports.naming import service_of_pod
-from opslens.reports.nezha.cases import MinuteFiles, NezhaCase, load_cases, reference_minutes
-from opslens.reports.nezha.documents import app_line, rows, span_documents
-from opslens.reports.nezha.metrics import float_cell
 from opslens.reports.rootcause.ranking import rank_findings
 from opslens.reports.rootcause.scoring import ResourceSamples, period_findings
 from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
 from opslens.reports.trace_analysis import Trace
+from opslens_eval.nezha.cases import MinuteFiles, NezhaCase, load_cases, reference_minutes
+from opslens_eval.nezha.documents import app_line, rows, span_documents
+from opslens_eval.nezha.metrics import float_cell
 
 RESOURCE_COLUMNS = ("CpuUsageRate(%)", "MemoryUsageRate(%)")
 RESOURCE_BASELINE = timedelta(minutes=30)

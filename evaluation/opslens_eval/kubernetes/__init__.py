@@ -1,0 +1,1 @@
+"""A Kubernetes shop written into the real kube-apiserver: a test bed."""

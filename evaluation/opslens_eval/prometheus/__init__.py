@@ -1,0 +1,1 @@
+"""Synthetic Prometheus history with known answers: a test bed."""
