@@ -24,7 +24,12 @@ p50/p95 of ``--calls`` sequential calls per path (taking turns), their ratio to 
 p50, and the throughput of ``--clients`` concurrent clients (default 10) for ``--seconds`` per
 path, with the CPU the serving process used per answer.
 
+With ``--before DIR`` (a source tree of opslens, e.g. ``git archive`` of an older commit) that
+version is served too, from the same venv, and measured as two more paths in the same run, the
+calls taking turns with the others: a before/after on the same Prometheus at the same load.
+
     .venv/bin/python bench/compare_prometheus.py [--calls 100] [--clients 10] [--seconds 10]
+        [--before DIR]
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import statistics
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -70,6 +75,8 @@ DIRECT = "Prometheus HTTP API (direct)"
 OURS_RPC = "opslens /rpc (JSON-RPC)"
 OURS_MCP = "opslens /mcp (MCP)"
 THEIRS = "prometheus-mcp-server /mcp (MCP)"
+BEFORE_RPC = "opslens before /rpc (JSON-RPC)"
+BEFORE_MCP = "opslens before /mcp (MCP)"
 Series = dict[frozenset[tuple[str, str]], list[tuple[float, float]]]
 Caller = Callable[[Any], Awaitable[Any]]
 
@@ -152,6 +159,7 @@ def contenders(
     ours: Served,
     theirs: Served,
     mode: str,
+    before: Served | None = None,
 ) -> list[Contender]:
     @asynccontextmanager
     async def direct() -> AsyncIterator[Caller]:
@@ -173,28 +181,35 @@ def contenders(
 
             yield call
 
-    @asynccontextmanager
-    async def ours_rpc() -> AsyncIterator[Caller]:
-        async with httpx.AsyncClient(base_url=ours.url, timeout=60) as http:
+    def rpc_of(server: Served) -> Callable[[], AbstractAsyncContextManager[Caller]]:
+        @asynccontextmanager
+        async def ours_rpc() -> AsyncIterator[Caller]:
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
 
-            async def call(query: Query) -> Any:
-                body = {"jsonrpc": "2.0", "id": 1, "method": query.case.tool}
-                response = await http.post("/rpc", json={**body, "params": query.case.params})
-                answer = response.json()
-                if "error" in answer:
-                    raise RuntimeError(str(answer["error"]))
-                return answer["result"]
+                async def call(query: Query) -> Any:
+                    body = {"jsonrpc": "2.0", "id": 1, "method": query.case.tool}
+                    response = await http.post("/rpc", json={**body, "params": query.case.params})
+                    answer = response.json()
+                    if "error" in answer:
+                        raise RuntimeError(str(answer["error"]))
+                    return answer["result"]
 
-            yield call
+                yield call
 
-    @asynccontextmanager
-    async def ours_mcp() -> AsyncIterator[Caller]:
-        async with mcp_client(f"{ours.url}/mcp", mode) as client:
+        return ours_rpc
 
-            async def call(query: Query) -> Any:
-                return mcp_structured(await client.call_tool(query.case.tool, query.case.params))
+    def mcp_of(server: Served) -> Callable[[], AbstractAsyncContextManager[Caller]]:
+        @asynccontextmanager
+        async def ours_mcp() -> AsyncIterator[Caller]:
+            async with mcp_client(f"{server.url}/mcp", mode) as client:
 
-            yield call
+                async def call(query: Query) -> Any:
+                    result = await client.call_tool(query.case.tool, query.case.params)
+                    return mcp_structured(result)
+
+                yield call
+
+        return ours_mcp
 
     @asynccontextmanager
     async def theirs_mcp() -> AsyncIterator[Caller]:
@@ -205,18 +220,24 @@ def contenders(
 
             yield call
 
-    return [
+    paths = [
         Contender(DIRECT, direct, prometheus_pid),
-        Contender(OURS_RPC, ours_rpc, ours.pid),
-        Contender(OURS_MCP, ours_mcp, ours.pid),
+        Contender(OURS_RPC, rpc_of(ours), ours.pid),
+        Contender(OURS_MCP, mcp_of(ours), ours.pid),
         Contender(THEIRS, theirs_mcp, theirs.pid),
     ]
+    if before is not None:
+        paths.insert(3, Contender(BEFORE_RPC, rpc_of(before), before.pid))
+        paths.insert(4, Contender(BEFORE_MCP, mcp_of(before), before.pid))
+    return paths
 
 
 NORMALIZE = {
     DIRECT: from_prometheus,
     OURS_RPC: from_ours,
     OURS_MCP: from_ours,
+    BEFORE_RPC: from_ours,
+    BEFORE_MCP: from_ours,
     THEIRS: from_prometheus,
 }
 
@@ -315,6 +336,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10, help="Concurrent clients.")
     parser.add_argument("--seconds", type=float, default=10, help="Throughput run per path.")
     parser.add_argument("--mcp-mode", default="legacy", help="mcp.Client mode (legacy, auto).")
+    parser.add_argument("--before", type=Path, help="Also serve this opslens source tree.")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(machine())
@@ -326,6 +348,12 @@ def main() -> int:
         backend, end, history = start_mesh(stack, workdir)
         ours = serve(stack, workdir, "prometheus", {"OPSLENS_PROMETHEUS_URL": backend.url})
         theirs = start_prometheus_mcp(stack, workdir, backend.url)
+        before = None
+        if args.before:
+            tree = args.before.resolve()
+            source = ":".join(str(tree / part) for part in ("mcp", "services", "ui", "."))
+            before_env = {"OPSLENS_PROMETHEUS_URL": backend.url, "PYTHONPATH": source}
+            before = serve(stack, workdir, "prometheus", before_env, "prometheus-before")
         version = httpx.get(f"{backend.url}/api/v1/status/buildinfo").json()["data"]["version"]
         theirs_version = competitor_version(VENVS_DIR / "prometheus-mcp", "prometheus-mcp-server")
         at = datetime.fromtimestamp(end, UTC).isoformat()
@@ -343,7 +371,7 @@ def main() -> int:
             f"{theirs_version}; MCP client: mcp {metadata.version('mcp')}; "
             f"{sum(len(s) for s in history.samples.values())} series backfilled"
         )
-        paths = contenders(backend.url, backend.pid, ours, theirs, args.mcp_mode)
+        paths = contenders(backend.url, backend.pid, ours, theirs, args.mcp_mode, before)
         ratios = asyncio.run(compare(paths, queries, args))
     print("\n### prometheus-mcp-server vs opslens, both over MCP with the same client\n")
     print("| query | their p50 / our p50 | our answers/s / theirs |")

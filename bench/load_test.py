@@ -100,6 +100,7 @@ class Run:
     errors: Counter[str] = field(default_factory=Counter)
     error_examples: dict[str, str] = field(default_factory=dict)
     server_ms: list[float] = field(default_factory=list)
+    refused: int = 0  # 503 + Retry-After answers, retried as a client should (not errors)
     elapsed_s: float = 0.0
     memory: list[tuple[float, dict[str, float | None]]] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)
@@ -193,7 +194,14 @@ def ask_client(
 
         async def call(number: int) -> dict[str, Any] | None:
             question = DEMO_QUESTIONS[number % len(DEMO_QUESTIONS)]
-            response = await http.post(f"{agent}/v1/ask", json={"question": question, "now": now})
+            while True:  # a saturated replica says when to come back: wait, then ask again
+                payload = {"question": question, "now": now}
+                response = await http.post(f"{agent}/v1/ask", json=payload)
+                retry_after = response.headers.get("retry-after", "")
+                if response.status_code != 503 or not retry_after.isdigit():
+                    break
+                run.refused += 1
+                await asyncio.sleep(int(retry_after))
             if response.status_code != 200:
                 raise McpError(f"HTTP {response.status_code}", response.text[:200])
             body = response.json()
@@ -297,6 +305,8 @@ def report(run: Run) -> None:
     verdict = "PASS" if run.failed == 0 else "FAIL"
     kinds = ", ".join(f"{kind}: {count}" for kind, count in run.errors.most_common()) or "none"
     print(f"requests {total}, answered {run.ok}, errors {run.failed} ({kinds}): {verdict}")
+    if run.refused:
+        print(f"refused while saturated (503 + Retry-After, then retried): {run.refused}")
     for kind, example in run.error_examples.items():
         print(f"  e.g. {kind}: {example}")
     print(f"latency of answers: {latency_line(run.latencies_ms)}")

@@ -12,15 +12,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.routing import Route
 
 from opslens_mcp import __version__
 from opslens_mcp.core.executor import ToolExecutor
+from opslens_mcp.core.heap import settle_heap
 from opslens_mcp.core.jsonrpc import JsonRpcDispatcher
 from opslens_mcp.core.logs import configure_logging
 from opslens_mcp.core.mcp_server import build_mcp_server
@@ -30,25 +30,13 @@ from opslens_mcp.core.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
 )
+from opslens_mcp.core.rpc_http import Endpoints, JsonRpcEndpoint, document_rpc
 from opslens_mcp.core.safejson import SafeJSONResponse, validation_error
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
-from opslens_mcp.core.tools import CallContext
 
 HEALTH_PATHS = ("/healthz", "/readyz")
 JSONRPC_PATHS = ("/rpc", "/mcp")
-# /rpc reads its body itself (any JSON-RPC payload); the OpenAPI document still says what goes
-# in and out, so API tooling (schemathesis, clients) sees the real contract.
-RPC_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"description": "A request or a batch."}}},
-    }
-}
-RPC_RESPONSES: dict[int | str, dict[str, Any]] = {
-    204: {"description": "Only notifications: nothing to answer."},
-    413: {"description": "The body is over the size limit (a JSON-RPC error)."},
-}
 READINESS_TIMEOUT_S = 5.0
 
 
@@ -79,7 +67,7 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     mcp_server = build_mcp_server(f"opslens-{service.name}", executor, service.instructions)
     session_manager = StreamableHTTPSessionManager(
         app=mcp_server,
-        json_response=False,
+        json_response=True,
         stateless=False,
         security_settings=_transport_security(settings),
         max_request_body_size=settings.max_body_bytes,
@@ -89,6 +77,7 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with service.resources(), session_manager.run():
+            settle_heap()
             yield
 
     app = FastAPI(
@@ -102,23 +91,6 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.state.executor = executor
     app.state.service = service
-
-    @app.post(
-        "/rpc",
-        summary="JSON-RPC 2.0 endpoint (single, batch, notifications)",
-        openapi_extra=RPC_OPENAPI,
-        responses=RPC_RESPONSES,
-    )
-    async def rpc(request: Request) -> Response:
-        body = await request.body()
-        context = CallContext(
-            request_id=request.headers.get("x-request-id", "-"),
-            session_id=request.headers.get("x-opslens-session"),
-        )
-        answer = await dispatcher.handle_text(body, context)
-        if answer is None:
-            return Response(status_code=204)
-        return SafeJSONResponse(answer)
 
     @app.get("/healthz", summary="The process is up")
     async def healthz() -> dict[str, Any]:
@@ -153,13 +125,15 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    app.router.routes.append(
-        Route(
-            "/mcp",
-            endpoint=StreamableHTTPASGIApp(session_manager),
-            methods=["GET", "POST", "DELETE"],
-        )
+    # The tool-call paths, innermost: inside our middleware, ahead of FastAPI's own layers.
+    app.add_middleware(
+        Endpoints,
+        routes={
+            "/rpc": JsonRpcEndpoint(dispatcher),
+            "/mcp": StreamableHTTPASGIApp(session_manager),
+        },
     )
+    document_rpc(app)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, jsonrpc_paths=JSONRPC_PATHS
     )

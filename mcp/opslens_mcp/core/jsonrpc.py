@@ -27,7 +27,7 @@ from opslens_mcp.core.errors import (
     ToolError,
 )
 from opslens_mcp.core.executor import ToolExecutor, UnknownTool
-from opslens_mcp.core.safejson import has_lone_surrogate
+from opslens_mcp.core.safejson import has_lone_surrogate, model_json
 from opslens_mcp.core.tools import CallContext
 
 JsonObject = dict[str, Any]
@@ -186,8 +186,4 @@ class JsonRpcDispatcher:
             return error_response(
                 request_id, INTERNAL_ERROR, "Internal error", {"request_id": context.request_id}
             )
-        return {
-            "jsonrpc": "2.0",
-            "result": result.model_dump(mode="json", by_alias=True),
-            "id": request_id,
-        }
+        return {"jsonrpc": "2.0", "result": model_json(result), "id": request_id}

@@ -23,6 +23,7 @@ from opslens_mcp import __version__
 from opslens_mcp.core.errors import ToolError
 from opslens_mcp.core.executor import ToolExecutor, UnknownTool
 from opslens_mcp.core.logs import get_logger
+from opslens_mcp.core.safejson import json_text
 from opslens_mcp.core.tools import CallContext
 
 log = get_logger("opslens.mcp")
@@ -97,9 +98,7 @@ def build_mcp_server(name: str, executor: ToolExecutor, instructions: str | None
             )
         structured = result.model_dump(mode="json", by_alias=True)
         return types.CallToolResult(
-            content=[
-                types.TextContent(type="text", text=json.dumps(structured, ensure_ascii=False))
-            ],
+            content=[types.TextContent(type="text", text=json_text(structured))],
             structured_content=structured,
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opslens_mcp.core.errors import INVALID_REQUEST
+from opslens_mcp.core.safejson import json_bytes
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -24,10 +24,11 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-async def _send_json(
-    send: Send, status: int, body: dict[str, object], headers: Iterable[tuple[bytes, bytes]] = ()
+async def send_json(
+    send: Send, status: int, body: object, headers: Iterable[tuple[bytes, bytes]] = ()
 ) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode()
+    """Answer with ``body`` as JSON (and ``headers``), straight over ASGI."""
+    payload = json_bytes(body)
     await send(
         {
             "type": "http.response.start",
@@ -90,7 +91,7 @@ class BearerAuthMiddleware:
         if scheme.lower() == b"bearer" and hmac.compare_digest(credential.strip(), self.token):
             await self.app(scope, receive, send)
             return
-        await _send_json(
+        await send_json(
             send,
             401,
             {"error": "unauthorized", "detail": "a valid bearer token is required"},
@@ -145,7 +146,7 @@ class BodyLimitMiddleware:
         if scope["path"] in self.jsonrpc_paths:
             error = {"code": INVALID_REQUEST, "message": f"Invalid Request: {detail}"}
             body = {"jsonrpc": "2.0", "error": error, "id": None}
-        await _send_json(send, 413, body)
+        await send_json(send, 413, body)
 
 
 class _BodyTooLarge(Exception):

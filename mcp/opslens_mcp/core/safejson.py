@@ -8,7 +8,8 @@ response of the servers is rendered by :class:`SafeJSONResponse`: non-ASCII text
 
 Every answer of every call is rendered here, so the common case goes through orjson (several
 times faster than the standard library on large answers); what orjson refuses (lone
-surrogates, integers beyond 64 bits) falls back to the standard library.
+surrogates, integers beyond 64 bits) falls back to the standard library. A tool's answer
+model goes in as :func:`model_json`, JSON pydantic already wrote, embedded as is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import orjson
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 from starlette.responses import JSONResponse
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -43,6 +46,22 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def model_json(model: BaseModel) -> Any:
+    """``model`` as a value :func:`json_bytes` writes as is: its JSON from pydantic in one step
+    (no Python dict in between), or its plain-data dump when that JSON cannot be UTF-8 (a
+    lone surrogate from a backend)."""
+    try:
+        return orjson.Fragment(model.model_dump_json(by_alias=True))
+    except PydanticSerializationError:
+        return model.model_dump(mode="json", by_alias=True)
+
+
+def _fragment_value(value: Any) -> Any:
+    if isinstance(value, orjson.Fragment):
+        return orjson.loads(value.contents)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def json_text(value: Any) -> str:
     """Compact JSON, Korean and other text unescaped, lone surrogates as ``\\uXXXX``."""
     return json_bytes(value).decode("utf-8")
@@ -57,9 +76,14 @@ def json_bytes(value: Any) -> bytes:
 
 
 def _stdlib_text(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    options: dict[str, Any] = {
+        "allow_nan": False,
+        "separators": (",", ":"),
+        "default": _fragment_value,
+    }
+    text = json.dumps(value, ensure_ascii=False, **options)
     if _SURROGATE.search(text):
-        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=True, **options)
     return text
 
 

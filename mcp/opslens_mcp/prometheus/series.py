@@ -5,11 +5,15 @@ arrays per series (ready for a chart), with ``None`` where Prometheus said NaN o
 has no such numbers). When a result is larger than the caller's budget, each series is
 summarized (min/max/avg/last) instead, and ``summarized`` says so; series beyond ``limit``
 are dropped and ``truncated`` says so.
+
+The models are built with ``model_construct``: every field is computed here from Prometheus'
+answer (a checked envelope, floats made here), so validating them again would only cost time.
 """
 
 from __future__ import annotations
 
 import math
+from math import isfinite
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -62,30 +66,32 @@ def to_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def summarize(pairs: list[list[Any]], values: list[float | None]) -> dict[str, Any]:
-    """The fields of a :class:`SeriesSummary` for one series' points."""
+def summarize(pairs: list[list[Any]], values: list[float | None]) -> SeriesSummary:
+    """The :class:`SeriesSummary` of one series' points."""
     numbers = [value for value in values if value is not None]
-    return {
-        "points": len(values),
-        "min": min(numbers) if numbers else None,
-        "max": max(numbers) if numbers else None,
-        "avg": sum(numbers) / len(numbers) if numbers else None,
-        "last": next((value for value in reversed(values) if value is not None), None),
-        "first_timestamp": float(pairs[0][0]) if pairs else None,
-        "last_timestamp": float(pairs[-1][0]) if pairs else None,
-    }
+    return SeriesSummary.model_construct(
+        points=len(values),
+        min=min(numbers) if numbers else None,
+        max=max(numbers) if numbers else None,
+        avg=sum(numbers) / len(numbers) if numbers else None,
+        last=next((value for value in reversed(values) if value is not None), None),
+        first_timestamp=float(pairs[0][0]) if pairs else None,
+        last_timestamp=float(pairs[-1][0]) if pairs else None,
+    )
 
 
 def _series(
     labels: dict[str, str], pairs: list[list[Any]], *, with_points: bool, with_summary: bool
-) -> dict[str, Any]:
-    values = [to_number(value) for _, value in pairs]
-    return {
-        "labels": labels,
-        "timestamps": [float(timestamp) for timestamp, _ in pairs] if with_points else None,
-        "values": values if with_points else None,
-        "summary": summarize(pairs, values) if with_summary else None,
-    }
+) -> Series:
+    stamps, texts = zip(*pairs, strict=True) if pairs else ((), ())
+    # Loops in C where possible: a range answer has thousands of points per call.
+    values = [value if isfinite(value) else None for value in map(float, texts)]
+    return Series.model_construct(
+        labels={str(key): str(value) for key, value in labels.items()},
+        timestamps=list(map(float, stamps)) if with_points else None,
+        values=values if with_points else None,
+        summary=summarize(pairs, values) if with_summary else None,
+    )
 
 
 def tidy(data: dict[str, Any], *, limit: int, max_points: int) -> SeriesSet:
@@ -112,15 +118,12 @@ def tidy(data: dict[str, Any], *, limit: int, max_points: int) -> SeriesSet:
             )
             for item in kept
         ]
-    # One validation of plain data (in pydantic-core) is far cheaper than a model per series.
-    return SeriesSet.model_validate(
-        {
-            "result_type": result_type,
-            "series": series,
-            "total_series": len(raw),
-            "truncated": len(raw) > limit,
-            "summarized": summarized,
-        }
+    return SeriesSet.model_construct(
+        result_type=result_type,
+        series=series,
+        total_series=len(raw),
+        truncated=len(raw) > limit,
+        summarized=summarized,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
+from opslens.agent.admission import Saturated
 from opslens.agent.response import AskRequest, AskResponse
 from opslens.agent.runtime import AgentRuntime
 from opslens.pgstate import StoreUnavailable
@@ -54,11 +55,20 @@ report_router = APIRouter(prefix="/v1")
     "/ask",
     response_model=AskResponse,
     summary="Ask a question",
-    responses={**NOT_JSON, 503: {"description": "The conversation store is unavailable."}},
+    responses={
+        **NOT_JSON,
+        503: {
+            "description": "The conversation store is unavailable, or this replica is "
+            "saturated (then with Retry-After: ask again after that many seconds)."
+        },
+    },
 )
 async def ask_route(request: AskRequest, runtime: Runtime) -> AskResponse:
     try:
         return await runtime.ask(request)
+    except Saturated as exc:
+        retry_after = {"Retry-After": str(exc.retry_after_s)}
+        raise HTTPException(503, exc.message, headers=retry_after) from None
     except StoreUnavailable as exc:
         raise HTTPException(503, exc.message) from None
 
@@ -79,7 +89,7 @@ async def ask_stream(request: AskRequest, runtime: Runtime) -> StreamingResponse
         except Exception as exc:  # noqa: BLE001 - reported to the client as an event
             text = (
                 exc.message
-                if isinstance(exc, StoreUnavailable)
+                if isinstance(exc, StoreUnavailable | Saturated)
                 else f"the agent failed: {type(exc).__name__}"
             )
             message = json.dumps({"message": text}, ensure_ascii=False)

@@ -12,6 +12,7 @@ import httpx
 from fastapi import HTTPException
 from langchain_core.language_models import BaseChatModel
 
+from opslens.agent.admission import Admission
 from opslens.agent.agent import Agent
 from opslens.agent.catalog import CatalogCache
 from opslens.agent.checkpoints import STORE, open_checkpointer
@@ -64,6 +65,11 @@ class AgentRuntime:
         # One catalog for the questions and /v1/services: read once per time to live.
         self.catalog = CatalogCache(self.toolbox, settings.catalog_ttl_s)
         self.agent: Agent | None = None
+        self.admission = Admission(
+            settings.max_concurrent_questions,
+            settings.max_queued_questions,
+            settings.queue_wait_s,
+        )
         self._stack = AsyncExitStack()
 
     async def open(self) -> None:
@@ -92,18 +98,21 @@ class AgentRuntime:
         return self.agent
 
     async def ask(self, request: AskRequest) -> AskResponse:
-        """One question; :class:`StoreUnavailable` when the conversation store is down."""
+        """One question once admitted; :class:`StoreUnavailable` when the conversation store is
+        down, :class:`~opslens.agent.admission.Saturated` when this replica cannot take it now."""
         agent = self.require()
         try:
-            return await agent.ask(request)
+            async with self.admission.slot():
+                return await agent.ask(request)
         except UNAVAILABLE_ERRORS as exc:
             raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
 
     async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         agent = self.require()
         try:
-            async for event in agent.stream(request):
-                yield event
+            async with self.admission.slot():
+                async for event in agent.stream(request):
+                    yield event
         except UNAVAILABLE_ERRORS as exc:
             raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
 

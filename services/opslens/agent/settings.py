@@ -40,6 +40,24 @@ class AgentSettings(BaseSettings):
         description="Time one question's tool calls may take in all; calls still waiting then "
         "are cut short and named among the missing evidence.",
     )
+    max_concurrent_questions: int = Field(
+        default=8,
+        ge=1,
+        description="Questions one replica runs at once; more wait in line. Their tool calls "
+        "share the backends, so past a few at once every question only gets slower.",
+    )
+    max_queued_questions: int = Field(
+        default=100,
+        ge=0,
+        description="Questions that may wait for a slot; beyond that a question is refused at "
+        "once (HTTP 503 with Retry-After).",
+    )
+    queue_wait_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a question waits for a slot before it is refused (HTTP 503 with "
+        "Retry-After); its own budget starts once it runs.",
+    )
     catalog_ttl_s: float = Field(
         default=60.0,
         ge=0,
