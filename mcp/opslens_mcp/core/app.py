@@ -6,25 +6,23 @@ nothing is created at import time.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
 from opslens_mcp import __version__
 from opslens_mcp.core.executor import ToolExecutor
+from opslens_mcp.core.health import HEALTH_PATHS, ServerState, health_router
 from opslens_mcp.core.heap import settle_heap
 from opslens_mcp.core.jsonrpc import JsonRpcDispatcher
 from opslens_mcp.core.logs import configure_logging
 from opslens_mcp.core.mcp_server import build_mcp_server
-from opslens_mcp.core.metrics import CONTENT_TYPE_LATEST, ServerMetrics
+from opslens_mcp.core.metrics import ServerMetrics
 from opslens_mcp.core.middleware import (
     BearerAuthMiddleware,
     BodyLimitMiddleware,
@@ -35,9 +33,7 @@ from opslens_mcp.core.safejson import SafeJSONResponse, validation_error
 from opslens_mcp.core.service import ServiceDefinition
 from opslens_mcp.core.settings import ServerSettings
 
-HEALTH_PATHS = ("/healthz", "/readyz")
 JSONRPC_PATHS = ("/rpc", "/mcp")
-READINESS_TIMEOUT_S = 5.0
 
 
 def _transport_security(settings: ServerSettings) -> TransportSecuritySettings:
@@ -51,11 +47,6 @@ def _transport_security(settings: ServerSettings) -> TransportSecuritySettings:
         allowed_hosts=settings.allowed_hosts,
         allowed_origins=origins,
     )
-
-
-def _unavailable(server: str, detail: object) -> JSONResponse:
-    body = {"status": "unavailable", "server": server, "detail": str(detail)}
-    return JSONResponse(body, status_code=503)
 
 
 def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
@@ -72,7 +63,6 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
         security_settings=_transport_security(settings),
         max_request_body_size=settings.max_body_bytes,
     )
-    started_at = time.time()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -92,38 +82,8 @@ def create_app(service: ServiceDefinition, settings: ServerSettings) -> FastAPI:
     app.state.executor = executor
     app.state.service = service
 
-    @app.get("/healthz", summary="The process is up")
-    async def healthz() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "server": service.name,
-            "version": __version__,
-            "uptime_s": round(time.time() - started_at, 1),
-        }
-
-    @app.get(
-        "/readyz",
-        summary="The backend answers",
-        responses={503: {"description": "The backend does not answer."}},
-    )
-    async def readyz() -> JSONResponse:
-        if service.readiness is None:
-            return JSONResponse({"status": "ready", "server": service.name})
-        try:
-            async with asyncio.timeout(READINESS_TIMEOUT_S):
-                detail = await service.readiness()
-        except TimeoutError:
-            message = f"{service.name} backend did not answer within {READINESS_TIMEOUT_S:g}s"
-            return _unavailable(service.name, message)
-        except Exception as exc:  # noqa: BLE001 - reported to the prober, not raised
-            return _unavailable(service.name, getattr(exc, "message", None) or type(exc).__name__)
-        return JSONResponse({"status": "ready", "server": service.name, **detail})
-
-    @app.get(
-        "/metrics", summary="Prometheus metrics of this server", response_class=PlainTextResponse
-    )
-    async def prometheus_metrics() -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    app.state.server = ServerState(service, metrics, time.time())
+    app.include_router(health_router)
 
     # The tool-call paths, innermost: inside our middleware, ahead of FastAPI's own layers.
     app.add_middleware(
