@@ -164,6 +164,8 @@ class PeriodCollector:
 
     async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
         """The traces with all their spans."""
+        if not ids:  # a period without a sampled trace: nothing to fetch
+            return []
         params = GetTracesParams(trace_ids=list(ids), include_spans=True, max_spans=MAX_SPANS)
         fetch = self.caller.tools.opensearch.get_traces(params)
         result = await self.caller.attempt(telemetry.signal("traces"), fetch)
