@@ -28,7 +28,8 @@ from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
 from opslens.scenarios.seed import scenario_path, seed_scenario
 from opslens.scenarios.truth import GroundTruth
-from opslens_mcp.core.app import READINESS_TIMEOUT_S, create_app
+from opslens_mcp.core.app import create_app
+from opslens_mcp.core.health import READINESS_TIMEOUT_S
 from opslens_mcp.core.settings import ServerSettings
 from opslens_mcp.prometheus.server import create_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
