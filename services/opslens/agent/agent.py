@@ -13,7 +13,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from opslens.agent.answer import phrase, word
 from opslens.agent.graph import AgentDeps, QuestionContext
-from opslens.agent.response import AskRequest, AskResponse, Timings
+from opslens.agent.response import AskRequest, AskResponse, StepEvent, Timings
 from opslens.agent.toolbox import Budget
 
 STEP_NAMES = ("understand", "plan", "execute", "correlate", "answer")
@@ -68,7 +68,8 @@ class Agent:
         """``("step", {...})`` as each node finishes, then ``("result", response)``."""
         state, config, context = self._input(request)
         started = time.perf_counter()
-        yield "step", {"step": "understand", "status": "started", "detail": request.question}
+        started_step = StepEvent(step="understand", status="started", detail=request.question)
+        yield "step", started_step.model_dump()
         language = "en"
         async for update in self.graph.astream(
             state, config, context=context, stream_mode="updates"
@@ -77,7 +78,7 @@ class Agent:
                 plan = (values or {}).get("plan")
                 language = plan.get("language", language) if plan else language
                 detail = step_detail(node, values, language)
-                yield "step", {"step": node, "status": "done", "detail": detail}
+                yield "step", StepEvent(step=node, status="done", detail=detail).model_dump()
         snapshot = await self.graph.aget_state(config)
         total_ms = (time.perf_counter() - started) * 1000
         yield "result", to_response(snapshot.values, total_ms).model_dump(mode="json")

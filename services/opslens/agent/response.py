@@ -353,3 +353,33 @@ class AskResponse(BaseModel):
     missing: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     llm: LlmRecord = Field(default_factory=LlmRecord)
+
+
+class StepEvent(BaseModel):
+    """One step of the agent, streamed while it works (``event: step`` of ``/v1/ask/stream``)."""
+
+    step: str = Field(description="The graph's node, e.g. understand, execute, correlate.")
+    status: Literal["started", "done"]
+    detail: str = Field(default="", description="What the step found, in the question's language.")
+
+
+class ServiceCatalog(BaseModel):
+    """Services and namespaces the backends know (``/v1/services``)."""
+
+    services: list[str]
+    namespaces: list[str]
+
+
+class BackendStatus(BaseModel):
+    """One MCP server's readiness as the agent sees it."""
+
+    status: Literal["ready", "unavailable"]
+    url: str
+    detail: str | None = Field(default=None, description="Why, when not ready.")
+
+
+class AgentStatus(BaseModel):
+    """The agent's connection status (``/v1/status``)."""
+
+    agent: Literal["ok"] = "ok"
+    backends: dict[str, BackendStatus]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from opslens.agent.admission import Saturated
-from opslens.agent.response import AskRequest, AskResponse
+from opslens.agent.response import AgentStatus, AskRequest, AskResponse, ServiceCatalog
 from opslens.agent.runtime import AgentRuntime
 from opslens.pgstate import StoreUnavailable
 from opslens.rpc_client import RpcError
@@ -99,14 +99,14 @@ async def ask_stream(request: AskRequest, runtime: Runtime) -> StreamingResponse
 
 
 @question_router.get("/services", summary="Services and namespaces the backends know")
-async def services(runtime: Runtime) -> dict[str, list[str]]:
+async def services(runtime: Runtime) -> ServiceCatalog:
     catalog = await runtime.catalog.get(datetime.now().astimezone())
-    return {"services": catalog.services, "namespaces": catalog.namespaces}
+    return ServiceCatalog(services=catalog.services, namespaces=catalog.namespaces)
 
 
 @question_router.get("/status", summary="Connection status of the agent and each server")
-async def status(runtime: Runtime) -> dict[str, Any]:
-    return {"agent": "ok", "backends": await runtime.status()}
+async def status(runtime: Runtime) -> AgentStatus:
+    return AgentStatus(backends=await runtime.status())
 
 
 @report_router.get("/reports", summary="Reports the scheduler produced", responses=REPORTS_DOWN)

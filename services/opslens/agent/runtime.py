@@ -17,7 +17,7 @@ from opslens.agent.agent import Agent
 from opslens.agent.catalog import CatalogCache
 from opslens.agent.checkpoints import STORE, open_checkpointer
 from opslens.agent.graph import AgentDeps, build_graph
-from opslens.agent.response import AskRequest, AskResponse
+from opslens.agent.response import AskRequest, AskResponse, BackendStatus
 from opslens.agent.settings import AgentSettings
 from opslens.agent.toolbox import Toolbox
 from opslens.pgstate import UNAVAILABLE_ERRORS, unavailable
@@ -116,16 +116,22 @@ class AgentRuntime:
         except UNAVAILABLE_ERRORS as exc:
             raise unavailable(STORE, self.settings.checkpoint_url, exc) from None
 
-    async def status(self) -> dict[str, Any]:
-        async def probe(name: str, url: str) -> tuple[str, dict[str, Any]]:
+    async def status(self) -> dict[str, BackendStatus]:
+        """Each MCP server's readiness, probed on its ``/readyz`` (3 s each, in parallel)."""
+
+        async def probe(name: str, url: str) -> tuple[str, BackendStatus]:
             try:
                 async with httpx.AsyncClient(timeout=3.0) as http:
                     response = await http.get(f"{url.rstrip('/')}/readyz")
                 body = response.json()
-                state = "ready" if response.status_code == 200 else "unavailable"
-                return name, {"status": state, "url": url, "detail": body.get("detail")}
+                ready = response.status_code == 200
+                detail = body.get("detail") if isinstance(body, dict) else None
+                detail = detail if isinstance(detail, str) else None
+                return name, BackendStatus(
+                    status="ready" if ready else "unavailable", url=url, detail=detail
+                )
             except (httpx.HTTPError, ValueError) as exc:
-                return name, {"status": "unavailable", "url": url, "detail": type(exc).__name__}
+                return name, BackendStatus(status="unavailable", url=url, detail=type(exc).__name__)
 
         results = await asyncio.gather(
             *(probe(n, u) for n, u in server_urls(self.settings).items())

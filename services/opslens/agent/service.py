@@ -48,11 +48,11 @@ def agent_service(
         down = [
             name
             for name, entry in backends.items()
-            if entry["status"] != "ready" and name != "reports"
+            if entry.status != "ready" and name != "reports"
         ]
         if down:
             raise RuntimeError(f"servers unavailable: {', '.join(down)}")
-        return {"backends": backends}
+        return {"backends": {name: entry.model_dump() for name, entry in backends.items()}}
 
     @asynccontextmanager
     async def resources() -> AsyncIterator[None]:
