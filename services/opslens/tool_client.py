@@ -43,15 +43,20 @@ def wire_params(params: BaseModel) -> dict[str, Any]:
     return params.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+def contract_problems(exc: ValidationError) -> str:
+    """The first three fields a validation refused, with why (``limit: Input should be ...``)."""
+    return "; ".join(
+        f"{'.'.join(map(str, error['loc'])) or 'value'}: {error['msg']}"
+        for error in exc.errors()[:3]
+    )
+
+
 def read_result(model: type[R], server: str, tool: str, data: dict[str, Any]) -> R:
     """``data`` validated into ``model``; an :class:`RpcError` naming what does not match."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()[:3]
-        )
-        message = f"{server}.{tool} answered outside its contract ({problems})"
+        message = f"{server}.{tool} answered outside its contract ({contract_problems(exc)})"
         raise RpcError(server, tool, CONTRACT_ERROR, message) from exc
 
 

@@ -4,8 +4,10 @@ Every call's outcome is kept, success or failure, so the response can show each 
 and say plainly what is missing when a backend is down. A question's calls share one
 :class:`Budget`: each waits at most the tool timeout or what is left of the budget, whichever is
 shorter, so a question with hung backends still ends in a bounded time; after one of its calls
-to a server timed out, the question sends that server no more. A result is validated into its
-tool's result model (:mod:`opslens_mcp.contract`) as it arrives; steps read it typed.
+to a server timed out, the question sends that server no more. Params are validated against
+the tool's params model (:mod:`opslens_mcp.contract`) before they are sent, so a call outside
+the contract fails here, named, without a round trip; a result is validated into its tool's
+result model as it arrives, and steps read it typed.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from opslens.agent.answer import purpose_text
 from opslens.rpc_client import RpcClient, RpcError
-from opslens.tool_client import read_result
-from opslens_mcp.contract import result_model
-from opslens_mcp.core.errors import BackendTimeout
+from opslens.tool_client import contract_problems, read_result, wire_params
+from opslens_mcp.contract import params_model, result_model
+from opslens_mcp.core.errors import INVALID_PARAMS, BackendTimeout
 
 SERVERS = ("opensearch", "prometheus", "kubernetes")
 TIMEOUT_CODE = BackendTimeout.code
@@ -59,6 +61,12 @@ class ToolCall:
 
     def describe(self, language: str = "en") -> str:
         return purpose_text(self.purpose, self.about, language)
+
+    def wire(self) -> dict[str, Any]:
+        """The params as sent, validated against the tool's params model (a ValidationError
+        when they are outside the contract); tools outside the contract pass them as given."""
+        model = params_model(self.server, self.tool)
+        return wire_params(model.model_validate(self.params)) if model else self.params
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -126,8 +134,13 @@ class Toolbox:
                 spent = f"not run: the question's {budget.seconds:g}s were spent"
                 return CallOutcome(call, False, 0.0, error={"code": TIMEOUT_CODE, "message": spent})
         try:
+            params = call.wire()
+        except ValidationError as exc:
+            error = {"code": INVALID_PARAMS, "message": _outside_contract(call, exc)}
+            return CallOutcome(call, False, 0.0, error=error)
+        try:
             async with asyncio.timeout(timeout_s):
-                result = await client.call(call.tool, call.params, session_id=session_id)
+                result = await client.call(call.tool, params, session_id=session_id)
             model = result_model(call.server, call.tool)
             typed = read_result(model, call.server, call.tool, result) if model else None
         except RpcError as exc:
@@ -146,3 +159,8 @@ class Toolbox:
     ) -> list[CallOutcome]:
         """Run independent calls concurrently; outcomes in the order of ``calls``."""
         return list(await asyncio.gather(*(self.run(call, session_id, budget) for call in calls)))
+
+
+def _outside_contract(call: ToolCall, exc: ValidationError) -> str:
+    problems = contract_problems(exc)
+    return f"not sent: {call.server}.{call.tool} params outside its contract ({problems})"
