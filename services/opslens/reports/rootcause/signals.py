@@ -30,6 +30,7 @@ from typing import Any
 
 from drain3 import TemplateMiner
 
+from opslens.reports.rootcause.order import Segment, TimedEvent, TransitionKey, instant, segments
 from opslens.reports.trace_analysis import Trace, call_gaps
 from opslens_mcp.opensearch.masking import mask_parameters
 from opslens_mcp.opensearch.patterns import drain_config
@@ -43,11 +44,14 @@ _MASK_ONLY = re.compile(r"<[A-Z_]+>[,;:.]?")
 
 @dataclass(frozen=True)
 class LogLine:
-    """One log line with the span that wrote it (empty when the line carries none)."""
+    """One log line with the span that wrote it (empty when the line carries none) and when
+    (ISO-8601 or epoch seconds; None when unknown: the line then counts, but has no place in
+    the order of events)."""
 
     service: str
     span_id: str
     message: str
+    timestamp: str | float | None = None
 
 
 class TemplateBook:
@@ -106,6 +110,11 @@ class PeriodSignals:
     """(service, span event) of spans that call another traced service: how often they run
     follows what the callee returns, so they are the callee's evidence, not the caller's."""
 
+    transitions: Counter[TransitionKey] = field(default_factory=Counter)
+    """Consecutive events per (service, entry operation) (:mod:`~opslens.reports.rootcause.
+    order`)."""
+    roots: list[Segment] = field(default_factory=list)
+    """Each trace's first segments, to find where a trace's events first diverged."""
     has_logs: bool = False
 
     def observed(self, event: str) -> bool:
@@ -143,9 +152,12 @@ def period_signals(
     listed = list(traces)
     signals = PeriodSignals(gaps={k: g.median_ms for k, g in call_gaps(listed).items()})
     operation_of: dict[str, tuple[str, str]] = {}
+    entries: dict[str, dict[str, Any]] = {}
+    event_of_span: dict[str, str] = {}
     for trace in listed:
         spans = trace.get("spans") or []
-        entries = entry_spans(spans)
+        found = entry_spans(spans)
+        entries.update(found)
         by_id = {str(s["span_id"]): s for s in spans}
         for span in spans:
             parent = by_id.get(str(span.get("parent_span_id") or ""))
@@ -154,20 +166,27 @@ def period_signals(
                 signals.calls_out.add(
                     (str(parent["service"]), SPAN_EVENT + str(parent["operation"]))
                 )
-            entry = entries[str(span["span_id"])]
+            entry = found[str(span["span_id"])]
             key = (str(span["service"]), str(entry["operation"]))
             operation_of[str(span["span_id"])] = key
             signals.services.add(key[0])
             if entry is span:
                 signals.requests[key] += 1
             else:
-                signals.patterns[(*key, SPAN_EVENT + str(span["operation"]))] += 1
+                event = SPAN_EVENT + str(span["operation"])
+                event_of_span[str(span["span_id"])] = event
+                signals.patterns[(*key, event)] += 1
+
+    span_events: dict[str, list[TimedEvent]] = {}
     for line in lines:
         signals.has_logs = True
         signals.services.add(line.service)
         service, operation = operation_of.get(line.span_id, (line.service, ""))
+        event = f"{LOG_EVENT}{book.template_id(line.message)}"
         if service != line.service:
             service, operation = line.service, ""
-        event = f"{LOG_EVENT}{book.template_id(line.message)}"
+        elif (at := instant(line.timestamp)) is not None:
+            span_events.setdefault(line.span_id, []).append((at, event))
         signals.patterns[(service, operation, event)] += 1
+    signals.roots, signals.transitions = segments(listed, entries, span_events, event_of_span)
     return signals
