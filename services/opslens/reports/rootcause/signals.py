@@ -10,8 +10,9 @@
   per request of the same operation keeps a change of traffic mix from looking like one.
 
 Templates come from drain3 with the platform's masking, over a line's first words with the
-masked ids dropped; one :class:`TemplateBook` is shared by every period compared, so the same
-statement gets the same template id everywhere.
+masked ids dropped, or, when those words name the line's place in the code (``Class#123``,
+``file.py:42``), from that place; one :class:`TemplateBook` is shared by every period
+compared, so the same statement gets the same template id everywhere.
 
 Example::
 
@@ -40,6 +41,13 @@ STATEMENT_SIMILARITY = 0.7
 """Drain's similarity for statements: their heads are short, so two statements of one class
 share most words; the platform's looser threshold would merge them."""
 _MASK_ONLY = re.compile(r"<[A-Z_]+>[,;:.]?")
+_SOURCE_LINE = re.compile(
+    r"[A-Za-z_$][\w.$]*#\d+|[\w./-]+\.(?:java|kt|scala|py|go|rb|js|ts|cs|php|rs|cpp|cc|c):\d+"
+)
+"""A word naming where in the code a line was written (``Class#123``, ``file.py:42``): such a
+line is that statement, whatever its words (drain would merge two statements of one class
+that differ in their line number only)."""
+_SOURCE_MARK = "SOURCELINE"
 
 
 @dataclass(frozen=True)
@@ -63,18 +71,33 @@ class TemplateBook:
         config.drain_sim_th = STATEMENT_SIMILARITY
         self._miner = TemplateMiner(config=config)
         self.examples: dict[int, str] = {}
+        self._located: dict[str, int] = {}
+        self._heads: dict[int, str] = {}
 
     def template_id(self, message: str) -> int:
         """The template of a line's first ``STATEMENT_WORDS`` words: they name the statement
         that wrote it; what follows (lists, dumped objects) varies in length and would split
-        one statement into many templates."""
-        words = [w for w in mask_parameters(message).split() if not _MASK_ONLY.fullmatch(w)]
+        one statement into many templates. A line whose first words name its place in the code
+        is that statement's (one template per place)."""
+        located = _SOURCE_LINE.search(" ".join(message.split()[:STATEMENT_WORDS]))
+        if located is not None:  # kept as written, not masked as a number
+            message_head = message.replace(located.group(0), _SOURCE_MARK, 1)
+        else:
+            message_head = message
+        words = [w for w in mask_parameters(message_head).split() if not _MASK_ONLY.fullmatch(w)]
         head = " ".join(words[:STATEMENT_WORDS])
-        cluster_id = int(self._miner.add_log_message(head)["cluster_id"])
+        if located is not None:
+            # the line names its statement: one template per place in the code
+            cluster_id = self._located.setdefault(located.group(0), -len(self._located) - 1)
+            self._heads.setdefault(cluster_id, head.replace(_SOURCE_MARK, located.group(0)))
+        else:
+            cluster_id = int(self._miner.add_log_message(head)["cluster_id"])
         self.examples.setdefault(cluster_id, message)
         return cluster_id
 
     def template(self, cluster_id: int) -> str:
+        if cluster_id in self._heads:
+            return self._heads[cluster_id]
         cluster = self._miner.drain.id_to_cluster.get(cluster_id)
         return cluster.get_template() if cluster is not None else ""
 
