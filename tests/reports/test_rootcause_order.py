@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opslens.reports import i18n
 from opslens.reports.rootcause import order
 from opslens.reports.rootcause.order import END, START, Segment, first_divergence, instant
 from opslens.reports.rootcause.ranking import rank_findings
@@ -86,7 +87,12 @@ def test_a_callee_diverging_first_wins_over_its_caller() -> None:
     assert "SELECT payments" in evidence.example and "card declined" in evidence.example
     ranked = rank_findings(period_findings(period, baselines, {}, book), period.edges)
     payment = next(c for c in ranked if c.service == "payment")
-    assert "order_changed" in {e.kind for e in payment.evidence}
+    diverged = next(e for e in payment.evidence if e.kind == "order_changed")
+    assert i18n.evidence_text(diverged, "en") == "traces first diverging here 10 traces (score 2.0)"
+    assert i18n.cause(payment.model_copy(update={"evidence": [diverged]}), "ko") == (
+        'payment: POST /pay의 "SELECT payments start -> ERROR PaymentService card declined" '
+        "부근 코드 (이벤트 순서가 바뀜)"
+    )
     order_evidence = next(c for c in ranked if c.service == "order").evidence
     assert "order_changed" not in {e.kind for e in order_evidence}
 

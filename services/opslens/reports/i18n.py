@@ -208,7 +208,7 @@ def value(number: float | None, unit: str) -> str:
         return f"{number:.3f} cores"
     if unit == "x budget":
         return f"{number:.1f}x"
-    if unit in ("lines", "spans", "restarts"):
+    if unit in ("lines", "spans", "restarts", "traces"):
         return f"{number:,.0f} {unit}"
     return f"{number:,.2f} {unit}".strip()
 
