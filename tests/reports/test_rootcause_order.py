@@ -136,3 +136,18 @@ def test_times_are_read_from_numbers_and_iso_texts() -> None:
     assert instant("1970-01-01T00:00:01.5Z") == 1.5
     assert instant("1970-01-01T00:00:02") == 2.0  # naive: UTC
     assert instant("yesterday") is None and instant(None) is None
+
+
+def test_a_call_straight_from_an_entry_span_is_an_event_of_the_caller() -> None:
+    spans = [
+        _span("o1", "", "order", "POST /order", 0),
+        _span("p1", "o1", "payment", "POST /pay", 5),  # no client span in between
+        _span("q1", "p1", "payment", "SELECT payments", 6),
+    ]
+    lines = [LogLine("order", "o1", "INFO OrderService placing order", T0 + 0.001)]
+    period = period_signals([{"trace_id": "t1", "spans": spans}], lines, TemplateBook())
+    [root] = period.roots
+    assert root.service == "order" and root.events[1] == "call:payment"
+    [callee] = root.calls[1]
+    assert callee.service == "payment" and callee.events == ["span:SELECT payments"]
+    assert period.transitions[("payment", "POST /pay", START, "span:SELECT payments")] == 1
