@@ -17,10 +17,10 @@ from opslens_eval.testbed import without_logs
 
 pytestmark = pytest.mark.timeout(600)
 
-# Measured by bench/rca_nezha_offline.py (33, 42 and 25 of 45), rounded down: floors, not goals.
-AC1_FLOOR = 0.73
-AC3_FLOOR = 0.93
-INNER_TOP1_FLOOR = 0.55
+# Measured by bench/rca_nezha_offline.py (40, 43 and 38 of 45), rounded down: floors, not goals.
+AC1_FLOOR = 0.88
+AC3_FLOOR = 0.95
+INNER_TOP1_FLOOR = 0.84
 
 
 def test_accuracy_on_all_45_nezha_faults(shared_data: Path) -> None:
@@ -55,4 +55,5 @@ def test_ranks_with_traces_and_metrics_when_logs_are_missing(
     assert delayed.rank is not None and delayed.rank <= 2
     assert delayed.inner_rank == 1  # its top evidence is the network
     code = [e for r in results for c in r.ranked for e in c.evidence if e.area == "code"]
-    assert code and all(e.example.startswith("span ") for e in code)  # spans only: no log line
+    assert code and all(e.signal == "traces" for e in code)  # spans only: no log line
+    assert all(e.example.startswith("span ") for e in code if e.kind != "order_changed")

@@ -114,3 +114,16 @@ def test_a_span_operation_that_stops_counts_like_a_statement() -> None:
     ranked = rank_causes(period, baselines, {}, book)
     assert ranked[0].service == "payment"
     assert ranked[0].cause is not None and ranked[0].cause.example == "span SELECT payments"
+
+
+def test_a_line_naming_its_place_in_the_code_is_that_statement() -> None:
+    book = TemplateBook()
+    first = book.template_id("10:00:01.5 INFO c.s.CartServiceImpl#31 [find][Find cart] id 17")
+    again = book.template_id("10:00:02.1 INFO c.s.CartServiceImpl#31 [find][Find cart] id 98")
+    other = book.template_id("10:00:02.3 INFO c.s.CartServiceImpl#34 [find][Find cart] id 98")
+    python = book.template_id("2024-01-01 10:00:00 WARNING cart.py:42 cart 17 is empty")
+    assert first == again != other  # one class, two lines: two statements
+    assert python not in (first, other)
+    assert book.template(other).startswith("INFO c.s.CartServiceImpl#34 ")
+    plain = book.template_id("INFO CartService found cart 17")
+    assert plain == book.template_id("INFO CartService found cart 18") > 0  # drain's template

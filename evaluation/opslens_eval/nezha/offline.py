@@ -51,6 +51,7 @@ def minute_traces(files: MinuteFiles) -> list[Trace]:
                 "operation": doc["name"],
                 "kind": doc["kind"],
                 "duration_ms": doc["durationInNanos"] / 1e6,
+                "start": doc["startTime"],
             }
         )
     return list(traces.values())
@@ -58,7 +59,12 @@ def minute_traces(files: MinuteFiles) -> list[Trace]:
 
 def minute_lines(files: MinuteFiles) -> list[LogLine]:
     return [
-        LogLine(service_of_pod(row["PodName"]), row["SpanID"], app_line(row["Log"])[0])
+        LogLine(
+            service_of_pod(row["PodName"]),
+            row["SpanID"],
+            app_line(row["Log"])[0],
+            row["Timestamp"],
+        )
         for row in rows(files.log)
     ]
 

@@ -62,7 +62,15 @@ SETTLED = timedelta(minutes=10)
 """A period that ended this long ago no longer changes: its data is kept for later runs."""
 CACHED_PERIODS = 48
 CACHED_SAMPLES = 1024
-SPAN_FIELDS = ("span_id", "parent_span_id", "service", "operation", "kind", "duration_ms")
+SPAN_FIELDS = (
+    "span_id",
+    "parent_span_id",
+    "service",
+    "operation",
+    "kind",
+    "duration_ms",
+    "start",
+)
 Fetched = tuple[list[Trace], list[LogLine]]
 V = TypeVar("V")
 
@@ -195,7 +203,7 @@ class PeriodCollector:
                 if result is None:
                     break
                 found += [
-                    LogLine(r.service or "", r.span_id or "", r.message or "")
+                    LogLine(r.service or "", r.span_id or "", r.message or "", r.timestamp)
                     for r in result.records
                 ]
                 if not result.next_cursor or not result.has_more:

@@ -100,6 +100,7 @@ MEASURES: dict[str, dict[Language, str]] = {
     "statement_new": {"en": "statement runs", "ko": "구문 실행 횟수"},
     "statement_fewer": {"en": "statement runs", "ko": "구문 실행 횟수"},
     "statement_more": {"en": "statement runs", "ko": "구문 실행 횟수"},
+    "order_changed": {"en": "traces first diverging here", "ko": "여기서 처음 어긋난 트레이스"},
 }
 
 CAUSES: dict[str, dict[Language, str]] = {
@@ -130,6 +131,7 @@ CHANGES: dict[str, dict[Language, str]] = {
     "statement_new": {"en": "new", "ko": "새로 나타남"},
     "statement_fewer": {"en": "runs less often", "ko": "실행 빈도 감소"},
     "statement_more": {"en": "runs more often", "ko": "실행 빈도 증가"},
+    "order_changed": {"en": "events in a new order", "ko": "이벤트 순서가 바뀜"},
     "new_log_template": {"en": "new log message", "ko": "새 로그 메시지"},
     "new_error_type": {"en": "new error", "ko": "새 에러"},
 }
@@ -206,7 +208,7 @@ def value(number: float | None, unit: str) -> str:
         return f"{number:.3f} cores"
     if unit == "x budget":
         return f"{number:.1f}x"
-    if unit in ("lines", "spans", "restarts"):
+    if unit in ("lines", "spans", "restarts", "traces"):
         return f"{number:,.0f} {unit}"
     return f"{number:,.2f} {unit}".strip()
 

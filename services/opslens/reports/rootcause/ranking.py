@@ -56,6 +56,7 @@ AREAS: dict[str, CauseArea] = {
     "statement_new": "code",
     "statement_fewer": "code",
     "statement_more": "code",
+    "order_changed": "code",
     "trace_p50": "operation",
     "trace_p95": "operation",
     "trace_error_ratio": "operation",

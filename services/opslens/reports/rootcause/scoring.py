@@ -28,21 +28,28 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from opslens.reports.models import CauseEvidence
-from opslens.reports.rootcause import ranking
+from opslens.reports.rootcause import order, ranking
+from opslens.reports.rootcause.order import TransitionKey
 from opslens.reports.rootcause.ranking import Finding
-from opslens.reports.rootcause.signals import LOG_EVENT, PeriodSignals, TemplateBook
+from opslens.reports.rootcause.signals import LOG_EVENT, SPAN_EVENT, PeriodSignals, TemplateBook
 
 MAD_TO_SIGMA = 1.4826
 GAP_LOG_FLOOR = 0.1
 """Smallest spread of a call gap's log across periods (about 10%)."""
 RESOURCE_RELATIVE_FLOOR = 0.2
 """Smallest spread of a resource sample, relative to its median."""
-CONVINCING = {"resource": 40.0, "network": 20.0, "code": 5.0}
+CONVINCING = {
+    "resource": 40.0,
+    "network": 20.0,
+    "code": 5.0,
+    "order": 10.0,
+}
 """Raw score at which each signal alone is convincing: resources are sampled every minute and
 swing less than sampled spans; a lost statement counts its expected lines."""
 MIN_REQUESTS = 2
@@ -57,6 +64,10 @@ periods counts when its rate's robust z passes ``RATE_Z``, with the spread floor
 of its usual rate (a statement's rate per request is often exactly steady: then a change of
 half of it counts)."""
 MIN_RATE_BASELINES = 3
+ORDER_SHIFT = 0.5
+"""A transition that was already taken counts as unusual when it now follows in at least half
+a request more than usual: two events racing (a log line and a span of one process) change
+their order in a share of the requests, a changed path in most of them."""
 SUBJECT_CHARS = 300
 
 
@@ -125,6 +136,43 @@ def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) 
     return found
 
 
+def baseline_rates(
+    baselines: Sequence[PeriodSignals],
+    counts: Callable[[PeriodSignals], Mapping[Any, int]],
+    key: Hashable,
+    request: tuple[str, str],
+    events: Sequence[str],
+) -> list[float]:
+    """Per baseline period that could show ``events`` and served ``request`` at least
+    ``MIN_REQUESTS`` times: how often per request ``key`` of its ``counts`` happened."""
+    return [
+        counts(b).get(key, 0) / b.requests[request]
+        for b in baselines
+        if all(b.observed(e) for e in events) and b.requests.get(request, 0) >= MIN_REQUESTS
+    ]
+
+
+def moved(count: int, requests: int, rates: Sequence[float]) -> tuple[str, float] | None:
+    """How an event that happened ``count`` times in ``requests`` requests moved against its
+    rates per request in the baseline periods: ``stopped`` (scored by the events expected),
+    ``new`` (by half the events), ``fewer`` or ``more`` (by the events missing or extra);
+    None when it did not move."""
+    usual = float(np.median(rates))
+    present = sum(rate > 0 for rate in rates) / len(rates)
+    expected = usual * requests
+    if count == 0 and present >= USUALLY_PRESENT:
+        return "stopped", present * expected
+    if usual == 0 and count >= MIN_REQUESTS and count / requests > max(rates):
+        return "new", NEW_LINE_WEIGHT * count
+    if (
+        present >= USUALLY_PRESENT
+        and len(rates) >= MIN_RATE_BASELINES
+        and abs(robust_z(count / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z
+    ):
+        return ("fewer" if count < expected else "more"), abs(count - expected)
+    return None
+
+
 def code_findings(
     period: PeriodSignals, baselines: Sequence[PeriodSignals], book: TemplateBook
 ) -> list[Finding]:
@@ -141,46 +189,98 @@ def code_findings(
             continue
         if (service, event) in calls_out:  # the callee's evidence (its network, its code)
             continue
-        rates = [
-            b.patterns.get(key, 0) / b.requests[(service, operation)]
-            for b in baselines
-            if b.observed(event) and b.requests.get((service, operation), 0) >= MIN_REQUESTS
-        ]
+        rates = baseline_rates(baselines, lambda b: b.patterns, key, (service, operation), [event])
         if not rates:
             continue
         lines = period.patterns.get(key, 0)
-        usual = float(np.median(rates))
-        present = sum(rate > 0 for rate in rates) / len(rates)
-        expected = usual * requests
-        if lines == 0 and present >= USUALLY_PRESENT:
-            score, kind = present * expected, "statement_stopped"
-        elif usual == 0 and lines >= MIN_REQUESTS and lines / requests > max(rates):
-            score, kind = NEW_LINE_WEIGHT * lines, "statement_new"
-        elif (
-            present >= USUALLY_PRESENT
-            and len(rates) >= MIN_RATE_BASELINES
-            and (abs(robust_z(lines / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z)
-        ):
-            score = abs(lines - expected)
-            kind = "statement_fewer" if lines < expected else "statement_more"
-        else:
+        change = moved(lines, requests, rates)
+        if change is None:
             continue
+        kind, score = change
         text, example = book.describe(event)
         from_logs = event.startswith(LOG_EVENT)
         evidence = CauseEvidence(
             signal="logs" if from_logs else "traces",
-            kind=kind,
+            kind=f"statement_{kind}",
             area="code",
             subject=text[:SUBJECT_CHARS],
             operation=operation,
             value=float(lines),
-            baseline=round(usual * requests, 3),
+            baseline=round(float(np.median(rates)) * requests, 3),
             unit="lines" if from_logs else "spans",
             score=_scaled(score, "code"),
             example=example,
         )
         found.append(Finding(service, evidence))
     return found
+
+
+def unusual_transitions(
+    period: PeriodSignals, baselines: Sequence[PeriodSignals]
+) -> set[TransitionKey]:
+    """Transitions that follow far more often per request than in the baseline periods, or
+    are new: where a request's events took another way (a drop shows as another way taken)."""
+    found = set()
+    for key, count in period.transitions.items():
+        service, operation, before, after = key
+        requests = period.requests.get((service, operation), 0)
+        events = [e for e in (before, after) if e not in (order.START, order.END)]
+        if requests < MIN_REQUESTS or not all(period.observed(e) for e in events):
+            continue
+        rates = baseline_rates(
+            baselines, lambda b: b.transitions, key, (service, operation), events
+        )
+        change = moved(count, requests, rates) if rates else None
+        if change is None or change[0] not in ("new", "more"):
+            continue
+        if change[0] == "new" or count / requests - float(np.median(rates)) >= ORDER_SHIFT:
+            found.add(key)
+    return found
+
+
+def order_findings(
+    period: PeriodSignals, baselines: Sequence[PeriodSignals], book: TemplateBook
+) -> list[Finding]:
+    """Per service, the traces whose events first took an unusual way in it (the first
+    divergence of each trace, :func:`~opslens.reports.rootcause.order.votes`), with the two
+    events around its most frequent divergence: the code region where the change started."""
+    votes = order.votes(period.roots, unusual_transitions(period, baselines))
+    by_service: dict[str, list[tuple[int, order.Divergence]]] = {}
+    for divergence, count in votes.items():
+        by_service.setdefault(divergence.service, []).append((count, divergence))
+    found = []
+    for service, counted in sorted(by_service.items()):
+        traces = sum(count for count, _ in counted)
+        score = _scaled(traces, "order")
+        if traces < MIN_REQUESTS or score <= 0:
+            continue
+        _, top = max(counted, key=lambda item: (item[0], item[1].before, item[1].after))
+        (before, before_example), (after, after_example) = (
+            _event_text(e, book) for e in (top.before, top.after)
+        )
+        evidence = CauseEvidence(
+            signal="traces",
+            kind="order_changed",
+            area="code",
+            subject=f"{before} -> {after}"[:SUBJECT_CHARS],
+            operation=top.operation,
+            value=float(traces),
+            unit="traces",
+            score=score,
+            example=f"{before_example} -> {after_example}",
+        )
+        found.append(Finding(service, evidence))
+    return found
+
+
+def _event_text(event: str, book: TemplateBook) -> tuple[str, str]:
+    """(what an event of the order is, an example): a statement, a span's start, a mark."""
+    if event in (order.START, order.END):
+        return event, event
+    if event.startswith(LOG_EVENT):
+        return book.describe(event)
+    name = event.removeprefix(SPAN_EVENT).removeprefix(order.CALL_EVENT)
+    return f"{name} start", f"{name} start"
 
 
 def period_findings(
@@ -194,4 +294,5 @@ def period_findings(
         *resource_findings(resources),
         *network_findings(period, baselines),
         *code_findings(period, baselines, book),
+        *order_findings(period, baselines, book),
     ]

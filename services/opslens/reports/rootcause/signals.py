@@ -10,8 +10,9 @@
   per request of the same operation keeps a change of traffic mix from looking like one.
 
 Templates come from drain3 with the platform's masking, over a line's first words with the
-masked ids dropped; one :class:`TemplateBook` is shared by every period compared, so the same
-statement gets the same template id everywhere.
+masked ids dropped, or, when those words name the line's place in the code (``Class#123``,
+``file.py:42``), from that place; one :class:`TemplateBook` is shared by every period
+compared, so the same statement gets the same template id everywhere.
 
 Example::
 
@@ -30,6 +31,7 @@ from typing import Any
 
 from drain3 import TemplateMiner
 
+from opslens.reports.rootcause.order import Segment, TimedEvent, TransitionKey, instant, segments
 from opslens.reports.trace_analysis import Trace, call_gaps
 from opslens_mcp.opensearch.masking import mask_parameters
 from opslens_mcp.opensearch.patterns import drain_config
@@ -39,15 +41,25 @@ STATEMENT_SIMILARITY = 0.7
 """Drain's similarity for statements: their heads are short, so two statements of one class
 share most words; the platform's looser threshold would merge them."""
 _MASK_ONLY = re.compile(r"<[A-Z_]+>[,;:.]?")
+_SOURCE_LINE = re.compile(
+    r"[A-Za-z_$][\w.$]*#\d+|[\w./-]+\.(?:java|kt|scala|py|go|rb|js|ts|cs|php|rs|cpp|cc|c):\d+"
+)
+"""A word naming where in the code a line was written (``Class#123``, ``file.py:42``): such a
+line is that statement, whatever its words (drain would merge two statements of one class
+that differ in their line number only)."""
+_SOURCE_MARK = "SOURCELINE"
 
 
 @dataclass(frozen=True)
 class LogLine:
-    """One log line with the span that wrote it (empty when the line carries none)."""
+    """One log line with the span that wrote it (empty when the line carries none) and when
+    (ISO-8601 or epoch seconds; None when unknown: the line then counts, but has no place in
+    the order of events)."""
 
     service: str
     span_id: str
     message: str
+    timestamp: str | float | None = None
 
 
 class TemplateBook:
@@ -59,18 +71,33 @@ class TemplateBook:
         config.drain_sim_th = STATEMENT_SIMILARITY
         self._miner = TemplateMiner(config=config)
         self.examples: dict[int, str] = {}
+        self._located: dict[str, int] = {}
+        self._heads: dict[int, str] = {}
 
     def template_id(self, message: str) -> int:
         """The template of a line's first ``STATEMENT_WORDS`` words: they name the statement
         that wrote it; what follows (lists, dumped objects) varies in length and would split
-        one statement into many templates."""
-        words = [w for w in mask_parameters(message).split() if not _MASK_ONLY.fullmatch(w)]
+        one statement into many templates. A line whose first words name its place in the code
+        is that statement's (one template per place)."""
+        located = _SOURCE_LINE.search(" ".join(message.split()[:STATEMENT_WORDS]))
+        if located is not None:  # kept as written, not masked as a number
+            message_head = message.replace(located.group(0), _SOURCE_MARK, 1)
+        else:
+            message_head = message
+        words = [w for w in mask_parameters(message_head).split() if not _MASK_ONLY.fullmatch(w)]
         head = " ".join(words[:STATEMENT_WORDS])
-        cluster_id = int(self._miner.add_log_message(head)["cluster_id"])
+        if located is not None:
+            # the line names its statement: one template per place in the code
+            cluster_id = self._located.setdefault(located.group(0), -len(self._located) - 1)
+            self._heads.setdefault(cluster_id, head.replace(_SOURCE_MARK, located.group(0)))
+        else:
+            cluster_id = int(self._miner.add_log_message(head)["cluster_id"])
         self.examples.setdefault(cluster_id, message)
         return cluster_id
 
     def template(self, cluster_id: int) -> str:
+        if cluster_id in self._heads:
+            return self._heads[cluster_id]
         cluster = self._miner.drain.id_to_cluster.get(cluster_id)
         return cluster.get_template() if cluster is not None else ""
 
@@ -106,6 +133,11 @@ class PeriodSignals:
     """(service, span event) of spans that call another traced service: how often they run
     follows what the callee returns, so they are the callee's evidence, not the caller's."""
 
+    transitions: Counter[TransitionKey] = field(default_factory=Counter)
+    """Consecutive events per (service, entry operation) (:mod:`~opslens.reports.rootcause.
+    order`)."""
+    roots: list[Segment] = field(default_factory=list)
+    """Each trace's first segments, to find where a trace's events first diverged."""
     has_logs: bool = False
 
     def observed(self, event: str) -> bool:
@@ -143,9 +175,12 @@ def period_signals(
     listed = list(traces)
     signals = PeriodSignals(gaps={k: g.median_ms for k, g in call_gaps(listed).items()})
     operation_of: dict[str, tuple[str, str]] = {}
+    entries: dict[str, dict[str, Any]] = {}
+    event_of_span: dict[str, str] = {}
     for trace in listed:
         spans = trace.get("spans") or []
-        entries = entry_spans(spans)
+        found = entry_spans(spans)
+        entries.update(found)
         by_id = {str(s["span_id"]): s for s in spans}
         for span in spans:
             parent = by_id.get(str(span.get("parent_span_id") or ""))
@@ -154,20 +189,27 @@ def period_signals(
                 signals.calls_out.add(
                     (str(parent["service"]), SPAN_EVENT + str(parent["operation"]))
                 )
-            entry = entries[str(span["span_id"])]
+            entry = found[str(span["span_id"])]
             key = (str(span["service"]), str(entry["operation"]))
             operation_of[str(span["span_id"])] = key
             signals.services.add(key[0])
             if entry is span:
                 signals.requests[key] += 1
             else:
-                signals.patterns[(*key, SPAN_EVENT + str(span["operation"]))] += 1
+                event = SPAN_EVENT + str(span["operation"])
+                event_of_span[str(span["span_id"])] = event
+                signals.patterns[(*key, event)] += 1
+
+    span_events: dict[str, list[TimedEvent]] = {}
     for line in lines:
         signals.has_logs = True
         signals.services.add(line.service)
         service, operation = operation_of.get(line.span_id, (line.service, ""))
+        event = f"{LOG_EVENT}{book.template_id(line.message)}"
         if service != line.service:
             service, operation = line.service, ""
-        event = f"{LOG_EVENT}{book.template_id(line.message)}"
+        elif (at := instant(line.timestamp)) is not None:
+            span_events.setdefault(line.span_id, []).append((at, event))
         signals.patterns[(service, operation, event)] += 1
+    signals.roots, signals.transitions = segments(listed, entries, span_events, event_of_span)
     return signals
