@@ -61,6 +61,9 @@ SYMPTOM_KINDS = frozenset(
 and slowness up to every caller."""
 SIGNAL_CAP = 5.0
 STRONG = 2.0
+SYMPTOM_CAP = STRONG
+"""A symptom says that a service's requests suffer, not where: however far it moved, it weighs
+as one convincing signal at most."""
 ONSET_RESOLUTION = timedelta(minutes=2)
 EVIDENCE_KEPT = 5
 AREAS: dict[str, CauseArea] = {
@@ -203,8 +206,9 @@ class _Service:
 def _strength(findings: Iterable[Finding]) -> float:
     best: dict[str, float] = {}
     for finding in findings:
-        best[finding.signal] = max(best.get(finding.signal, 0.0), finding.score)
-    return sum(min(score, SIGNAL_CAP) for score in best.values())
+        score = min(finding.score, SYMPTOM_CAP if finding.symptom else SIGNAL_CAP)
+        best[finding.signal] = max(best.get(finding.signal, 0.0), score)
+    return sum(best.values())
 
 
 def descendants(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -258,10 +262,11 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
     strength = {name: s.strength for name, s in services.items()}
 
     def explains(culprit: str, name: str) -> bool:
-        # Its callers' errors and slowness are what a convincing change below them looks like
-        # from above: only what moved in a caller itself must not outweigh the culprit.
-        own = services[name].own_strength if services[culprit].convincing else strength[name]
-        return strength[culprit] >= own
+        # A convincing change is weighed against what moved in the other service itself: it
+        # explains its callers' errors and slowness, and only a change below explains it.
+        if services[culprit].convincing or services[name].convincing:
+            return services[culprit].own_strength >= services[name].own_strength
+        return strength[culprit] >= strength[name]
 
     def explained_by(name: str) -> list[str]:
         culprits = {c for c in below.get(name, set()) & faulty if explains(c, name)}
