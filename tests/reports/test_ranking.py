@@ -166,3 +166,7 @@ def test_a_detectors_resource_anomaly_names_its_measure() -> None:
     cpu = anomaly("payment-service", "cpu", 1, 25).model_copy(update={"subject": "payment-1"})
     cause = finding_of(cpu).evidence
     assert (cause.area, cause.subject) == ("resource", "cpu payment-1")
+    # Its own CPU, not the slowness its callers also see, is the fine-grained cause.
+    slow = anomaly("payment-service", "latency_p95", 1, 25, score=30.0)
+    ranked = rank_findings([finding_of(slow), finding_of(cpu)], SHOP)
+    assert [e.kind for e in ranked[0].evidence] == ["cpu", "latency_p95"]

@@ -116,6 +116,11 @@ class Finding:
     def symptom(self) -> bool:
         return self.detected and self.kind in SYMPTOM_KINDS
 
+    @property
+    def weight(self) -> float:
+        """What it adds to its service's strength at most (its score, capped)."""
+        return min(self.score, SYMPTOM_CAP if self.symptom else SIGNAL_CAP)
+
 
 def finding_of(anomaly: Anomaly) -> Finding:
     """A detector's anomaly as a finding (its service must be set)."""
@@ -195,10 +200,11 @@ class _Service:
         return any(f.origin for f in self.causal)
 
     def evidence(self) -> list[CauseEvidence]:
-        """Its findings, causal first, strongest first (the first is the fine-grained cause)."""
+        """Its findings, causal first, by their weight in its strength, then strongest first
+        (the first is the fine-grained cause: a symptom comes after what moved in it)."""
         ordered = sorted(
             self.findings,
-            key=lambda f: (f.kind in NON_CAUSAL_KINDS, -f.score, f.evidence.subject),
+            key=lambda f: (f.kind in NON_CAUSAL_KINDS, -f.weight, -f.score, f.evidence.subject),
         )
         return [f.evidence for f in ordered[:EVIDENCE_KEPT]]
 
@@ -206,8 +212,7 @@ class _Service:
 def _strength(findings: Iterable[Finding]) -> float:
     best: dict[str, float] = {}
     for finding in findings:
-        score = min(finding.score, SYMPTOM_CAP if finding.symptom else SIGNAL_CAP)
-        best[finding.signal] = max(best.get(finding.signal, 0.0), score)
+        best[finding.signal] = max(best.get(finding.signal, 0.0), finding.weight)
     return sum(best.values())
 
 
