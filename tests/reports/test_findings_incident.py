@@ -7,9 +7,11 @@ from datetime import timedelta
 from opslens.reports import tables
 from opslens.reports.findings_incident import ALONE, findings_incident
 from opslens.reports.models import CauseEvidence
+from opslens.reports.render_html import render_html
+from opslens.reports.render_md import render_markdown
 from opslens.reports.rootcause.ranking import STRONG, Finding
 from opslens.reports.telemetry import Telemetry, Window
-from tests.reports.factories import T0
+from tests.reports.factories import T0, report
 
 SHOP = {("frontend", "order-service"), ("order-service", "payment-service")}
 
@@ -58,4 +60,6 @@ def test_a_change_convincing_twice_over_raises_one_incident_over_the_window() ->
     )
     assert "payment charged" in tables.anomaly_label(anomaly, "en")
     assert "No detector alarmed" in tables.incident_note(incident, "en")
-    assert "탐지기" in tables.incident_note(incident, "ko")
+    markdown = render_markdown(report(incidents=[incident], language="ko"))
+    assert tables.incident_note(incident, "ko") in markdown and "탐지기" in markdown
+    assert "No detector alarmed" in render_html(report(incidents=[incident]))
