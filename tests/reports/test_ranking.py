@@ -139,11 +139,12 @@ def period_finding(service: str, kind: str, score: float, subject: str = "") -> 
     return Finding(service, cause)
 
 
-def test_a_convincing_change_below_explains_the_callers_symptoms() -> None:
+def test_a_convincing_change_below_whose_requests_suffer_explains_the_callers_symptoms() -> None:
     members = [
         anomaly("order-service", "error_ratio", 1, 25, score=20.0),
         anomaly("order-service", "trace_p95", 1, 25, signal="traces", score=15.0),
         anomaly("frontend", "latency_p95", 1, 25, score=9.0),
+        anomaly("payment-service", "error_ratio", 1, 25, score=1.5),  # its requests fail too
     ]
     stopped = period_finding("payment-service", "statement_stopped", 3.0, "INFO charged")
     ranked = rank_findings([*(finding_of(a) for a in members), stopped], SHOP)
@@ -152,6 +153,17 @@ def test_a_convincing_change_below_explains_the_callers_symptoms() -> None:
     assert by_service["order-service"].explained_by == ["payment-service"]
     # A symptom weighs as one convincing signal at most, however far it moved.
     assert by_service["order-service"].score == 2 * STRONG
+
+
+def test_a_change_below_that_slows_nothing_does_not_explain_a_slow_caller() -> None:
+    members = [
+        anomaly("product-service", "latency_p95", 1, 25, score=24.0),
+        anomaly("product-service", "trace_p95", 1, 25, signal="traces", score=12.0),
+    ]
+    fewer = period_finding("inventory-service", "statement_fewer", 10.0, "INFO reserved")
+    own = period_finding("product-service", "statement_more", 2.5, "INFO listed")
+    ranked = rank_findings([*(finding_of(a) for a in members), fewer, own], SHOP)
+    assert ranked[0].service == "product-service" and ranked[0].explained_by == []
 
 
 def test_symptoms_below_do_not_explain_a_callers_own_convincing_change() -> None:

@@ -10,10 +10,12 @@ anomalous service below it (directly or further down), whose evidence is at leas
 its own, ranks after the services nothing explains: along a call path, the deepest anomalous
 service comes first. A caller that moved far more than anything below it is not explained (on
 real systems some service always moves a little: noise below does not excuse a caller). The
-detectors' errors and latency of a caller (its symptoms, in the detectors' own units) are what a
-change below looks like from above: a callee whose own requests or resources moved at the level
-that alone convinces (a period finding) explains them, and only what moved in the caller itself
-is weighed against it. When
+detectors' errors and latency of a service (its symptoms) say that its requests suffer, not
+where: each weighs one convincing signal at most. When either service moved convincingly in
+itself (a period finding at the level that alone convinces), what moved in the callee itself is
+weighed against what moved in the caller itself, and the caller's symptoms must be explained
+too: by a callee whose own requests suffer (a symptom, or its network or resources moved
+convincingly), or that moved at least as much in all. When
 traces show a service's failures starting in its own spans (an error span with no error below
 it, such as a connection it could not open), only a callee whose spans also start failures
 explains it: a callee it cannot reach looks failing in the metrics but is not the cause.
@@ -178,6 +180,19 @@ class _Service:
         return _strength([f for f in self.causal if not f.symptom])
 
     @property
+    def symptoms(self) -> bool:
+        return any(f.symptom for f in self.causal)
+
+    @property
+    def suffers(self) -> bool:
+        """Its own requests fail or slow down (a symptom, or its network or resources moved
+        convincingly): it passes errors and slowness up to its callers."""
+        return any(
+            f.symptom or (f.evidence.area in ("network", "resource") and f.score >= STRONG)
+            for f in self.causal
+        )
+
+    @property
     def convincing(self) -> bool:
         """Its own requests or resources moved at a level that alone convinces."""
         return any(not f.detected and f.score >= STRONG for f in self.causal)
@@ -267,11 +282,14 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
     strength = {name: s.strength for name, s in services.items()}
 
     def explains(culprit: str, name: str) -> bool:
-        # A convincing change is weighed against what moved in the other service itself: it
-        # explains its callers' errors and slowness, and only a change below explains it.
-        if services[culprit].convincing or services[name].convincing:
-            return services[culprit].own_strength >= services[name].own_strength
-        return strength[culprit] >= strength[name]
+        # A convincing change is weighed against what moved in the other service itself, and
+        # a caller's errors and slowness are explained by a callee whose requests suffer too
+        # (or that moved at least as much in all).
+        below, above = services[culprit], services[name]
+        if not (below.convincing or above.convincing):
+            return strength[culprit] >= strength[name]
+        symptoms = below.suffers or strength[culprit] >= strength[name] or not above.symptoms
+        return below.own_strength >= above.own_strength and symptoms
 
     def explained_by(name: str) -> list[str]:
         culprits = {c for c in below.get(name, set()) & faulty if explains(c, name)}
