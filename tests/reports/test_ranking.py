@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from opslens.reports.incidents import build_incident, group_anomalies
-from opslens.reports.rootcause.ranking import depths, descendants, rank_candidates
+from opslens.reports.models import CauseEvidence, Signal
+from opslens.reports.rootcause.ranking import (
+    STRONG,
+    Finding,
+    depths,
+    descendants,
+    finding_of,
+    rank_candidates,
+    rank_findings,
+)
 from tests.reports.factories import anomaly
 
 SHOP = {
@@ -120,3 +129,56 @@ def test_noise_below_does_not_explain_a_caller_that_moved_far_more() -> None:
     assert cause is not None and (cause.kind, cause.area) == ("error_ratio", "service")
     assert (cause.value, cause.baseline, cause.score) == (0.4, 0.01, 20.0)
     assert ranked[1].cause is not None and ranked[1].cause.area == "resource"
+
+
+def period_finding(service: str, kind: str, score: float, subject: str = "") -> Finding:
+    """A finding of the window's requests or resources (no detector's anomaly behind it)."""
+    area = "resource" if kind == "resource" else "network" if kind == "call_gap" else "code"
+    signal: Signal = "metrics" if area == "resource" else "logs" if area == "code" else "traces"
+    cause = CauseEvidence(signal=signal, kind=kind, area=area, subject=subject, score=score)
+    return Finding(service, cause)
+
+
+def test_a_convincing_change_below_whose_requests_suffer_explains_the_callers_symptoms() -> None:
+    members = [
+        anomaly("order-service", "error_ratio", 1, 25, score=20.0),
+        anomaly("order-service", "trace_p95", 1, 25, signal="traces", score=15.0),
+        anomaly("frontend", "latency_p95", 1, 25, score=9.0),
+        anomaly("payment-service", "error_ratio", 1, 25, score=1.5),  # its requests fail too
+    ]
+    stopped = period_finding("payment-service", "statement_stopped", 3.0, "INFO charged")
+    ranked = rank_findings([*(finding_of(a) for a in members), stopped], SHOP)
+    assert ranked[0].service == "payment-service"
+    by_service = {c.service: c for c in ranked}
+    assert by_service["order-service"].explained_by == ["payment-service"]
+    # A symptom weighs as one convincing signal at most, however far it moved.
+    assert by_service["order-service"].score == 2 * STRONG
+
+
+def test_a_change_below_that_slows_nothing_does_not_explain_a_slow_caller() -> None:
+    members = [
+        anomaly("product-service", "latency_p95", 1, 25, score=24.0),
+        anomaly("product-service", "trace_p95", 1, 25, signal="traces", score=12.0),
+    ]
+    fewer = period_finding("inventory-service", "statement_fewer", 10.0, "INFO reserved")
+    own = period_finding("product-service", "statement_more", 2.5, "INFO listed")
+    ranked = rank_findings([*(finding_of(a) for a in members), fewer, own], SHOP)
+    assert ranked[0].service == "product-service" and ranked[0].explained_by == []
+
+
+def test_symptoms_below_do_not_explain_a_callers_own_convincing_change() -> None:
+    members = [anomaly("inventory-service", "trace_p95", 1, 25, signal="traces", score=12.0)]
+    fewer = period_finding("product-service", "statement_fewer", 3.0, "INFO listed")
+    ranked = rank_findings([*(finding_of(a) for a in members), fewer], SHOP)
+    assert [c.service for c in ranked] == ["product-service", "inventory-service"]
+    assert ranked[0].explained_by == []
+
+
+def test_a_detectors_resource_anomaly_names_its_measure() -> None:
+    cpu = anomaly("payment-service", "cpu", 1, 25).model_copy(update={"subject": "payment-1"})
+    cause = finding_of(cpu).evidence
+    assert (cause.area, cause.subject) == ("resource", "cpu payment-1")
+    # Its own CPU, not the slowness its callers also see, is the fine-grained cause.
+    slow = anomaly("payment-service", "latency_p95", 1, 25, score=30.0)
+    ranked = rank_findings([finding_of(slow), finding_of(cpu)], SHOP)
+    assert [e.kind for e in ranked[0].evidence] == ["cpu", "latency_p95"]

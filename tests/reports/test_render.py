@@ -14,6 +14,7 @@ from tests.agent.fake_models import ScriptedChatModel, gemini_message
 from tests.reports.factories import anomaly, report
 
 EDGES = {("frontend", "order-service"), ("order-service", "payment-service")}
+JDBC = "could not get JDBC connection <*>"
 
 
 def incident_report(language: str) -> Report:
@@ -40,6 +41,8 @@ def incident_report(language: str) -> Report:
             baseline=0,
         ),
     ]
+    # A new message in the failing service: what moved in it, its errors are what callers see.
+    members[2] = members[2].model_copy(update={"subject": JDBC, "label": JDBC})
     members[0].evidence.chart = Chart(
         timestamps=[members[0].start.timestamp() + 60 * i for i in range(30)],
         values=[0.001] * 5 + [0.95] * 25,
@@ -61,10 +64,13 @@ def test_template_summary_names_the_root_cause_with_its_numbers() -> None:
     korean = incident_report("ko")
     assert "가장 유력한 근본 원인은 payment-service입니다" in korean.summary
     # What in it moved, with the numbers that ranked it against their baseline.
-    assert "What moved: payment-service: error ratio; error ratio 95.0% (normal 0.1%" in (
-        english.summary
-    )
-    assert "원인 상세: payment-service: 에러 비율; 에러 비율 95.0% (평소 0.1%" in korean.summary
+    assert (
+        f'What moved: payment-service: the code around "{JDBC}" (new log message); '
+        "new log template 1,200 lines (normal 0 lines, score 3.0); "
+        "error ratio 95.0% (normal 0.1%, score 23.0)"
+    ) in english.summary
+    assert f'원인 상세: payment-service: "{JDBC}" 부근의 코드' in korean.summary
+    assert "에러 비율 95.0% (평소 0.1%" in korean.summary
     quiet = report(language="ko")
     assert "이상 징후가 발견되지 않았습니다" in template_summary(quiet)
 
@@ -72,7 +78,8 @@ def test_template_summary_names_the_root_cause_with_its_numbers() -> None:
 def test_markdown_has_candidates_anomalies_and_queries() -> None:
     text = render_markdown(incident_report("en"))
     assert "**Most likely root cause: payment-service**" in text
-    assert "| 1 | payment-service | payment-service: error ratio | error ratio 95.0%" in text
+    assert f'| 1 | payment-service | payment-service: the code around "{JDBC}"' in text
+    assert "new log template 1,200 lines (normal 0 lines, score 3.0); error ratio 95.0%" in text
     assert "| order-service: error ratio |" in text  # every candidate names what moved
     assert 'error_ratio{service="payment-service"}' in text  # the query to reproduce it
     assert "## Data collected" in text
@@ -85,7 +92,8 @@ def test_html_is_self_contained_and_renders_korean() -> None:
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from elsewhere
     assert '"Noto Sans KR"' in page and '"Malgun Gothic"' in page
     assert "가장 유력한 근본 원인" in page  # Korean as text, not escaped
-    assert "원인 상세: payment-service: 에러 비율" in page and "기준선 대비 수치" in page
+    assert "원인 상세: payment-service: &quot;could not get JDBC" in page
+    assert "에러 비율 95.0%" in page and "기준선 대비 수치" in page
     assert page.count("<svg") == 2  # the timeline and the error-ratio chart
     assert "<polygon" in page  # the band of normal values
 

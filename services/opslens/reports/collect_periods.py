@@ -33,7 +33,7 @@ from opslens.reports.rootcause.scoring import (
 from opslens.reports.rootcause.signals import LogLine, TemplateBook, period_signals
 from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import Period, Telemetry
-from opslens.reports.toolcalls import ToolCaller, iso
+from opslens.reports.toolcalls import ToolCaller, iso, request_text
 from opslens.reports.trace_analysis import Trace
 from opslens_mcp.contract.opensearch import (
     GetTracesParams,
@@ -158,14 +158,18 @@ class PeriodCollector:
     async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
         """The ids of a sample of the period's traces (the newest)."""
         key = (self.source, period)
-        if (known := SAMPLES.get(key)) is not None:
+        is_window = period == (telemetry.window.start, telemetry.window.end)
+        if (known := SAMPLES.get(key)) is not None and not is_window:
             return known
-        params = SearchTracesParams(
-            start=iso(period[0]), end=iso(period[1]), order="newest", limit=MAX_TRACES
-        )
+        asked = {"start": iso(period[0]), "end": iso(period[1]), "order": "newest"}
+        params = SearchTracesParams.model_validate({**asked, "limit": MAX_TRACES})
         search = self.caller.tools.opensearch.search_traces(params)
         found = await self.caller.attempt(telemetry.signal("traces"), search)
         ids = [t.trace_id for t in found.traces] if found is not None else []
+        if is_window:  # the call behind the window's findings, to rerun
+            telemetry.causes_evidence = ToolCaller.evidence(
+                "opensearch", "search_traces", {**asked, "limit": MAX_TRACES}, request_text(found)
+            )
         if found is not None and settled(period):
             SAMPLES.put(key, ids)
         return ids

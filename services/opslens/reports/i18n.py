@@ -39,6 +39,12 @@ TEXT: dict[str, dict[Language, str]] = {
         "ko": "{start}~{end} (UTC): 인시던트 {count}건{causes}",
     },
     "incident": {"en": "Incident", "ko": "인시던트"},
+    "raised_by_findings": {
+        "en": "No detector alarmed: raised because what the window's requests or resources do "
+        "moved convincingly against the baseline periods (the evidence below).",
+        "ko": "탐지기 경보는 없었지만, 이 구간의 요청 처리나 리소스가 기준 구간 대비 확실히 "
+        "달라져 생성된 인시던트입니다(아래 근거).",
+    },
     "root_cause": {"en": "Most likely root cause", "ko": "가장 유력한 근본 원인"},
     "candidates": {"en": "Root-cause candidates", "ko": "근본 원인 후보"},
     "rank": {"en": "Rank", "ko": "순위"},

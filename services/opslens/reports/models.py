@@ -140,6 +140,11 @@ class Incident(BaseModel):
     services: list[str]
     anomalies: list[Anomaly]
     candidates: list[Candidate]
+    raised_by: Literal["detectors", "findings"] = Field(
+        default="detectors",
+        description="detectors: anomalies with impact; findings: no detector alarmed, but what "
+        "the window's requests or resources do moved convincingly against the baseline periods.",
+    )
     log_templates: list[LogTemplate] = Field(default_factory=list)
     trace_example: TraceExample | None = None
 

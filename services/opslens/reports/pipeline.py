@@ -23,6 +23,7 @@ from opslens.reports.collect_periods import PeriodCollector
 from opslens.reports.collect_traces import TraceCollector
 from opslens.reports.detectors import detect_all
 from opslens.reports.enrich import add_trace_evidence, incident_templates, trace_example
+from opslens.reports.findings_incident import findings_incident
 from opslens.reports.incidents import build_incident, group_anomalies, has_impact
 from opslens.reports.models import Incident, Report
 from opslens.reports.rootcause.ranking import finding_of, rank_findings
@@ -100,12 +101,15 @@ async def collect(settings: DetectionSettings, caller: ToolCaller, window: Windo
 
 
 def find_incidents(telemetry: Telemetry, settings: DetectionSettings) -> list[Incident]:
-    """Anomalies grouped into incidents (not ranked yet); most severe incident first."""
+    """Anomalies grouped into incidents (not ranked yet); most severe incident first. With no
+    incident, one of the period findings when they convince (see ``findings_incident``)."""
     services = {s.service for s in telemetry.metrics if s.service}
     slos = {service: settings.slo(service) for service in services | set(telemetry.burn)}
     groups = group_anomalies(detect_all(telemetry, slos))
     incidents = [build_incident(members) for members in groups if has_impact(members)]
     incidents.sort(key=lambda i: (-max(a.score for a in i.anomalies), i.start))
+    if not incidents and (found := findings_incident(telemetry)) is not None:
+        incidents = [found]
     return incidents[:MAX_INCIDENTS]
 
 
@@ -116,7 +120,8 @@ async def examine(incidents: list[Incident], telemetry: Telemetry, caller: ToolC
     baseline periods (:mod:`opslens.reports.collect_periods`)."""
     await add_trace_evidence(incidents, telemetry, TraceCollector(caller))
     for incident in incidents:
-        found = [finding_of(a) for a in incident.anomalies if a.service]
+        detected = incident.raised_by == "detectors"  # else its anomalies are the findings
+        found = [finding_of(a) for a in incident.anomalies if a.service and detected]
         incident.candidates = rank_findings([*found, *telemetry.causes], telemetry.edges)
         incident.log_templates = incident_templates(incident, telemetry)
     examples = await asyncio.gather(*(trace_example(i, telemetry, caller) for i in incidents))

@@ -83,6 +83,8 @@ def _incident(number: int, incident: Incident, language: Language) -> str:
         f"<h2>{escape(i18n.text('incident', language))} {number}: "
         f"{escape(i18n.stamp(incident.start))} – {escape(i18n.clock(incident.end))} UTC</h2>"
     ]
+    if note := tables.incident_note(incident, language):
+        parts.append(f'<p class="note">{escape(note)}</p>')
     top = incident.candidates[0] if incident.candidates else None
     if top is not None:
         parts.append(

@@ -26,6 +26,8 @@ def _incident(number: int, incident: Incident, language: Language) -> list[str]:
         f"{i18n.stamp(incident.start)} – {i18n.clock(incident.end)} UTC",
         "",
     ]
+    if note := tables.incident_note(incident, language):
+        lines += [f"_{note}_", ""]
     top = incident.candidates[0] if incident.candidates else None
     if top is not None:
         lines += [f"**{i18n.text('root_cause', language)}: {top.service}**", ""]

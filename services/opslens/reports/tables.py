@@ -51,11 +51,29 @@ def candidate_table(incident: Incident, language: Language) -> Table:
     return headers, rows
 
 
+LABELLED_KINDS = frozenset(
+    {
+        "new_log_template",
+        "new_error_type",
+        "statement_stopped",
+        "statement_new",
+        "statement_fewer",
+        "statement_more",
+    }
+)
+"""Anomalies named by their label (the template, error or statement)."""
+
+
+def incident_note(incident: Incident, language: Language) -> str:
+    """Why an incident was raised, when not by the detectors ('' otherwise)."""
+    return i18n.text("raised_by_findings", language) if incident.raised_by == "findings" else ""
+
+
 def anomaly_label(anomaly: Anomaly, language: Language) -> str:
     name = i18n.measure(anomaly.kind, language)
     if anomaly.subject and anomaly.kind not in ("new_log_template",):
         name += f" ({anomaly.subject})"
-    if anomaly.kind in ("new_log_template", "new_error_type") and anomaly.label:
+    if anomaly.kind in LABELLED_KINDS and anomaly.label:
         name += f": {anomaly.label[:120]}"
     return name
 

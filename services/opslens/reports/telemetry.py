@@ -118,6 +118,8 @@ class Telemetry:
     status: dict[str, SignalStatus] = field(default_factory=dict)
     causes: list[Finding] = field(default_factory=list)
     """What moved in the window against the baseline periods, per service (for the ranking)."""
+    causes_evidence: Evidence | None = None
+    """The window's sampled traces behind :attr:`causes` (the call to rerun)."""
 
     def signal(self, name: str) -> SignalStatus:
         return self.status.setdefault(name, SignalStatus())

@@ -9,7 +9,13 @@ A failing callee explains its callers' errors and slowness, so a service with a 
 anomalous service below it (directly or further down), whose evidence is at least as strong as
 its own, ranks after the services nothing explains: along a call path, the deepest anomalous
 service comes first. A caller that moved far more than anything below it is not explained (on
-real systems some service always moves a little: noise below does not excuse a caller). When
+real systems some service always moves a little: noise below does not excuse a caller). The
+detectors' errors and latency of a service (its symptoms) say that its requests suffer, not
+where: each weighs one convincing signal at most. When either service moved convincingly in
+itself (a period finding at the level that alone convinces), what moved in the callee itself is
+weighed against what moved in the caller itself, and the caller's symptoms must be explained
+too: by a callee whose own requests suffer (a symptom, or its network or resources moved
+convincingly), or that moved at least as much in all. When
 traces show a service's failures starting in its own spans (an error span with no error below
 it, such as a connection it could not open), only a callee whose spans also start failures
 explains it: a callee it cannot reach looks failing in the metrics but is not the cause.
@@ -41,8 +47,25 @@ NON_CAUSAL_KINDS = frozenset({"request_rate"})
 COARSE_ONSET_KINDS = frozenset(
     {"slo_burn", "trace_p50", "trace_p95", "trace_error_ratio", "new_error_type", "call_gap"}
 )
+SYMPTOM_KINDS = frozenset(
+    {
+        "error_ratio",
+        "latency_p50",
+        "latency_p95",
+        "slo_burn",
+        "error_logs",
+        "trace_p50",
+        "trace_p95",
+        "trace_error_ratio",
+    }
+)
+"""A detector's measures of how a service's requests fare: a failing callee passes its errors
+and slowness up to every caller."""
 SIGNAL_CAP = 5.0
 STRONG = 2.0
+SYMPTOM_CAP = STRONG
+"""A symptom says that a service's requests suffer, not where: however far it moved, it weighs
+as one convincing signal at most."""
 ONSET_RESOLUTION = timedelta(minutes=2)
 EVIDENCE_KEPT = 5
 AREAS: dict[str, CauseArea] = {
@@ -87,6 +110,20 @@ class Finding:
     def score(self) -> float:
         return self.evidence.score
 
+    @property
+    def detected(self) -> bool:
+        """A detector's anomaly (else a finding of the period's requests and resources)."""
+        return self.evidence.anomaly_id is not None
+
+    @property
+    def symptom(self) -> bool:
+        return self.detected and self.kind in SYMPTOM_KINDS
+
+    @property
+    def weight(self) -> float:
+        """What it adds to its service's strength at most (its score, capped)."""
+        return min(self.score, SYMPTOM_CAP if self.symptom else SIGNAL_CAP)
+
 
 def finding_of(anomaly: Anomaly) -> Finding:
     """A detector's anomaly as a finding (its service must be set)."""
@@ -98,6 +135,8 @@ def finding_of(anomaly: Anomaly) -> Finding:
         subject = anomaly.label.split(" -> ")[0]  # the calling service
     elif anomaly.kind == "new_error_type":
         subject, operation = anomaly.label, anomaly.subject or ""
+    elif area == "resource":  # the measure first (as the period findings name it), then the pod
+        subject = " ".join(part for part in (anomaly.kind, anomaly.subject) if part)
     elif area == "service":
         subject = ""
     evidence = CauseEvidence(
@@ -134,10 +173,30 @@ class _Service:
     @property
     def strength(self) -> float:
         """Sum over signals of the strongest score in each (capped): multimodal evidence."""
-        best: dict[str, float] = {}
-        for finding in self.causal:
-            best[finding.signal] = max(best.get(finding.signal, 0.0), finding.score)
-        return sum(min(score, SIGNAL_CAP) for score in best.values())
+        return _strength(self.causal)
+
+    @property
+    def own_strength(self) -> float:
+        """The strength of what moved in the service itself (its symptoms left out)."""
+        return _strength([f for f in self.causal if not f.symptom])
+
+    @property
+    def symptoms(self) -> bool:
+        return any(f.symptom for f in self.causal)
+
+    @property
+    def suffers(self) -> bool:
+        """Its own requests fail or slow down (a symptom, or its network or resources moved
+        convincingly): it passes errors and slowness up to its callers."""
+        return any(
+            f.symptom or (f.evidence.area in ("network", "resource") and f.score >= STRONG)
+            for f in self.causal
+        )
+
+    @property
+    def convincing(self) -> bool:
+        """Its own requests or resources moved at a level that alone convinces."""
+        return any(not f.detected and f.score >= STRONG for f in self.causal)
 
     @property
     def peak(self) -> float:
@@ -157,12 +216,20 @@ class _Service:
         return any(f.origin for f in self.causal)
 
     def evidence(self) -> list[CauseEvidence]:
-        """Its findings, causal first, strongest first (the first is the fine-grained cause)."""
+        """Its findings, causal first, by their weight in its strength, then strongest first
+        (the first is the fine-grained cause: a symptom comes after what moved in it)."""
         ordered = sorted(
             self.findings,
-            key=lambda f: (f.kind in NON_CAUSAL_KINDS, -f.score, f.evidence.subject),
+            key=lambda f: (f.kind in NON_CAUSAL_KINDS, -f.weight, -f.score, f.evidence.subject),
         )
         return [f.evidence for f in ordered[:EVIDENCE_KEPT]]
+
+
+def _strength(findings: Iterable[Finding]) -> float:
+    best: dict[str, float] = {}
+    for finding in findings:
+        best[finding.signal] = max(best.get(finding.signal, 0.0), finding.weight)
+    return sum(best.values())
 
 
 def descendants(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -215,8 +282,18 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
 
     strength = {name: s.strength for name, s in services.items()}
 
+    def explains(culprit: str, name: str) -> bool:
+        # A convincing change is weighed against what moved in the other service itself, and
+        # a caller's errors and slowness are explained by a callee whose requests suffer too
+        # (or that moved at least as much in all).
+        below, above = services[culprit], services[name]
+        if not (below.convincing or above.convincing):
+            return strength[culprit] >= strength[name]
+        symptoms = below.suffers or strength[culprit] >= strength[name] or not above.symptoms
+        return below.own_strength >= above.own_strength and symptoms
+
     def explained_by(name: str) -> list[str]:
-        culprits = {c for c in below.get(name, set()) & faulty if strength[c] >= strength[name]}
+        culprits = {c for c in below.get(name, set()) & faulty if explains(c, name)}
         if services[name].error_origin:  # traces show its failures start in its own spans
             culprits = {c for c in culprits if c in services and services[c].error_origin}
         return sorted(culprits)
