@@ -7,8 +7,13 @@ from typing import Any
 
 from opslens.reports import i18n
 from opslens.reports.models import Candidate
-from opslens.reports.rootcause.ranking import rank_findings
-from opslens.reports.rootcause.scoring import ResourceSamples, period_findings, robust_z
+from opslens.reports.rootcause.ranking import STRONG, rank_findings
+from opslens.reports.rootcause.scoring import (
+    ResourceSamples,
+    period_findings,
+    resource_findings,
+    robust_z,
+)
 from opslens.reports.rootcause.signals import LogLine, PeriodSignals, TemplateBook, period_signals
 
 
@@ -96,6 +101,21 @@ def test_a_resource_jump_names_the_metric() -> None:
     assert ranked[0].service == "payment" and i18n.cause(ranked[0], "en") == "payment: cpu"
     evidence = i18n.evidence_text(ranked[0].evidence[0], "en")
     assert evidence.startswith("cpu 95.00 (normal 10.00, score ")
+
+
+def test_a_near_idle_pod_waking_up_is_judged_against_the_fleet() -> None:
+    """A pod at a thousandth of a core that jumps to 0.03 moved by thousands of its own
+    spreads, and by nothing the rest of the system would feel: a busy pod's jump still wins."""
+    usual = [1.0, 1.1, 0.9, 1.0]
+    resources: ResourceSamples = {
+        "idle": {"cpu": ([0.001, 0.0011, 0.0009, 0.001], [0.03])},
+        "busy": {"cpu": (usual, [9.0])},
+        "steady": {"cpu": (usual, [1.05])},
+    }
+    findings = {f.service: f.score for f in resource_findings(resources)}
+    assert findings["busy"] >= STRONG > findings["idle"]
+    alone = {f.service: f.score for f in resource_findings({"idle": resources["idle"]})}
+    assert alone["idle"] >= STRONG  # with no fleet to compare, its own level is the measure
 
 
 def test_missing_logs_are_not_statements_that_stopped() -> None:

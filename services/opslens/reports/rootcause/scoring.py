@@ -90,13 +90,19 @@ ResourceSamples = Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[floa
 
 
 def resource_findings(resources: ResourceSamples) -> list[Finding]:
+    """Each service's resources against their own baseline. The spread is floored at a fifth
+    of the service's usual level and of the fleet's (the median service's, per metric): a
+    near-idle pod that wakes up moves by thousands of its own spreads, and by nothing that
+    matters to the rest of the system."""
     found = []
+    fleet = _fleet_levels(resources)
     for service, metrics in resources.items():
         for metric, (before, now) in metrics.items():
             if len(before) < 3 or not now:
                 continue
             center = float(np.median(before))
-            floor = max(RESOURCE_RELATIVE_FLOOR * abs(center), 1e-9)
+            level = max(abs(center), fleet.get(metric, 0.0))
+            floor = max(RESOURCE_RELATIVE_FLOOR * level, 1e-9)
             peak = max(now)
             score = _scaled(robust_z(peak, before, floor), "resource")
             if score > 0:
@@ -111,6 +117,16 @@ def resource_findings(resources: ResourceSamples) -> list[Finding]:
                 )
                 found.append(Finding(service, evidence))
     return found
+
+
+def _fleet_levels(resources: ResourceSamples) -> dict[str, float]:
+    """Per metric, the median over services of their usual (baseline median) level."""
+    levels: dict[str, list[float]] = {}
+    for metrics in resources.values():
+        for metric, (before, _) in metrics.items():
+            if before:
+                levels.setdefault(metric, []).append(abs(float(np.median(before))))
+    return {metric: float(np.median(values)) for metric, values in levels.items()}
 
 
 def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) -> list[Finding]:
