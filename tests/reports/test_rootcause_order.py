@@ -151,3 +151,14 @@ def test_a_call_straight_from_an_entry_span_is_an_event_of_the_caller() -> None:
     [callee] = root.calls[1]
     assert callee.service == "payment" and callee.events == ["span:SELECT payments"]
     assert period.transitions[("payment", "POST /pay", START, "span:SELECT payments")] == 1
+
+
+def test_a_visit_that_recorded_no_event_says_nothing_of_order() -> None:
+    """Info lines sampled with the trace, slow traces kept whole: a visit with no line and no
+    span is an absent record, not a new way through the code (it would otherwise get every
+    vote in a slowdown that keeps unsampled traces)."""
+    silent = Segment("inventory", "GET /stock")
+    assert silent.transitions() == []
+    assert first_divergence(silent, {("inventory", "GET /stock", START, END)}) is None
+    busy = Segment("inventory", "GET /stock", events=["log:1"])
+    assert busy.transitions() == [(START, "log:1"), ("log:1", END)]

@@ -53,6 +53,11 @@ class Segment:
     calls: dict[int, list[Segment]] = field(default_factory=dict)
 
     def transitions(self) -> list[tuple[str, str]]:
+        """Its consecutive events between the marks; none for a visit that recorded no event
+        (its lines were not sampled, or it ran nothing worth a line or a span): an absent
+        record says nothing of the order of what ran."""
+        if not self.events:
+            return []
         marked = [START, *self.events, END]
         return list(pairwise(marked))
 
@@ -97,8 +102,8 @@ def segments(
         spans = trace.get("spans") or []
         by_id = {str(s["span_id"]): s for s in spans}
         made: dict[str, Segment] = {}
+        # per entry span: (time, order read, event, span whose calls the event made)
         timed: dict[str, list[tuple[float, int, str, str]]] = {}
-        """Per entry span: (time, order read, event, span whose calls the event made)."""
         callees: dict[str, list[str]] = {}
         for order, span in enumerate(spans):
             span_id = str(span["span_id"])
