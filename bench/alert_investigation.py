@@ -47,10 +47,9 @@ import httpx
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
 from opslens.devstack.process import free_port, progress
-from opslens_eval.alerts.pipeline import AlertPath, alert_path, fault_until_now
+from opslens_eval.alerts.pipeline import FAULT_LENGTH, AlertPath, alert_path, fault_until_now
 
 STORM_ALERT = "OpslensPodRestarting"
-FAULT_LENGTH = timedelta(minutes=20)  # fault_until_now(): the fault's last twenty minutes
 TRACE_FRAMES = 6
 
 

@@ -14,15 +14,18 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from opslens.alerts.files import rule_file_text
+from opslens.alerts.files import rule_file_text, to_yaml
+from opslens.alerts.rules import rule_file, rule_groups
 from opslens.devstack.alertmanager import AlertmanagerBackend, Route
 from opslens.devstack.asgi import serve
 from opslens.devstack.process import free_port
 from opslens.devstack.prometheus import PrometheusBackend
+from opslens.reports.burnrate import RULES as BURN_RULES
+from opslens.reports.settings import ReportSettings
 from opslens.scenarios.live import SCRAPE_JOB, LiveMetrics, create_live_app
 from opslens.scenarios.model import Scenario, load_scenario
 from opslens.scenarios.seed import scenario_path, seed_scenario
@@ -37,12 +40,45 @@ EVALUATION_INTERVAL = "5s"
 NAMESPACE = "alert-e2e"
 
 
-def fault_until_now(name: str = "travel-error-burst", namespace: str = NAMESPACE) -> Scenario:
-    """A shipped fault scenario in its own namespace, its faults lasting until now (twenty
-    minutes of them), so an alert is due when Prometheus first evaluates."""
+FAULT_LENGTH = timedelta(minutes=20)
+
+
+def fault_until_now(
+    name: str = "travel-error-burst",
+    namespace: str = NAMESPACE,
+    ended_ago: timedelta = timedelta(0),
+) -> Scenario:
+    """A shipped fault scenario in its own namespace, its faults starting twenty minutes
+    before now and lasting until ``ended_ago`` before it, so an alert is due when Prometheus
+    first evaluates."""
     spec = load_scenario(scenario_path(name))
-    faults = [fault.model_copy(update={"start": "-20m", "duration": None}) for fault in spec.faults]
+    start = f"-{FAULT_LENGTH.total_seconds():g}s"
+    duration = f"{(FAULT_LENGTH - ended_ago).total_seconds():g}s" if ended_ago else None
+    faults = [
+        fault.model_copy(update={"start": start, "duration": duration}) for fault in spec.faults
+    ]
     return spec.model_copy(update={"namespace": namespace, "faults": faults})
+
+
+def fast_burn_rules(max_for: str) -> str:
+    """A rule file with only the shipped fast-burn alert (its shortest windows), pending at
+    most ``max_for`` and evaluated every ``EVALUATION_INTERVAL``.
+
+    Its short window empties minutes after a fault ends, so a test sees the alert fire and
+    resolve without waiting for the rule's own ``for:``. The slower burn alerts share its
+    Alertmanager group and their half-hour windows would keep the group firing."""
+    fastest = BURN_RULES[0]
+    groups = rule_groups(ReportSettings(), interval=EVALUATION_INTERVAL, max_for=max_for)
+    rules = [
+        rule
+        for group in groups
+        for rule in group["rules"]
+        if rule["alert"] == "OpslensErrorBudgetBurn"
+        and rule["labels"]["long_window"] == fastest.long
+    ]
+    return to_yaml(
+        rule_file([{"name": "opslens-fast-burn", "interval": EVALUATION_INTERVAL, "rules": rules}])
+    )
 
 
 @dataclass
@@ -79,18 +115,19 @@ def alert_path(
     spec: Scenario,
     *,
     now: datetime | None = None,
-    max_for: str | None = None,
+    rules: str | None = None,
 ) -> Iterator[AlertPath]:
     """Seed ``spec`` and run every part of the alert path until the block ends.
 
     ``now`` is the scenario's (default: the current minute); one in the future seeds a fault
     that has not started yet, which Prometheus' rules meet as the wall clock reaches it.
-    ``max_for`` caps the rules' ``for:`` (the shipped rules' own by default)."""
+    ``rules`` is the rule file Prometheus evaluates (default: every shipped rule, evaluated
+    every ``EVALUATION_INTERVAL``)."""
     alertmanager_port = free_port()
     prometheus = PrometheusBackend(
         workdir / "prometheus",
         free_port(),
-        rules=rule_file_text(interval=EVALUATION_INTERVAL, max_for=max_for),
+        rules=rules or rule_file_text(interval=EVALUATION_INTERVAL),
         alertmanager=f"127.0.0.1:{alertmanager_port}",
     )
     with ExitStack() as stack:
