@@ -12,6 +12,8 @@ from jsonschema.validators import validator_for
 from mcp import Client
 from pydantic import BaseModel, Field
 
+from opslens.agent.service import agent_service
+from opslens.agent.settings import AgentSettings
 from opslens_mcp.contract.prometheus import RangeResult
 from opslens_mcp.core.executor import ToolExecutor
 from opslens_mcp.core.mcp_server import build_mcp_server
@@ -19,6 +21,7 @@ from opslens_mcp.core.schemas import published
 from opslens_mcp.prometheus.series import tidy
 from opslens_mcp.prometheus.server import create_service as prometheus_service
 from opslens_mcp.prometheus.settings import PrometheusSettings
+from tests.contract.test_tool_contract import services
 
 NOWHERE = "http://127.0.0.1:9"  # the service is only built, never called
 SERIES_TOOLS = ("query", "query_range", "red_summary", "resource_usage")
@@ -164,3 +167,12 @@ def test_published_schema_inlines_all_but_recursive_definitions() -> None:
     # An enum would refuse null if folded into one type list: it stays a choice.
     assert properties["kind"]["anyOf"][1] == {"type": "null"}
     assert properties["children"]["items"] == {"$ref": "#/$defs/_Tree"}
+
+
+def test_every_published_output_schema_is_a_valid_schema() -> None:
+    """An MCP client refuses a tool whose outputSchema is not valid for its own draft."""
+    for service in [*services().values(), agent_service(AgentSettings(llm_mode="off"))[0]]:
+        for tool in service.registry:
+            schema = tool.output_schema()
+            validator_for(schema).check_schema(schema)
+            assert schema["type"] == "object", (service.name, tool.name)
