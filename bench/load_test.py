@@ -103,6 +103,7 @@ class Run:
     refused: int = 0  # 503 + Retry-After answers, retried as a client should (not errors)
     elapsed_s: float = 0.0
     memory: list[tuple[float, dict[str, float | None]]] = field(default_factory=list)
+    answered_at: list[int] = field(default_factory=list)  # answers so far, at each sample
     cpu_s: dict[str, float] = field(default_factory=dict)
     client_cpu_s: float = 0.0
 
@@ -251,6 +252,7 @@ async def sample_memory(
         run.memory.append(
             (time.monotonic() - started, {n: rss_mib(p) if p else None for n, p in pids.items()})
         )
+        run.answered_at.append(run.ok)
         try:
             await asyncio.wait_for(stop.wait(), every_s)
             return
@@ -340,6 +342,21 @@ def print_memory(run: Run) -> None:
         cells = " | ".join(f"{v:.0f}" if v is not None else "-" for v in values)
         growth = (values[2] - values[1]) / values[1]
         print(f"| {name} | {cells} | {max(seen):.0f} | {growth:+.1%} |")
+    print_memory_timeline(run, names)
+
+
+def print_memory_timeline(run: Run, names: list[str], rows: int = 10) -> None:
+    """RSS at about ``rows`` even steps of the run, with the answers given by then."""
+    during = [i for i, (t, _) in enumerate(run.memory) if t <= run.elapsed_s]
+    if len(during) < 2:
+        return
+    picked = sorted({during[round(k * (len(during) - 1) / rows)] for k in range(rows + 1)})
+    print(f"\n| s | answered | {' | '.join(f'{name} RSS MiB' for name in names)} |")
+    print("|---" * (len(names) + 2) + "|")
+    for i in picked:
+        t, memory = run.memory[i]
+        cells = " | ".join(f"{memory[n]:.0f}" if memory.get(n) is not None else "-" for n in names)
+        print(f"| {t:.0f} | {run.answered_at[i]} | {cells} |")
 
 
 # ---- main ------------------------------------------------------------------------------------

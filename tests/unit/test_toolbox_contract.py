@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from opslens.agent.toolbox import Toolbox, ToolCall
+from opslens.agent.toolbox import CallOutcome, Toolbox, ToolCall
 from opslens.rpc_client import RpcClient
 from opslens_mcp.core.errors import INVALID_PARAMS
 
@@ -47,3 +47,40 @@ def test_params_inside_the_contract_are_sent_as_the_tool_reads_them() -> None:
         "start": "2026-03-01T10:00:00+09:00",
         "limit": 5,
     }
+
+
+def test_a_malformed_point_is_outside_the_contract() -> None:
+    """MCP clients see points as plain arrays; our side still types each one."""
+    answer = {
+        "result_type": "matrix",
+        "series": [{"labels": {"service": "cart"}, "timestamps": [1.0, 2.0], "values": [0.5, "x"]}],
+        "total_series": 1,
+        "truncated": False,
+        "summarized": False,
+        "promql": "rate(x[1m])",
+        "start": "2026-03-01T10:00:00Z",
+        "end": "2026-03-01T10:01:00Z",
+        "step": "15s",
+        "step_seconds": 15.0,
+    }
+
+    def answer_with(result: dict[str, object]) -> httpx.MockTransport:
+        body = {"jsonrpc": "2.0", "id": 1, "result": result}
+        return httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+
+    def run(result: dict[str, object]) -> CallOutcome:
+        client = RpcClient(
+            "http://prometheus.invalid", name="prometheus", transport=answer_with(result)
+        )
+        toolbox = Toolbox({"prometheus": client}, timeout_s=5)
+        call = ToolCall("prometheus", "query_range", {"promql": "rate(x[1m])"}, "a rate")
+        return asyncio.run(toolbox.run(call))
+
+    refused = run(answer)
+    assert not refused.ok and refused.error is not None
+    assert "prometheus.query_range answered outside its contract" in refused.error["message"]
+    assert "series.0.values.1" in refused.error["message"]
+
+    answer["series"][0]["values"] = [0.5, None]  # type: ignore[index]
+    accepted = run(answer)
+    assert accepted.ok and accepted.model is not None

@@ -29,6 +29,8 @@ from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel
 
+from opslens_mcp.core.schemas import published
+
 P = TypeVar("P", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
 Handler = Callable[[Any], Awaitable[BaseModel]]
@@ -79,7 +81,8 @@ class Tool:
         return self.params_model.model_json_schema()
 
     def output_schema(self) -> dict[str, Any]:
-        return self.result_model.model_json_schema()
+        """The result's schema as published (see :func:`~opslens_mcp.core.schemas.published`)."""
+        return published(self.result_model.model_json_schema())
 
 
 @dataclass

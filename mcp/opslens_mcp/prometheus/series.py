@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from opslens_mcp.core.schemas import BulkList
+
 ResultType = Literal["vector", "matrix", "scalar", "string"]
 
 
@@ -37,11 +39,14 @@ class Series(BaseModel):
     """One series: its labels, and either its points or (for big results) only its summary."""
 
     labels: dict[str, str]
-    timestamps: list[float] | None = Field(
-        default=None, description="Unix seconds; omitted when the result is summarized."
+    timestamps: BulkList[float] | None = Field(
+        default=None,
+        description="Unix seconds, one number per point; omitted when the result is summarized.",
     )
-    values: list[float | None] | None = Field(
-        default=None, description="Values; null where Prometheus had NaN or ±Inf."
+    values: BulkList[float | None] | None = Field(
+        default=None,
+        description="One number per point, null where Prometheus had NaN or ±Inf; omitted when "
+        "the result is summarized.",
     )
     summary: SeriesSummary | None = Field(
         default=None, description="Present for range results and whenever summarized."
