@@ -109,13 +109,6 @@ def register_span_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
             )
             for tree, complete in fetched.trees()
         ]
-        not_fetched = fetched.not_fetched
         return GetSpansResult(
-            fields=params.fields,
-            traces=traces,
-            missing=fetched.missing,
-            not_fetched=not_fetched,
-            truncated=bool(not_fetched) or not all(t.complete for t in traces),
-            requests=[fetched.request],
-            warnings=fetched.warnings,
+            fields=params.fields, traces=traces, **fetched.outcome(t.complete for t in traces)
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -114,6 +114,18 @@ class FetchedSpans:
     def not_fetched(self) -> list[str]:
         """Ids with spans that did not fit in ``max_spans``."""
         return [t for t in self.ids if t in self.counts and t not in self.spans]
+
+    def outcome(self, complete: Iterable[bool]) -> dict[str, Any]:
+        """The result's fields on what was found and cut, given each returned trace's
+        completeness: missing, not_fetched, truncated, and the request with its warnings."""
+        not_fetched = self.not_fetched
+        return {
+            "missing": self.missing,
+            "not_fetched": not_fetched,
+            "truncated": bool(not_fetched) or not all(complete),
+            "requests": [self.request],
+            "warnings": self.warnings,
+        }
 
 
 async def fetch_spans(ctx: ToolContext, ids: list[str], max_spans: int) -> FetchedSpans:
@@ -241,12 +253,4 @@ def register_trace_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
         traces, fetched = await _fetch_traces(
             ctx, params.trace_ids, params.max_spans, params.include_spans
         )
-        not_fetched = fetched.not_fetched
-        return GetTracesResult(
-            traces=traces,
-            missing=fetched.missing,
-            not_fetched=not_fetched,
-            truncated=bool(not_fetched) or not all(t.complete for t in traces),
-            requests=[fetched.request],
-            warnings=fetched.warnings,
-        )
+        return GetTracesResult(traces=traces, **fetched.outcome(t.complete for t in traces))
