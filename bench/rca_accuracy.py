@@ -89,8 +89,10 @@ async def measure(backends: ReportBackends, store: Path, labels: InnerLabels) ->
             print(f"{fault.name}: {fault.root_cause} ranked {rank} ({seconds:.1f}s)")
     settings = backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, store)
     assert backends.nezha is not None, "the Nezha data was imported above"
+    cpu_before = time.process_time()  # the reports and the MCP servers (threads of this process)
     async with ReportClients.from_settings(settings) as clients:
         results = await evaluate_cases(settings, clients, backends.nezha, labels)
+    cpu = (time.process_time() - cpu_before) / max(len(results), 1)
     for result in results:
         top = ", ".join(c.service for c in result.candidates[:3])
         print(f"nezha {result.fault.name}: ranked {result.rank} ({result.seconds:.1f}s; {top})")
@@ -106,7 +108,12 @@ async def measure(backends: ReportBackends, store: Path, labels: InnerLabels) ->
             + f"   inner top-1 {inner_at(typed, 1):.2f}   top-3 {inner_at(typed, 3):.2f}"
         )
     took = sorted(r.seconds for r in results)
-    print(f"seconds per fault: median {took[len(took) // 2]:.1f}, slowest {took[-1]:.1f}")
+    p90 = took[round(0.9 * (len(took) - 1))]
+    print(
+        f"seconds per fault: median {took[len(took) // 2]:.1f}, p90 {p90:.1f}, "
+        f"slowest {took[-1]:.1f}; CPU of this process per fault {cpu:.1f} "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
     print(line("all", scenario_ranks + nezha_ranks))
     print(f"false alarms on the healthy scenarios: {false_alarms} incident(s)")
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import orjson
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -126,7 +127,7 @@ class RpcClient:
             raise RpcError(
                 self.name, method, -32603, f"HTTP {response.status_code} from {self.name} server"
             )
-        body = response.json()
+        body = orjson.loads(response.content)
         if "error" in body:
             error = body["error"]
             raise RpcError(

@@ -100,6 +100,9 @@ class OpenSearchTools(ServerTools):
     async def get_traces(self, params: os_.GetTracesParams) -> os_.GetTracesResult:
         return await self.call("get_traces", params, os_.GetTracesResult)
 
+    async def get_spans(self, params: os_.GetSpansParams) -> os_.GetSpansResult:
+        return await self.call("get_spans", params, os_.GetSpansResult)
+
     async def latency_stats(self, params: os_.LatencyStatsParams) -> os_.LatencyStatsResult:
         return await self.call("latency_stats", params, os_.LatencyStatsResult)
 

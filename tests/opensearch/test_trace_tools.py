@@ -199,6 +199,32 @@ def test_spans_beyond_max_spans_are_flagged(platform: Rpc, pubdata: PublicData) 
     assert {t["trace_id"] for t in result["traces"]} | set(result["not_fetched"]) == set(ids)
 
 
+ROW_FIELDS = ["span_id", "parent_span_id", "service", "operation", "kind", "start", "duration_ms"]
+
+
+def test_get_spans_rows_are_the_span_views_of_get_traces(
+    platform: Rpc, pubdata: PublicData
+) -> None:
+    traces = spans_by_trace(pubdata.docs["nezha_spans"])
+    ids = sorted(traces)[:20]
+    rows = platform("get_spans", trace_ids=ids, fields=ROW_FIELDS)
+    views = platform("get_traces", trace_ids=ids, include_spans=True)
+    assert rows["fields"] == ROW_FIELDS and not rows["truncated"] and not rows["missing"]
+    assert [t["trace_id"] for t in rows["traces"]] == [t["trace_id"] for t in views["traces"]]
+    for compact, view in zip(rows["traces"], views["traces"], strict=True):
+        assert compact["complete"]
+        assert compact["rows"] == [[span[f] for f in ROW_FIELDS] for span in view["spans"]]
+        in_file = sorted(str(doc["spanId"]) for doc in traces[compact["trace_id"]])
+        assert sorted(row[0] for row in compact["rows"]) == in_file
+
+
+def test_get_spans_beyond_max_spans_are_flagged(platform: Rpc, pubdata: PublicData) -> None:
+    ids = sorted(spans_by_trace(pubdata.docs["nezha_spans"]))[:20]
+    result = platform("get_spans", trace_ids=ids, fields=["span_id"], max_spans=100)
+    assert result["truncated"] and sum(len(t["rows"]) for t in result["traces"]) == 100
+    assert {t["trace_id"] for t in result["traces"]} | set(result["not_fetched"]) == set(ids)
+
+
 def test_error_logs_lead_to_their_traces(platform: Rpc, pubdata: PublicData) -> None:
     errors = platform(
         "search_logs",

@@ -25,6 +25,12 @@ from opslens_mcp.opensearch.tools_logs import (
     SearchLogsParams,
     SearchLogsResult,
 )
+from opslens_mcp.opensearch.tools_spans import (
+    GetSpansParams,
+    GetSpansResult,
+    SpanField,
+    TraceSpans,
+)
 from opslens_mcp.opensearch.tools_trace_stats import (
     LatencyGroup,
     LatencyStatsParams,
@@ -53,6 +59,7 @@ TOOLS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "search_traces": (SearchTracesParams, SearchTracesResult),
     "get_trace": (GetTraceParams, GetTraceResult),
     "get_traces": (GetTracesParams, GetTracesResult),
+    "get_spans": (GetSpansParams, GetSpansResult),
     "latency_stats": (LatencyStatsParams, LatencyStatsResult),
     "service_map": (ServiceMapParams, ServiceMapResult),
 }
@@ -64,6 +71,8 @@ __all__ = [
     "DescribeSchemaParams",
     "DescribeSchemaResult",
     "Envelope",
+    "GetSpansParams",
+    "GetSpansResult",
     "GetTraceParams",
     "GetTraceResult",
     "GetTracesParams",
@@ -85,9 +94,11 @@ __all__ = [
     "SearchTracesResult",
     "ServiceMapParams",
     "ServiceMapResult",
+    "SpanField",
     "TimeWindow",
     "TopValuesParams",
     "TopValuesResult",
     "TraceDetail",
+    "TraceSpans",
     "TraceSummary",
 ]

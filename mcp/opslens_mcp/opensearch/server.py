@@ -24,6 +24,7 @@ from opslens_mcp.opensearch.tools_discovery import register_discovery_tools
 from opslens_mcp.opensearch.tools_log_patterns import register_log_pattern_tools
 from opslens_mcp.opensearch.tools_log_stats import register_log_stats_tools
 from opslens_mcp.opensearch.tools_logs import register_log_tools
+from opslens_mcp.opensearch.tools_spans import register_span_tools
 from opslens_mcp.opensearch.tools_trace_stats import register_trace_stats_tools
 from opslens_mcp.opensearch.tools_traces import register_trace_tools
 
@@ -61,6 +62,7 @@ def create_service(
     register_log_stats_tools(registry, context)
     register_log_pattern_tools(registry, context)
     register_trace_tools(registry, context)
+    register_span_tools(registry, context)
     register_trace_stats_tools(registry, context)
     register_discovery_tools(registry, context)
     add_server_info(registry, "opensearch", client.url)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -20,7 +21,7 @@ from opslens_mcp.opensearch.models import (
     as_list,
 )
 from opslens_mcp.opensearch.normalize import Span, span_of
-from opslens_mcp.opensearch.trace_tree import build_tree
+from opslens_mcp.opensearch.trace_tree import TraceTree, build_tree
 from opslens_mcp.opensearch.trace_views import (
     TraceDetail,
     TraceSummary,
@@ -86,22 +87,49 @@ class GetTraceResult(Envelope):
 
 
 @dataclass
-class _Fetched:
-    traces: list[TraceDetail]
-    missing: list[str]
-    not_fetched: list[str]
+class FetchedSpans:
+    """The spans of asked traces, per trace in the order asked, as one search returned them."""
+
+    ids: list[str]
+    """The asked ids, each once, in the order asked."""
+    spans: dict[str, list[Span]]
+    counts: dict[str, int]
+    """Spans of each trace in OpenSearch (fetched or not)."""
     request: OpenSearchRequest
     warnings: list[str]
 
+    def trees(self) -> Iterator[tuple[TraceTree, bool]]:
+        """Each fetched trace's tree, with whether all its spans were fetched."""
+        for trace_id in self.ids:
+            if trace_id in self.spans and trace_id in self.counts:
+                spans = self.spans[trace_id]
+                yield build_tree(trace_id, spans), len(spans) >= self.counts[trace_id]
+
     @property
-    def truncated(self) -> bool:
-        return bool(self.not_fetched) or not all(t.complete for t in self.traces)
+    def missing(self) -> list[str]:
+        """Ids with no span in OpenSearch."""
+        return [t for t in self.ids if t not in self.counts]
+
+    @property
+    def not_fetched(self) -> list[str]:
+        """Ids with spans that did not fit in ``max_spans``."""
+        return [t for t in self.ids if t in self.counts and t not in self.spans]
+
+    def outcome(self, complete: Iterable[bool]) -> dict[str, Any]:
+        """The result's fields on what was found and cut, given each returned trace's
+        completeness: missing, not_fetched, truncated, and the request with its warnings."""
+        not_fetched = self.not_fetched
+        return {
+            "missing": self.missing,
+            "not_fetched": not_fetched,
+            "truncated": bool(not_fetched) or not all(complete),
+            "requests": [self.request],
+            "warnings": self.warnings,
+        }
 
 
-async def _fetch_traces(
-    ctx: ToolContext, ids: list[str], max_spans: int, include_spans: bool
-) -> _Fetched:
-    """One search for the spans of all ``ids`` (however many); trees built here."""
+async def fetch_spans(ctx: ToolContext, ids: list[str], max_spans: int) -> FetchedSpans:
+    """One search for the spans of all ``ids`` (however many), grouped per trace."""
     source = await tq.open_spans(ctx.searcher, ctx.profiles.traces)
     unique = list(dict.fromkeys(ids))
     cap = ctx.settings.max_spans
@@ -116,23 +144,27 @@ async def _fetch_traces(
     for hit in answer["hits"]["hits"]:
         span = span_of(hit.get("_source") or {}, ctx.profiles.traces)
         spans[span.trace_id].append(span)
-    details = [
-        trace_detail(
-            build_tree(trace_id, spans[trace_id]),
-            counts[trace_id],
-            len(spans[trace_id]) >= counts[trace_id],
-            include_spans,
+    return FetchedSpans(unique, spans, counts, request, warnings)
+
+
+def check_ids(ctx: ToolContext, ids: list[str]) -> None:
+    """Refuse more ids than the server takes in one call."""
+    if len(ids) > ctx.settings.max_trace_ids:
+        raise InvalidParams(
+            f"at most {ctx.settings.max_trace_ids} trace ids per call; split the list"
         )
-        for trace_id in unique
-        if trace_id in spans and trace_id in counts
+
+
+async def _fetch_traces(
+    ctx: ToolContext, ids: list[str], max_spans: int, include_spans: bool
+) -> tuple[list[TraceDetail], FetchedSpans]:
+    """The traces of ``ids`` with their analysis (trees built here)."""
+    fetched = await fetch_spans(ctx, ids, max_spans)
+    details = [
+        trace_detail(tree, fetched.counts[tree.trace_id], complete, include_spans)
+        for tree, complete in fetched.trees()
     ]
-    return _Fetched(
-        traces=details,
-        missing=[t for t in unique if t not in counts],
-        not_fetched=[t for t in unique if t in counts and t not in spans],
-        request=request,
-        warnings=warnings,
-    )
+    return details, fetched
 
 
 def register_trace_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
@@ -198,12 +230,12 @@ def register_trace_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
         """
     )
     async def get_trace(params: GetTraceParams) -> GetTraceResult:
-        fetched = await _fetch_traces(
+        traces, fetched = await _fetch_traces(
             ctx, [params.trace_id], params.max_spans, params.include_spans
         )
         return GetTraceResult(
-            trace=fetched.traces[0] if fetched.traces else None,
-            found=bool(fetched.traces),
+            trace=traces[0] if traces else None,
+            found=bool(traces),
             requests=[fetched.request],
             warnings=fetched.warnings,
         )
@@ -217,14 +249,8 @@ def register_trace_tools(registry: ToolRegistry, ctx: ToolContext) -> None:
         """
     )
     async def get_traces(params: GetTracesParams) -> GetTracesResult:
-        if len(params.trace_ids) > max_ids:
-            raise InvalidParams(f"at most {max_ids} trace ids per call; split the list")
-        fetched = await _fetch_traces(ctx, params.trace_ids, params.max_spans, params.include_spans)
-        return GetTracesResult(
-            traces=fetched.traces,
-            missing=fetched.missing,
-            not_fetched=fetched.not_fetched,
-            truncated=fetched.truncated,
-            requests=[fetched.request],
-            warnings=fetched.warnings,
+        check_ids(ctx, params.trace_ids)
+        traces, fetched = await _fetch_traces(
+            ctx, params.trace_ids, params.max_spans, params.include_spans
         )
+        return GetTracesResult(traces=traces, **fetched.outcome(t.complete for t in traces))

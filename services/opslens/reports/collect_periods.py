@@ -12,7 +12,7 @@ rest is judged on what is there.
 
 Example::
 
-    findings = await PeriodCollector(caller, settings).collect(telemetry)
+    findings = await PeriodCollector(caller, settings).collect(telemetry)  # after the metrics
     rank_findings(findings, telemetry.edges)
 """
 
@@ -36,10 +36,11 @@ from opslens.reports.telemetry import Period, Telemetry
 from opslens.reports.toolcalls import ToolCaller, iso, request_text
 from opslens.reports.trace_analysis import Trace
 from opslens_mcp.contract.opensearch import (
-    GetTracesParams,
+    GetSpansParams,
+    GetSpansResult,
     SearchLogsParams,
     SearchTracesParams,
-    TraceDetail,
+    SpanField,
 )
 
 MAX_TRACES = 200
@@ -62,7 +63,7 @@ SETTLED = timedelta(minutes=10)
 """A period that ended this long ago no longer changes: its data is kept for later runs."""
 CACHED_PERIODS = 48
 CACHED_SAMPLES = 1024
-SPAN_FIELDS = (
+SPAN_FIELDS: tuple[SpanField, ...] = (
     "span_id",
     "parent_span_id",
     "service",
@@ -106,11 +107,16 @@ def settled(period: Period) -> bool:
     return period[1] <= datetime.now(UTC) - SETTLED
 
 
-def trimmed(trace: TraceDetail) -> Trace:
-    """A trace with only what the signals read of its spans, as the signals read it (the
-    offline evaluation's traces come from files)."""
-    spans = [{k: getattr(span, k) for k in SPAN_FIELDS} for span in trace.spans]
-    return {"trace_id": trace.trace_id, "spans": spans}
+def as_traces(result: GetSpansResult) -> list[Trace]:
+    """The traces with their spans as the signals read them (the offline evaluation's traces
+    come from files): one dict per span, of the fields asked."""
+    return [
+        {
+            "trace_id": trace.trace_id,
+            "spans": [dict(zip(result.fields, row, strict=True)) for row in trace.rows],
+        }
+        for trace in result.traces
+    ]
 
 
 def trailing_slices(telemetry: Telemetry) -> list[Period]:
@@ -175,45 +181,66 @@ class PeriodCollector:
         return ids
 
     async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
-        """The traces with all their spans."""
+        """The traces with their spans (the fields the signals read)."""
         if not ids:  # a period without a sampled trace: nothing to fetch
             return []
-        params = GetTracesParams(trace_ids=list(ids), include_spans=True, max_spans=MAX_SPANS)
-        fetch = self.caller.tools.opensearch.get_traces(params)
+        params = GetSpansParams(trace_ids=list(ids), fields=list(SPAN_FIELDS), max_spans=MAX_SPANS)
+        fetch = self.caller.tools.opensearch.get_spans(params)
         result = await self.caller.attempt(telemetry.signal("traces"), fetch)
-        return [trimmed(trace) for trace in result.traces] if result is not None else []
+        return as_traces(result) if result is not None else []
 
     async def lines(
         self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
     ) -> list[LogLine]:
         """The log lines the traces wrote in the period (lines without a trace are no
-        request's and judge nothing per request)."""
-        status = telemetry.signal("logs")
+        request's and judge nothing per request): the pages of each group of ids, fetched
+        together, taken in order until ``MAX_LINES``."""
+        groups = [
+            trace_ids[first : first + IDS_PER_LOG_QUERY]
+            for first in range(0, len(trace_ids), IDS_PER_LOG_QUERY)
+        ]
+        pages = await asyncio.gather(*(self._pages(period, ids, telemetry) for ids in groups))
         found: list[LogLine] = []
-        for first in range(0, len(trace_ids), IDS_PER_LOG_QUERY):
-            params = SearchLogsParams(
-                namespace=list(self.settings.namespaces),
-                sources=self.settings.log_sources,
-                trace_id=list(trace_ids[first : first + IDS_PER_LOG_QUERY]),
-                start=iso(period[0]),
-                end=iso(period[1]),
-                limit=LOG_PAGE,
-                sort="oldest",
-                max_message_chars=MESSAGE_CHARS,
+        for page in (page for group in pages for page in group):
+            if len(found) >= MAX_LINES:
+                break
+            found += page
+        return found
+
+    async def _pages(
+        self, period: Period, trace_ids: Sequence[str], telemetry: Telemetry
+    ) -> list[list[LogLine]]:
+        """The pages of lines of one group of traces, up to ``MAX_LINES`` lines."""
+        status = telemetry.signal("logs")
+        params = SearchLogsParams(
+            namespace=list(self.settings.namespaces),
+            sources=self.settings.log_sources,
+            trace_id=list(trace_ids),
+            start=iso(period[0]),
+            end=iso(period[1]),
+            limit=LOG_PAGE,
+            sort="oldest",
+            max_message_chars=MESSAGE_CHARS,
+        )
+        pages: list[list[LogLine]] = []
+        read = 0
+        while read < MAX_LINES:
+            result = await self.caller.attempt(
+                status, self.caller.tools.opensearch.search_logs(params)
             )
-            while len(found) < MAX_LINES:
-                search = self.caller.tools.opensearch.search_logs(params)
-                result = await self.caller.attempt(status, search)
-                if result is None:
-                    break
-                found += [
+            if result is None:
+                break
+            pages.append(
+                [
                     LogLine(r.service or "", r.span_id or "", r.message or "", r.timestamp)
                     for r in result.records
                 ]
-                if not result.next_cursor or not result.has_more:
-                    break
-                params = params.model_copy(update={"cursor": result.next_cursor})
-        return found
+            )
+            read += len(pages[-1])
+            if not result.next_cursor or not result.has_more:
+                break
+            params = params.model_copy(update={"cursor": result.next_cursor})
+        return pages
 
     async def fetch(self, period: Period, ids: Sequence[str], telemetry: Telemetry) -> Fetched:
         """The period's traces and their lines (from the cache when the period is settled)."""
@@ -255,11 +282,23 @@ class PeriodCollector:
 
     async def collect(self, telemetry: Telemetry) -> list[Finding]:
         """The window's findings against the baseline periods (run after the metrics)."""
+        return self.findings(telemetry, await self.read(telemetry))
+
+    async def read(self, telemetry: Telemetry) -> list[tuple[Period, Fetched]]:
+        """The window's and the baseline periods' traces and lines, the window first. It reads
+        nothing of the other collectors: run it beside them."""
         periods = await self.periods(telemetry)
         fetched = await asyncio.gather(*(self.fetch(p, ids, telemetry) for p, ids in periods))
+        return [(period, found) for (period, _), found in zip(periods, fetched, strict=True)]
+
+    def findings(self, telemetry: Telemetry, read: list[tuple[Period, Fetched]]) -> list[Finding]:
+        """What moved in the window (``read[0]``) against the baseline periods, with the
+        resources of the metric collector's series (run after it)."""
+        periods = [period for period, _ in read]
+        fetched = [found for _, found in read]
         book = TemplateBook()
         # Mined in time order, the window last, so template ids grow as time went.
-        order = sorted(range(1, len(periods)), key=lambda i: periods[i][0][0])
+        order = sorted(range(1, len(periods)), key=lambda i: periods[i][0])
         baselines = [s for i in order if (s := period_signals(*fetched[i], book)).has_spans]
         period = period_signals(*fetched[0], book)
         resources = resource_samples(telemetry)

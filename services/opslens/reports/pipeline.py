@@ -90,13 +90,15 @@ def resolve_window(settings: DetectionSettings, request: RunRequest) -> Window:
 async def collect(settings: DetectionSettings, caller: ToolCaller, window: Window) -> Telemetry:
     """Everything the detectors read, fetched through the MCP servers in parallel."""
     telemetry = Telemetry(window)
-    await asyncio.gather(
+    periods = PeriodCollector(caller, settings)
+    read, *_ = await asyncio.gather(
+        periods.read(telemetry),
         MetricCollector(caller, settings).collect(telemetry),
         LogCollector(caller, settings).collect(telemetry),
         TraceCollector(caller).collect(telemetry),
         KubeCollector(caller, settings).collect(telemetry),
     )
-    telemetry.causes = await PeriodCollector(caller, settings).collect(telemetry)
+    telemetry.causes = periods.findings(telemetry, read)
     return telemetry
 
 

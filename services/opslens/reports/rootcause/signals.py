@@ -79,7 +79,11 @@ class TemplateBook:
         that wrote it; what follows (lists, dumped objects) varies in length and would split
         one statement into many templates. A line whose first words name its place in the code
         is that statement's (one template per place)."""
-        located = _SOURCE_LINE.search(" ".join(message.split()[:STATEMENT_WORDS]))
+        located = _SOURCE_LINE.search(
+            " ".join(message.split(maxsplit=STATEMENT_WORDS)[:STATEMENT_WORDS])
+        )
+        if located is not None and (known := self._located.get(located.group(0))) is not None:
+            return known  # a place seen before: its template and example are set (no masking)
         if located is not None:  # kept as written, not masked as a number
             message_head = message.replace(located.group(0), _SOURCE_MARK, 1)
         else:
