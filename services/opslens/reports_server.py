@@ -67,6 +67,7 @@ def register_tools(registry: ToolRegistry, reporter: Reporter) -> None:
             end=params.end,
             language=params.language,
             namespaces=params.namespaces,
+            known_problem=params.known_problem,
         )
         report = await reporter.run(request, save=params.save)
         return report_result(report, params.format, params.max_chars)

@@ -42,6 +42,16 @@ def test_findings_that_convince_only_the_ranking_raise_nothing() -> None:
     assert findings_incident(telemetry()) is None
 
 
+def test_a_known_problem_needs_a_change_that_convinces_once() -> None:
+    # An alert fired or a person reported the window: the doubt the doubled level guards
+    # against is settled, and the change that convinces the ranking names the culprit.
+    found = telemetry(stopped("payment-service", STRONG, 5), stopped("order-service", 1.5, 4))
+    incident = findings_incident(found, known_problem=True)
+    assert incident is not None and incident.services == ["payment-service"]
+    below = telemetry(stopped("payment-service", STRONG - 0.1, 5))
+    assert findings_incident(below, known_problem=True) is None
+
+
 def test_a_change_convincing_twice_over_raises_one_incident_over_the_window() -> None:
     found = telemetry(
         stopped("payment-service", ALONE + 1, 30),

@@ -2,7 +2,9 @@
 
 Each case is reported like an on-call engineer would ask right after the fault: the three
 minutes after the injection, against the metrics of the minutes before and, for logs and
-traces (only the fault minute exists), the fault-free reference minute.
+traces (only the fault minute exists), the fault-free reference minute. As in Nezha's own
+evaluation, the window is known to hold a fault (``known_problem``, as an alert's investigation
+runs); ``known_problem=False`` reports it as a scheduled report would, detectors first.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ async def evaluate_cases(
     clients: ReportClients,
     imported: NezhaImport,
     labels: InnerLabels | None = None,
+    known_problem: bool = True,
 ) -> list[CaseResult]:
     """Run one report per case; the settings' namespace must be the import's. With the
     inner-service ``labels``, each result also scores the fine-grained cause."""
@@ -57,7 +60,9 @@ async def evaluate_cases(
         fault = LabelledFault(
             case.case.name, case.case.root_cause_service, start, start + CASE_WINDOW
         )
-        request = RunRequest(window="3m", end=fault.end, reference=reference)
+        request = RunRequest(
+            window="3m", end=fault.end, reference=reference, known_problem=known_problem
+        )
         started = time.perf_counter()
         report = await run_report(settings, clients, request)
         seconds = time.perf_counter() - started

@@ -202,7 +202,7 @@ async def correlate(state: AgentState, runtime: Runtime[QuestionContext]) -> dic
         record = correlation_record(await gather_correlation(run))
         if run.plan.root_cause:  # ranked as the reports rank it, with its evidence
             run.say("anomaly.ranked")
-            await gather_anomalies(run, runtime.context.deps.detection)
+            await gather_anomalies(run, runtime.context.deps.detection, known_problem=True)
     elif run.plan.intent == "anomaly":
         supporting = await support_first_incident(run)
         if supporting is not None:

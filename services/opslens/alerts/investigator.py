@@ -188,7 +188,7 @@ class AlertInvestigator:
 
     def request(self, item: Investigation, now: datetime) -> RunRequest:
         """The report run of an investigation: the alert's namespace, from the lookback
-        before its start to ``now``."""
+        before its start to ``now``; the alert says something is wrong there."""
         scope = alert_scope(item.labels, self.reporter.settings.istio)
         start = min(item.starts_at, now) - timedelta(seconds=parse_duration(self.settings.lookback))
         seconds = max(MIN_WINDOW_S, (now - start).total_seconds())
@@ -197,6 +197,7 @@ class AlertInvestigator:
             end=now,
             schedule=SCHEDULE,
             namespaces=[scope.namespace] if scope.namespace else None,
+            known_problem=True,
         )
 
     async def investigate(self, item: Investigation) -> Investigation:

@@ -53,6 +53,13 @@ def run(
     namespace: Annotated[list[str] | None, typer.Option(help="Namespace (repeatable).")] = None,
     save: Annotated[bool, typer.Option(help="Keep the report in the store.")] = True,
     deliver: Annotated[bool, typer.Option(help="Send it to the configured webhook.")] = False,
+    known_problem: Annotated[
+        bool,
+        typer.Option(
+            help="Something is known to be wrong in the window: what moved convincingly makes "
+            "an incident even if no detector alarmed."
+        ),
+    ] = False,
 ) -> None:
     """Run one report now and print it."""
     from opslens.reports.pipeline import RunRequest
@@ -66,6 +73,7 @@ def run(
         end=datetime.fromisoformat(end.replace("Z", "+00:00")) if end else None,
         language=cast(Language | None, language),
         namespaces=namespace or None,
+        known_problem=known_problem,
     )
 
     async def go() -> str:

@@ -13,6 +13,10 @@ system's statements and resources always move a little (on the shipped healthy s
 fifty window ends, the strongest finding in a window without a detector's incident was 3.4: a
 statement run 15 times where 6.5 were expected).
 
+When an alert or a person says something is wrong in the window (``known_problem``: an alert's
+investigation, a question about a window known to hold a fault), that doubt is settled: a
+finding that convinces once (``STRONG``) is enough, as it is inside a detector's incident.
+
 Example::
 
     incident = findings_incident(telemetry)  # None: nothing convincing moved
@@ -26,15 +30,18 @@ from opslens.reports.telemetry import Telemetry
 
 ALONE = 2 * STRONG
 """The score one finding needs to raise an incident when no detector raised one."""
+KNOWN_PROBLEM = STRONG
+"""The same when an alert or a person says something is wrong in the window."""
 MIN_ANOMALY_SCORE = 1.0
 """A finding shown as one of the incident's anomalies scores above this (as anomalies do)."""
 
 
-def findings_incident(telemetry: Telemetry) -> Incident | None:
+def findings_incident(telemetry: Telemetry, known_problem: bool = False) -> Incident | None:
     """One incident over the window of the services that moved convincingly, or None."""
+    level = KNOWN_PROBLEM if known_problem else ALONE
     ranked = rank_findings(telemetry.causes, telemetry.edges)
     culprits = {
-        c.service for c in ranked if not c.explained_by and _convincing(c.service, telemetry)
+        c.service for c in ranked if not c.explained_by and _convincing(c.service, telemetry, level)
     }
     if not culprits:
         return None
@@ -55,8 +62,8 @@ def findings_incident(telemetry: Telemetry) -> Incident | None:
     )
 
 
-def _convincing(service: str, telemetry: Telemetry) -> bool:
-    return any(f.service == service and f.score >= ALONE for f in telemetry.causes)
+def _convincing(service: str, telemetry: Telemetry, level: float) -> bool:
+    return any(f.service == service and f.score >= level for f in telemetry.causes)
 
 
 def anomaly_of(finding: Finding, telemetry: Telemetry) -> Anomaly:

@@ -40,7 +40,10 @@ MAX_INCIDENTS = 20
 @dataclass(frozen=True)
 class RunRequest:
     """What to report on: ``window`` before ``end`` (default now), and optionally a known-good
-    ``reference`` window for logs and traces when the trailing baseline holds none."""
+    ``reference`` window for logs and traces when the trailing baseline holds none.
+    ``known_problem``: an alert or a person says something is wrong in the window, so what
+    moved convincingly makes an incident even when no detector alarmed (see
+    :mod:`opslens.reports.findings_incident`)."""
 
     window: str = "1h"
     end: datetime | None = None
@@ -48,6 +51,7 @@ class RunRequest:
     language: Language | None = None
     namespaces: list[str] | None = None
     reference: tuple[datetime, datetime] | None = None
+    known_problem: bool = False
 
 
 @dataclass
@@ -102,7 +106,9 @@ async def collect(settings: DetectionSettings, caller: ToolCaller, window: Windo
     return telemetry
 
 
-def find_incidents(telemetry: Telemetry, settings: DetectionSettings) -> list[Incident]:
+def find_incidents(
+    telemetry: Telemetry, settings: DetectionSettings, known_problem: bool = False
+) -> list[Incident]:
     """Anomalies grouped into incidents (not ranked yet); most severe incident first. With no
     incident, one of the period findings when they convince (see ``findings_incident``)."""
     services = {s.service for s in telemetry.metrics if s.service}
@@ -110,7 +116,7 @@ def find_incidents(telemetry: Telemetry, settings: DetectionSettings) -> list[In
     groups = group_anomalies(detect_all(telemetry, slos))
     incidents = [build_incident(members) for members in groups if has_impact(members)]
     incidents.sort(key=lambda i: (-max(a.score for a in i.anomalies), i.start))
-    if not incidents and (found := findings_incident(telemetry)) is not None:
+    if not incidents and (found := findings_incident(telemetry, known_problem)) is not None:
         incidents = [found]
     return incidents[:MAX_INCIDENTS]
 
@@ -132,11 +138,11 @@ async def examine(incidents: list[Incident], telemetry: Telemetry, caller: ToolC
 
 
 async def detect(
-    settings: DetectionSettings, caller: ToolCaller, window: Window
+    settings: DetectionSettings, caller: ToolCaller, window: Window, known_problem: bool = False
 ) -> tuple[Telemetry, list[Incident]]:
     """The detection part of a run: collect, detect, group into incidents, rank their causes."""
     telemetry = await collect(settings, caller, window)
-    incidents = find_incidents(telemetry, settings)
+    incidents = find_incidents(telemetry, settings, known_problem)
     await examine(incidents, telemetry, caller)
     return telemetry, incidents
 
@@ -152,7 +158,9 @@ async def run_report(
     if request.namespaces:
         settings = settings.model_copy(update={"namespaces": request.namespaces})
     window = resolve_window(settings, request)
-    telemetry, incidents = await detect(settings, ToolCaller(clients.clients), window)
+    telemetry, incidents = await detect(
+        settings, ToolCaller(clients.clients), window, request.known_problem
+    )
     language = request.language or settings.language
     created = datetime.now(UTC)
     report = Report(

@@ -34,6 +34,11 @@ class RunReportParams(_Params):
         default=None, max_length=20, description="Default: settings."
     )
     language: Language | None = Field(default=None, description="en or ko; default: settings.")
+    known_problem: bool = Field(
+        default=False,
+        description="Something is known to be wrong in the window (an alert fired, a user "
+        "reported it): what moved convincingly makes an incident even if no detector alarmed.",
+    )
     format: Format = Field(
         default="summary",
         description="summary (incidents and root causes, compact for an LLM), markdown (or md), "

@@ -188,13 +188,17 @@ def _window_of(run: Run, settings: DetectionSettings) -> Window:
     return window_ending(settings, run.plan.end, max(int(run.plan.window.total_seconds()), 60))
 
 
-async def gather_anomalies(run: Run, settings: DetectionSettings) -> None:
+async def gather_anomalies(
+    run: Run, settings: DetectionSettings, known_problem: bool = False
+) -> None:
     """Incidents of the plan's window (namespace: the plan's, else the settings'), most recent
-    first, each with its most likely root cause and the evidence for it."""
+    first, each with its most likely root cause and the evidence for it. ``known_problem``:
+    the question says something went wrong there (it asks for the root cause), so what moved
+    convincingly is an incident even where no detector alarmed."""
     if run.plan.namespace:
         settings = settings.model_copy(update={"namespaces": [run.plan.namespace]})
     window = _window_of(run, settings)
-    telemetry, found = await detect(settings, RunCaller(run), window)
+    telemetry, found = await detect(settings, RunCaller(run), window, known_problem)
     incidents = sorted(found, key=lambda i: (i.end, i.start), reverse=True)
     run.incidents = [incident_record(i, window, run.language) for i in incidents]
     if incidents:
