@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -127,7 +128,7 @@ class RpcClient:
             raise RpcError(
                 self.name, method, -32603, f"HTTP {response.status_code} from {self.name} server"
             )
-        body = orjson.loads(response.content)
+        body = _loads(response.content)
         if "error" in body:
             error = body["error"]
             raise RpcError(
@@ -135,3 +136,12 @@ class RpcClient:
             )
         result: dict[str, Any] = body["result"]
         return result
+
+
+def _loads(raw: bytes) -> Any:
+    """A server's answer parsed: orjson, or the standard library for what orjson refuses (a
+    lone surrogate escaped in hostile log text, which the servers pass on as written)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
