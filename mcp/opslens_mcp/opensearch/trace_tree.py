@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from opslens_mcp.opensearch.normalize import Span
 
@@ -41,18 +42,28 @@ class TreeNode:
 
 @dataclass
 class TraceTree:
-    """A trace's spans in depth-first order with what an investigation needs first."""
+    """A trace's spans in depth-first order with what an investigation needs first (the
+    critical path and where errors start are worked out when first read)."""
 
     trace_id: str
     nodes: list[TreeNode]
     root: Span | None
     orphans: list[str]
-    critical_path: list[PathSegment]
     error_spans: list[Span]
-    error_origins: list[Span]
     start_ns: int
     end_ns: int
     services: list[str] = field(default_factory=list)
+    children: dict[str, list[Span]] = field(default_factory=dict)
+    """Each span's children, earliest first."""
+
+    @cached_property
+    def critical_path(self) -> list[PathSegment]:
+        return critical_path(self.root, self.children) if self.root else []
+
+    @cached_property
+    def error_origins(self) -> list[Span]:
+        """Error spans with no error below them: where failures start."""
+        return [s for s in self.error_spans if not _has_error_below(s, self.children)]
 
     @property
     def duration_ns(self) -> int:
@@ -172,12 +183,11 @@ def build_tree(trace_id: str, spans: Sequence[Span]) -> TraceTree:
         nodes=nodes,
         root=root,
         orphans=orphans,
-        critical_path=critical_path(root, children) if root else [],
         error_spans=errors,
-        error_origins=[s for s in errors if not _has_error_below(s, children)],
         start_ns=min((s.start_ns for s in unique), default=0),
         end_ns=max((s.end_ns for s in unique), default=0),
         services=sorted({s.service for s in unique}),
+        children=children,
     )
 
 
