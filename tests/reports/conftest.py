@@ -48,7 +48,7 @@ def report_backends(
         opensearch_backend.url, kube_backend.kubeconfig_path, blocks, workdir, TEST_SAMPLING
     )
     nezha = import_nezha_documents(
-        shared_data / "nezha-trainticket", opensearch_backend.url, workdir / "nezha"
+        shared_data / "nezha-trainticket-all", opensearch_backend.url, workdir / "nezha"
     )
     nologs = import_nezha_documents(
         without_logs(shared_data / "nezha-trainticket", workdir / "nologs-data"),

@@ -1,5 +1,5 @@
 """The Nezha TrainTicket data through the importer and the same backends and servers, and the
-root-cause ranking measured on its labelled faults (AC@1, AC@3)."""
+root-cause ranking measured on all 45 labelled faults (AC@1, AC@3, inner-service top-1)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from opslens.rpc_client import RpcClient
 from opslens_eval.nezha.cases import load_cases, metric_files
 from opslens_eval.nezha.documents import level_of, rows
 from opslens_eval.nezha.evaluate import evaluate_cases
+from opslens_eval.nezha.labels import inner_at, inner_labels
 from opslens_eval.scoring import accuracy_at, average_at
 from opslens_eval.testbed import (
     NEZHA_NAMESPACE,
@@ -27,6 +28,12 @@ from opslens_eval.testbed import (
 
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)
+ALL_FAULTS = "nezha-trainticket-all"
+# Measured by bench/rca_accuracy.py --test-sampling (39, 42 and 33 of 45; bench/RESULTS.md
+# section 6), rounded down: floors, not goals.
+AC1_FLOOR = 0.86
+AC3_FLOOR = 0.93
+INNER_TOP1_FLOOR = 0.73
 
 
 def test_cases_come_from_the_labels_in_utc(shared_data: Path) -> None:
@@ -59,7 +66,7 @@ async def test_imported_data_matches_the_csv_files(
     traces = {row["TraceID"] for row in rows(imported.case.files.trace)}
     window = {"start": iso(imported.start), "end": iso(imported.end)}
     pod = imported.case.inject_pod
-    metric_file = next(p for p in metric_files(shared_data / "nezha-trainticket") if pod in p.name)
+    metric_file = next(p for p in metric_files(shared_data / ALL_FAULTS) if pod in p.name)
     sample = next(r for r in rows(metric_file) if r["MemoryUsage(Mi)"] not in ("", "NaN"))
     promql = f'container_memory_working_set_bytes{{namespace="{NEZHA_NAMESPACE}",pod="{pod}"}}'
     async with (
@@ -78,23 +85,30 @@ async def test_imported_data_matches_the_csv_files(
     assert value == float(sample["MemoryUsage(Mi)"]) * 2**20
 
 
-async def test_root_cause_accuracy_on_nezha(
-    report_backends: ReportBackends, tmp_path: Path
+async def test_root_cause_accuracy_on_all_45_faults(
+    report_backends: ReportBackends, shared_data: Path, tmp_path: Path
 ) -> None:
+    """One report per labelled fault over its minutes, known to hold a fault as an alert's
+    investigation knows it (Nezha's protocol): the service and what moved in it, scored
+    against the data's own labels."""
     assert report_backends.nezha is not None
     settings = report_backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, tmp_path / "r.sqlite")
+    labels = inner_labels(shared_data / ALL_FAULTS)
     async with ReportClients.from_settings(settings) as clients:
-        results = await evaluate_cases(settings, clients, report_backends.nezha)
+        results = await evaluate_cases(settings, clients, report_backends.nezha, labels)
     ranks = [result.rank for result in results]
     for result in results:
-        print(f"\n{result.fault.name}: rank {result.rank}")
+        print(f"\n{result.fault.name}: rank {result.rank}, inner {result.inner_rank}")
     ac1, ac3, avg5 = accuracy_at(ranks, 1), accuracy_at(ranks, 3), average_at(ranks, 5)
+    inner1 = inner_at(results, 1)
     print(
-        f"Nezha TrainTicket: {len(ranks)} faults  AC@1 {ac1:.2f}  AC@3 {ac3:.2f}  Avg@5 {avg5:.2f}"
+        f"Nezha TrainTicket: {len(ranks)} faults  AC@1 {ac1:.2f}  AC@3 {ac3:.2f}  "
+        f"Avg@5 {avg5:.2f}  inner top-1 {inner1:.2f}"
     )
-    assert len(ranks) == len(report_backends.nezha.cases) >= 4
-    assert ac3 == 1.0
-    assert ac1 == 1.0  # measured: all four first (bench/RESULTS.md section 6)
+    assert len(ranks) == len(report_backends.nezha.cases) == 45
+    assert ac1 >= AC1_FLOOR
+    assert ac3 >= AC3_FLOOR
+    assert inner1 >= INNER_TOP1_FLOOR
 
 
 async def test_reports_rank_faults_without_logs(
