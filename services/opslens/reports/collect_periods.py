@@ -2,7 +2,7 @@
 
 The report's window is one period; the baseline periods are the reference window (when one is
 given) and the most recent window-sized slices of the trailing baseline that hold spans. Per
-period, a bounded sample of traces with all their spans (``search_traces`` + ``get_traces``)
+period, a bounded sample of traces with their spans (``search_traces`` + ``get_spans``)
 and the log lines those traces wrote (``search_logs`` by trace id) become the same
 :class:`~opslens.reports.rootcause.signals.PeriodSignals` the offline evaluation reads from
 exported files; per pod, the CPU and memory series the metric collector already fetched give
@@ -12,7 +12,9 @@ rest is judged on what is there.
 
 Example::
 
-    findings = await PeriodCollector(caller, settings).collect(telemetry)  # after the metrics
+    periods = PeriodCollector(caller, settings)
+    read = await periods.read(telemetry)  # beside the other collectors
+    findings = periods.findings(telemetry, read)  # after the metric collector
     rank_findings(findings, telemetry.edges)
 """
 
@@ -58,7 +60,7 @@ RESOURCE_KINDS = ("cpu", "memory")
 MESSAGE_CHARS = 500
 """A statement is named by a line's first words: the rest of a long line is not needed."""
 PERIOD_FETCHES = 3
-"""Periods fetched at once (each a ``get_traces`` of thousands of spans)."""
+"""Periods fetched at once (each a ``get_spans`` of thousands of spans)."""
 SETTLED = timedelta(minutes=10)
 """A period that ended this long ago no longer changes: its data is kept for later runs."""
 CACHED_PERIODS = 48
@@ -279,10 +281,6 @@ class PeriodCollector:
         chosen = [(candidates[0], samples[0])]
         chosen += [(p, ids) for p, ids in zip(candidates[1:], samples[1:], strict=True) if ids]
         return chosen[: MAX_BASELINE_PERIODS + 1]
-
-    async def collect(self, telemetry: Telemetry) -> list[Finding]:
-        """The window's findings against the baseline periods (run after the metrics)."""
-        return self.findings(telemetry, await self.read(telemetry))
 
     async def read(self, telemetry: Telemetry) -> list[tuple[Period, Fetched]]:
         """The window's and the baseline periods' traces and lines, the window first. It reads

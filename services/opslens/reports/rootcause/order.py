@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from itertools import pairwise
 from typing import Any
 
@@ -76,14 +76,10 @@ def instant(value: object) -> float | None:
     """Epoch seconds of a time given as a number or an ISO-8601 text (naive means UTC)."""
     if isinstance(value, int | float):
         return float(value)
-    if not isinstance(value, str):
-        return None
-    parsed = parse_iso(value)
+    parsed = parse_iso(value) if isinstance(value, str) else None
     if parsed is None:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return (parsed - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def segments(

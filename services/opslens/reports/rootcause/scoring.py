@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -168,7 +168,15 @@ def baseline_rates(
     ]
 
 
-def moved(count: int, requests: int, rates: Sequence[float]) -> tuple[str, float] | None:
+class Change(NamedTuple):
+    """How an event's count moved: its kind, its raw score, and its usual rate per request."""
+
+    kind: Literal["stopped", "new", "fewer", "more"]
+    score: float
+    usual: float
+
+
+def moved(count: int, requests: int, rates: Sequence[float]) -> Change | None:
     """How an event that happened ``count`` times in ``requests`` requests moved against its
     rates per request in the baseline periods: ``stopped`` (scored by the events expected),
     ``new`` (by half the events), ``fewer`` or ``more`` (by the events missing or extra);
@@ -177,15 +185,15 @@ def moved(count: int, requests: int, rates: Sequence[float]) -> tuple[str, float
     present = sum(rate > 0 for rate in rates) / len(rates)
     expected = usual * requests
     if count == 0 and present >= USUALLY_PRESENT:
-        return "stopped", present * expected
+        return Change("stopped", present * expected, usual)
     if usual == 0 and count >= MIN_REQUESTS and count / requests > max(rates):
-        return "new", NEW_LINE_WEIGHT * count
+        return Change("new", NEW_LINE_WEIGHT * count, usual)
     if (
         present >= USUALLY_PRESENT
         and len(rates) >= MIN_RATE_BASELINES
         and abs(robust_z(count / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z
     ):
-        return ("fewer" if count < expected else "more"), abs(count - expected)
+        return Change("fewer" if count < expected else "more", abs(count - expected), usual)
     return None
 
 
@@ -212,19 +220,18 @@ def code_findings(
         change = moved(lines, requests, rates)
         if change is None:
             continue
-        kind, score = change
         text, example = book.describe(event)
         from_logs = event.startswith(LOG_EVENT)
         evidence = CauseEvidence(
             signal="logs" if from_logs else "traces",
-            kind=f"statement_{kind}",
+            kind=f"statement_{change.kind}",
             area="code",
             subject=text[:SUBJECT_CHARS],
             operation=operation,
             value=float(lines),
-            baseline=round(float(np.median(rates)) * requests, 3),
+            baseline=round(change.usual * requests, 3),
             unit="lines" if from_logs else "spans",
-            score=_scaled(score, "code"),
+            score=_scaled(change.score, "code"),
             example=example,
         )
         found.append(Finding(service, evidence))
@@ -247,9 +254,9 @@ def unusual_transitions(
             baselines, lambda b: b.transitions, key, (service, operation), events
         )
         change = moved(count, requests, rates) if rates else None
-        if change is None or change[0] not in ("new", "more"):
+        if change is None or change.kind not in ("new", "more"):
             continue
-        if change[0] == "new" or count / requests - float(np.median(rates)) >= ORDER_SHIFT:
+        if change.kind == "new" or count / requests - change.usual >= ORDER_SHIFT:
             found.add(key)
     return found
 
