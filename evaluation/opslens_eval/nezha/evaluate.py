@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from opslens.reports.models import Candidate, Report
-from opslens.reports.pipeline import ReportClients, RunRequest, run_report
+from opslens.reports.pipeline import ReportClients, RunRequest, blames, run_report
 from opslens.reports.settings import ReportSettings
 from opslens_eval.nezha.importer import NezhaImport
 from opslens_eval.nezha.labels import InnerLabels, inner_position
@@ -54,14 +54,18 @@ async def evaluate_cases(
     inner-service ``labels``, each result also scores the fine-grained cause."""
     settings = settings.model_copy(update={"baseline": BASELINE})
     reference = imported.references[0] if imported.references else None
-    results = []
+    results: list[CaseResult] = []
     for case in imported.cases:
         start = case.case.inject_time
         fault = LabelledFault(
             case.case.name, case.case.root_cause_service, start, start + CASE_WINDOW
         )
         request = RunRequest(
-            window="3m", end=fault.end, reference=reference, known_problem=known_problem
+            window="3m",
+            end=fault.end,
+            reference=reference,
+            known_problem=known_problem,
+            blamed=tuple(blames(result.report for result in results)),
         )
         started = time.perf_counter()
         report = await run_report(settings, clients, request)

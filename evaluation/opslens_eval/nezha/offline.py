@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,7 +129,10 @@ def evaluate_offline(root: Path) -> list[OfflineResult]:
         ranked = rank_findings(found, period.edges)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
-        baselines.append(period)  # later faults see this minute as part of their past
+        # Later faults see this minute as part of their past, but not as normal for the
+        # service it blames (the reports also keep out the other services of an incident:
+        # the files have no detectors to say which those are).
+        baselines.append(replace(period, blamed=frozenset(c.service for c in ranked[:1])))
         services = [r.service for r in ranked]
         truth = case.root_cause_service
         rank = services.index(truth) + 1 if truth in services else None

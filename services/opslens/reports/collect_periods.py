@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -34,7 +35,7 @@ from opslens.reports.rootcause.scoring import (
 )
 from opslens.reports.rootcause.signals import LogLine, TemplateBook, period_signals
 from opslens.reports.settings import DetectionSettings
-from opslens.reports.telemetry import Period, Telemetry
+from opslens.reports.telemetry import Period, Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller, iso, request_text
 from opslens.reports.trace_analysis import Trace
 from opslens_mcp.contract.opensearch import (
@@ -297,7 +298,11 @@ class PeriodCollector:
         book = TemplateBook()
         # Mined in time order, the window last, so template ids grow as time went.
         order = sorted(range(1, len(periods)), key=lambda i: periods[i][0])
-        baselines = [s for i in order if (s := period_signals(*fetched[i], book)).has_spans]
+        baselines = [
+            replace(s, blamed=blamed_in(periods[i], telemetry.window))
+            for i in order
+            if (s := period_signals(*fetched[i], book)).has_spans
+        ]
         period = period_signals(*fetched[0], book)
         resources = resource_samples(telemetry)
         telemetry.edges |= period.edges
@@ -318,6 +323,11 @@ class PeriodCollector:
         if not resources:
             _warn(telemetry, "metrics", "no CPU or memory series: resources not judged")
         return period_findings(period, baselines, resources, book)
+
+
+def blamed_in(period: Period, window: Window) -> frozenset[str]:
+    """The services that earlier incidents overlapping ``period`` were blamed on."""
+    return frozenset(blame.service for blame in window.blamed if blame.overlaps(period))
 
 
 def _warn(telemetry: Telemetry, signal: str, message: str) -> None:

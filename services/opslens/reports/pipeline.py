@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -29,7 +30,7 @@ from opslens.reports.models import Incident, Report
 from opslens.reports.rootcause.ranking import finding_of, rank_findings
 from opslens.reports.settings import DetectionSettings, Language, ReportSettings
 from opslens.reports.summary import Summarizer
-from opslens.reports.telemetry import Telemetry, Window
+from opslens.reports.telemetry import Blame, Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller
 from opslens.rpc_client import RpcClient
 from opslens_mcp.core.times import parse_duration
@@ -43,7 +44,8 @@ class RunRequest:
     ``reference`` window for logs and traces when the trailing baseline holds none.
     ``known_problem``: an alert or a person says something is wrong in the window, so what
     moved convincingly makes an incident even when no detector alarmed (see
-    :mod:`opslens.reports.findings_incident`)."""
+    :mod:`opslens.reports.findings_incident`). ``blamed``: earlier reports' incidents and
+    the services they blamed (:func:`blames`), kept out of those services' baselines."""
 
     window: str = "1h"
     end: datetime | None = None
@@ -52,6 +54,18 @@ class RunRequest:
     namespaces: list[str] | None = None
     reference: tuple[datetime, datetime] | None = None
     known_problem: bool = False
+    blamed: tuple[Blame, ...] = ()
+
+
+def blames(reports: Iterable[Report]) -> list[Blame]:
+    """Each incident of ``reports`` with every service it holds (those that moved in it and
+    its root cause), as a later run's ``blamed``."""
+    return [
+        Blame(incident.start, incident.end, service)
+        for report in reports
+        for incident in report.incidents
+        for service in sorted({*incident.services, *filter(None, [incident.root_cause])})
+    ]
 
 
 @dataclass
@@ -88,7 +102,7 @@ def resolve_window(settings: DetectionSettings, request: RunRequest) -> Window:
     end = (request.end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = end - timedelta(seconds=parse_duration(request.window))
     baseline_start = start - timedelta(seconds=parse_duration(settings.baseline))
-    return Window(start, end, baseline_start, request.reference)
+    return Window(start, end, baseline_start, request.reference, request.blamed)
 
 
 async def collect(settings: DetectionSettings, caller: ToolCaller, window: Window) -> Telemetry:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from opslens.reports.models import BaselineMode, Evidence, SignalStatus
 from opslens.reports.rootcause.ranking import Finding
@@ -17,6 +17,17 @@ from opslens_mcp.core.times import parse_duration
 
 Period = tuple[datetime, datetime]
 WARMUP_SHARE = 0.25
+
+
+class Blame(NamedTuple):
+    """An earlier report's incident, ``start`` to ``end``, and the service it was blamed on."""
+
+    start: datetime
+    end: datetime
+    service: str
+
+    def overlaps(self, period: Period) -> bool:
+        return self.start < period[1] and period[0] < self.end
 
 
 def covered_from(
@@ -42,6 +53,8 @@ class Window:
     end: datetime
     baseline_start: datetime
     reference: Period | None = None
+    blamed: tuple[Blame, ...] = ()
+    """Earlier incidents: a baseline period they overlap is not normal for the service blamed."""
 
     @property
     def seconds(self) -> float:

@@ -132,7 +132,11 @@ def _fleet_levels(resources: ResourceSamples) -> dict[str, float]:
 def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) -> list[Finding]:
     found = []
     for (caller, callee), gap in period.gaps.items():
-        before = [b.gaps[(caller, callee)] for b in baselines if (caller, callee) in b.gaps]
+        before = [
+            b.gaps[(caller, callee)]
+            for b in clear_of(callee, baselines)
+            if (caller, callee) in b.gaps
+        ]
         if not before:
             continue
         z = robust_z(math.log1p(gap), [math.log1p(g) for g in before], GAP_LOG_FLOOR)
@@ -152,6 +156,11 @@ def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) 
     return found
 
 
+def clear_of(service: str, baselines: Sequence[PeriodSignals]) -> list[PeriodSignals]:
+    """The baseline periods no earlier incident was blamed on ``service`` in."""
+    return [b for b in baselines if service not in b.blamed]
+
+
 def baseline_rates(
     baselines: Sequence[PeriodSignals],
     counts: Callable[[PeriodSignals], Mapping[Any, int]],
@@ -159,11 +168,12 @@ def baseline_rates(
     request: tuple[str, str],
     events: Sequence[str],
 ) -> list[float]:
-    """Per baseline period that could show ``events`` and served ``request`` at least
-    ``MIN_REQUESTS`` times: how often per request ``key`` of its ``counts`` happened."""
+    """Per baseline period that could show ``events``, served ``request`` at least
+    ``MIN_REQUESTS`` times and was not blamed on its service: how often per request ``key`` of
+    its ``counts`` happened."""
     return [
         counts(b).get(key, 0) / b.requests[request]
-        for b in baselines
+        for b in clear_of(request[0], baselines)
         if all(b.observed(e) for e in events) and b.requests.get(request, 0) >= MIN_REQUESTS
     ]
 
