@@ -3,6 +3,7 @@ resource that jumps, and a period whose logs are missing (no statement counts as
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from opslens.reports import i18n
@@ -77,6 +78,27 @@ def test_a_statement_every_request_wrote_that_stops_names_its_service() -> None:
     assert described.startswith('payment: POST /pay, the code around "INFO PaymentService charged')
     assert described.endswith("(stopped running)")
     assert "부근 코드 (더 이상 실행되지 않음)" in i18n.cause(ranked[0], "ko")
+
+
+def test_a_fault_that_repeats_is_judged_against_the_periods_not_blamed_on_its_service() -> None:
+    """The statement also stopped in two of four earlier periods, so it is not usual there;
+    once those periods are known to have held an incident of payment, it is usual again."""
+    book = TemplateBook()
+    healthy = [_period(book) for _ in range(2)]
+    earlier_faults = [_period(book, charged=False) for _ in range(2)]
+    now = _period(book, charged=False)
+    unaware = period_findings(now, [*healthy, *earlier_faults], {}, book)
+    assert not any(f.evidence.kind == "statement_stopped" for f in unaware)
+
+    other = [replace(p, blamed=frozenset({"order"})) for p in earlier_faults]
+    elsewhere = period_findings(now, [*healthy, *other], {}, book)
+    assert not any(f.evidence.kind == "statement_stopped" for f in elsewhere)
+
+    blamed = [replace(p, blamed=frozenset({"payment"})) for p in earlier_faults]
+    ranked = rank_causes(now, [*healthy, *blamed], {}, book)
+    assert ranked[0].service == "payment"
+    assert ranked[0].cause is not None and ranked[0].cause.kind == "statement_stopped"
+    assert ranked[0].cause.baseline == 20.0
 
 
 def test_a_delayed_callee_ranks_by_its_call_gap() -> None:

@@ -71,7 +71,7 @@ class Reporter:
         if request.blamed:
             return request
         window = resolve_window(self.settings, request)
-        start = min(window.baseline_start, *(window.reference or ()))
+        start = min([window.baseline_start, *(window.reference or ())])
         namespaces = set(request.namespaces or self.settings.namespaces)
         reports = await asyncio.to_thread(self._reports_between, start, window.start, namespaces)
         return replace(request, blamed=tuple(blames(reports)))
