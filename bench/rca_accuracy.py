@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+from benchlib import cpu_seconds
+
 from opslens.devstack.kubeapi import KubeApiBackend, ensure_kube_binaries
 from opslens.devstack.opensearch import OpenSearchBackend, ensure_opensearch_launcher
 from opslens.devstack.process import free_port, progress
@@ -54,6 +56,7 @@ from opslens_eval.testbed import (
     import_nezha_documents,
     seed_all,
     serving,
+    serving_apart,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +73,11 @@ def line(label: str, ranks: Sequence[int | None]) -> str:
 
 
 async def measure(
-    backends: ReportBackends, store: Path, labels: InnerLabels, known_problem: bool
+    backends: ReportBackends,
+    store: Path,
+    labels: InnerLabels,
+    known_problem: bool,
+    servers_pid: int | None,
 ) -> None:
     scenario_ranks: list[int | None] = []
     false_alarms = 0
@@ -93,10 +100,14 @@ async def measure(
             print(f"{fault.name}: {fault.root_cause} ranked {rank} ({seconds:.1f}s)")
     settings = backends.settings(NEZHA_PREFIX, NEZHA_NAMESPACE, store)
     assert backends.nezha is not None, "the Nezha data was imported above"
-    cpu_before = time.process_time()  # the reports and the MCP servers (threads of this process)
+    cpu_before = time.process_time()  # the reports (and the servers when in this process)
+    servers_before = cpu_seconds(servers_pid) if servers_pid else 0.0
     async with ReportClients.from_settings(settings) as clients:
         results = await evaluate_cases(settings, clients, backends.nezha, labels, known_problem)
     cpu = (time.process_time() - cpu_before) / max(len(results), 1)
+    servers = (cpu_seconds(servers_pid) - servers_before if servers_pid else 0.0) / max(
+        len(results), 1
+    )
     for result in results:
         top = ", ".join(c.service for c in result.candidates[:3])
         print(f"nezha {result.fault.name}: ranked {result.rank} ({result.seconds:.1f}s; {top})")
@@ -115,8 +126,8 @@ async def measure(
     p90 = took[round(0.9 * (len(took) - 1))]
     print(
         f"seconds per fault: median {took[len(took) // 2]:.1f}, p90 {p90:.1f}, "
-        f"slowest {took[-1]:.1f}; CPU of this process per fault {cpu:.1f} "
-        f"(load average {os.getloadavg()[0]:.1f})"
+        f"slowest {took[-1]:.1f}; CPU per fault: this process {cpu:.1f}, "
+        f"the servers' process {servers:.1f} (load average {os.getloadavg()[0]:.1f})"
     )
     print(line("all", scenario_ranks + nezha_ranks))
     print(f"false alarms on the healthy scenarios: {false_alarms} incident(s)")
@@ -141,6 +152,12 @@ def main() -> int:
         help="Report each Nezha fault as a scheduled report would (an incident only where a "
         "detector alarms or a finding convinces twice); default: its window is known to hold a "
         "fault, as in Nezha's evaluation and an alert's investigation.",
+    )
+    parser.add_argument(
+        "--servers-in-process",
+        action="store_true",
+        help="Serve the MCP servers from threads of this process, sharing its interpreter with "
+        "the reports (default: a process of their own, as they are deployed).",
     )
     parser.add_argument(
         "--test-sampling",
@@ -176,11 +193,14 @@ def main() -> int:
             f"seeded {len(scenarios)} scenarios and {len(nezha.cases)} Nezha faults in "
             f"{time.perf_counter() - started:.0f}s"
         )
-        backends = stack.enter_context(
-            serving(scenarios, nezha, prometheus.url, opensearch.url, kube.readonly_kubeconfig_path)
-        )
+        served = (scenarios, nezha, prometheus.url, opensearch.url, kube.readonly_kubeconfig_path)
+        if args.servers_in_process:
+            backends, servers_pid = stack.enter_context(serving(*served)), None
+        else:
+            backends, servers_pid = stack.enter_context(serving_apart(*served))
         labels = inner_labels(args.nezha)
-        asyncio.run(measure(backends, workdir / "reports.sqlite", labels, not args.scheduled))
+        store = workdir / "reports.sqlite"
+        asyncio.run(measure(backends, store, labels, not args.scheduled, servers_pid))
     return 0
 
 

@@ -9,10 +9,12 @@ same scenarios into the default ones.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from opslens.devstack.asgi import serve
@@ -184,3 +186,47 @@ def serving(
             seasonal,
             nezha_without_logs,
         )
+
+
+SERVERS_START_S = 120.0
+
+
+@contextmanager
+def serving_apart(
+    scenarios: dict[str, Seeded],
+    nezha: NezhaImport | None,
+    prometheus: str,
+    opensearch: str,
+    readonly_kubeconfig: Path,
+) -> Iterator[tuple[ReportBackends, int]]:
+    """:func:`serving` in a process of its own, as the servers are deployed (a process each,
+    not threads of the reports' interpreter): the backends and the servers' process id."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    args = (theirs, scenarios, nezha, prometheus, opensearch, readonly_kubeconfig)
+    process = context.Process(target=_serve_until_told, args=args, daemon=True)
+    process.start()
+    try:
+        if not ours.poll(SERVERS_START_S):
+            raise RuntimeError(f"the MCP servers did not start in {SERVERS_START_S:.0f}s")
+        backends: ReportBackends = ours.recv()
+        assert process.pid is not None, "started above"
+        yield backends, process.pid
+    finally:
+        ours.send("stop")
+        process.join(timeout=15)
+        if process.is_alive():
+            process.terminate()
+
+
+def _serve_until_told(
+    conn: Connection,
+    scenarios: dict[str, Seeded],
+    nezha: NezhaImport | None,
+    prometheus: str,
+    opensearch: str,
+    readonly_kubeconfig: Path,
+) -> None:
+    with serving(scenarios, nezha, prometheus, opensearch, readonly_kubeconfig) as backends:
+        conn.send(backends)
+        conn.recv()
