@@ -23,9 +23,10 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from opslens.reports.rootcause.ranking import Finding
 from opslens.reports.rootcause.scoring import (
@@ -38,6 +39,7 @@ from opslens.reports.settings import DetectionSettings
 from opslens.reports.telemetry import Period, Telemetry, Window
 from opslens.reports.toolcalls import ToolCaller, iso, request_text
 from opslens.reports.trace_analysis import Trace
+from opslens.rpc_client import RpcClient
 from opslens_mcp.contract.opensearch import (
     GetSpansParams,
     GetSpansResult,
@@ -81,8 +83,8 @@ V = TypeVar("V")
 
 
 class PeriodCache(Generic[V]):
-    """What was read of settled periods, shared by the runs of one process: consecutive
-    reports compare with the same trailing slices."""
+    """What was read of settled periods, newest kept: consecutive reports compare with the
+    same trailing slices."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -101,10 +103,18 @@ class PeriodCache(Generic[V]):
             self._entries.popitem(last=False)
 
 
-CACHE: PeriodCache[Fetched] = PeriodCache(CACHED_PERIODS)
-"""Trimmed spans and lines of settled periods."""
-SAMPLES: PeriodCache[list[str]] = PeriodCache(CACHED_SAMPLES)
-"""Trace ids sampled in settled periods (empty ones too: the trailing slices searched)."""
+@dataclass
+class PeriodReads:
+    """What the runs over one OpenSearch server's client read of settled periods. It lives as
+    long as the client: another server, even at the same address, starts with nothing."""
+
+    fetched: PeriodCache[Fetched] = field(default_factory=lambda: PeriodCache(CACHED_PERIODS))
+    """Trimmed spans and lines."""
+    samples: PeriodCache[list[str]] = field(default_factory=lambda: PeriodCache(CACHED_SAMPLES))
+    """Trace ids sampled (empty ones too: the trailing slices searched)."""
+
+
+READS: WeakKeyDictionary[RpcClient, PeriodReads] = WeakKeyDictionary()
 
 
 def settled(period: Period) -> bool:
@@ -164,14 +174,13 @@ class PeriodCollector:
         self.caller = caller
         self.settings = settings
         server = caller.clients.get("opensearch")
-        self.source = server.base_url if server is not None else ""  # the caches' key
+        self.reads = READS.setdefault(server, PeriodReads()) if server else PeriodReads()
         self._fetches = asyncio.Semaphore(PERIOD_FETCHES)
 
     async def sample(self, period: Period, telemetry: Telemetry) -> list[str]:
         """The ids of a sample of the period's traces (the newest)."""
-        key = (self.source, period)
         is_window = period == (telemetry.window.start, telemetry.window.end)
-        if (known := SAMPLES.get(key)) is not None and not is_window:
+        if (known := self.reads.samples.get(period)) is not None and not is_window:
             return known
         asked = {"start": iso(period[0]), "end": iso(period[1]), "order": "newest"}
         params = SearchTracesParams.model_validate({**asked, "limit": MAX_TRACES})
@@ -183,7 +192,7 @@ class PeriodCollector:
                 "opensearch", "search_traces", {**asked, "limit": MAX_TRACES}, request_text(found)
             )
         if found is not None and settled(period):
-            SAMPLES.put(key, ids)
+            self.reads.samples.put(period, ids)
         return ids
 
     async def traces(self, ids: Sequence[str], telemetry: Telemetry) -> list[Trace]:
@@ -251,13 +260,12 @@ class PeriodCollector:
     async def fetch(self, period: Period, ids: Sequence[str], telemetry: Telemetry) -> Fetched:
         """The period's traces and their lines (from the cache when the period is settled)."""
         key = (
-            self.source,
             tuple(self.settings.namespaces),
             tuple(self.settings.log_sources),
             period,
             tuple(ids),
         )
-        if (found := CACHE.get(key)) is not None:
+        if (found := self.reads.fetched.get(key)) is not None:
             return found
         async with self._fetches:
             traces, lines = await asyncio.gather(
@@ -265,7 +273,7 @@ class PeriodCollector:
             )
         failed = telemetry.signal("traces").failures or telemetry.signal("logs").failures
         if settled(period) and not failed:
-            CACHE.put(key, (traces, lines))
+            self.reads.fetched.put(key, (traces, lines))
         return traces, lines
 
     async def periods(self, telemetry: Telemetry) -> list[tuple[Period, list[str]]]:
