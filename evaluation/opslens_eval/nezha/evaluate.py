@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from opslens.reports.collect_periods import READS
 from opslens.reports.models import Candidate, Report
 from opslens.reports.pipeline import ReportClients, RunRequest, blames, run_report
 from opslens.reports.settings import ReportSettings
@@ -49,9 +50,11 @@ async def evaluate_cases(
     imported: NezhaImport,
     labels: InnerLabels | None = None,
     known_problem: bool = True,
+    cold: bool = False,
 ) -> list[CaseResult]:
     """Run one report per case; the settings' namespace must be the import's. With the
-    inner-service ``labels``, each result also scores the fine-grained cause."""
+    inner-service ``labels``, each result also scores the fine-grained cause. ``cold``: forget
+    what earlier cases read of their periods before each case, as if it were the first."""
     settings = settings.model_copy(update={"baseline": BASELINE})
     reference = imported.references[0] if imported.references else None
     results: list[CaseResult] = []
@@ -67,6 +70,8 @@ async def evaluate_cases(
             known_problem=known_problem,
             blamed=tuple(blames(result.report for result in results)),
         )
+        if cold:
+            READS.pop(clients.clients["opensearch"], None)
         started = time.perf_counter()
         report = await run_report(settings, clients, request)
         seconds = time.perf_counter() - started
