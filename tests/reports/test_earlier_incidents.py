@@ -5,6 +5,7 @@ held (and only for them)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,6 +69,17 @@ async def test_a_reference_window_is_read_for_incidents_too(tmp_path: Path) -> N
         request = RunRequest(window="1h", end=T0 + 6 * HOUR, reference=reference)
         blamed = (await reporter.with_earlier_incidents(request)).blamed
         assert [b.service for b in blamed] == ["catalog"]
+    finally:
+        await reporter.aclose()
+
+
+async def test_a_store_that_cannot_be_read_leaves_the_run_as_it_was(tmp_path: Path) -> None:
+    reporter = _reporter(tmp_path / "gone")
+    try:
+        reporter.store.save(_incident_report("earlier", 2, ["payment"]))
+        shutil.rmtree(tmp_path / "gone")  # the file and its directory: SQLite cannot open it
+        request = RunRequest(window="1h", end=T0 + 6 * HOUR)
+        assert await reporter.with_earlier_incidents(request) == request
     finally:
         await reporter.aclose()
 

@@ -337,7 +337,7 @@ class PeriodCollector:
 
 
 def blamed_in(period: Period, window: Window) -> frozenset[str]:
-    """The services that earlier incidents overlapping ``period`` were blamed on."""
+    """The services held by the earlier incidents that overlap ``period``."""
     return frozenset(blame.service for blame in window.blamed if blame.overlaps(period))
 
 

@@ -45,7 +45,7 @@ class RunRequest:
     ``known_problem``: an alert or a person says something is wrong in the window, so what
     moved convincingly makes an incident even when no detector alarmed (see
     :mod:`opslens.reports.findings_incident`). ``blamed``: earlier reports' incidents and
-    the services they blamed (:func:`blames`), kept out of those services' baselines."""
+    the services they held (:func:`blames`), kept out of those services' baselines."""
 
     window: str = "1h"
     end: datetime | None = None

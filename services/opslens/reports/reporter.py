@@ -6,10 +6,12 @@ Shared by the tools, the scheduler and the CLI, built once from settings with it
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from opslens.pgstate import StoreUnavailable
 from opslens.reports.models import Report
 from opslens.reports.pipeline import (
     ReportClients,
@@ -67,13 +69,20 @@ class Reporter:
 
     async def with_earlier_incidents(self, request: RunRequest) -> RunRequest:
         """``request`` with the incidents of the stored reports over its baseline and reference
-        (``blamed``): what was abnormal then is no service's normal."""
+        (``blamed``): what was abnormal then is no service's normal. A store that cannot be
+        read leaves the request as it is (logged): the report still runs."""
         if request.blamed:
             return request
         window = resolve_window(self.settings, request)
         start = min([window.baseline_start, *(window.reference or ())])
         namespaces = set(request.namespaces or self.settings.namespaces)
-        reports = await asyncio.to_thread(self._reports_between, start, window.start, namespaces)
+        try:
+            reports = await asyncio.to_thread(
+                self._reports_between, start, window.start, namespaces
+            )
+        except (StoreUnavailable, sqlite3.Error) as exc:
+            log.warning("earlier_incidents_unread", error=str(exc))
+            return request
         return replace(request, blamed=tuple(blames(reports)))
 
     def _reports_between(

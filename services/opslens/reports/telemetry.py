@@ -20,7 +20,8 @@ WARMUP_SHARE = 0.25
 
 
 class Blame(NamedTuple):
-    """An earlier report's incident, ``start`` to ``end``, and the service it was blamed on."""
+    """An earlier report's incident, ``start`` to ``end``, and one service it held (one that
+    moved in it, or its root cause)."""
 
     start: datetime
     end: datetime

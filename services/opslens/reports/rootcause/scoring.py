@@ -157,7 +157,7 @@ def network_findings(period: PeriodSignals, baselines: Sequence[PeriodSignals]) 
 
 
 def clear_of(service: str, baselines: Sequence[PeriodSignals]) -> list[PeriodSignals]:
-    """The baseline periods no earlier incident was blamed on ``service`` in."""
+    """The baseline periods in which no earlier incident held ``service``."""
     return [b for b in baselines if service not in b.blamed]
 
 

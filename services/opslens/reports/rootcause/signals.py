@@ -144,8 +144,8 @@ class PeriodSignals:
     """Each trace's first segments, to find where a trace's events first diverged."""
     has_logs: bool = False
     blamed: frozenset[str] = frozenset()
-    """Services an earlier report blamed for an incident in this period: the period is not
-    what normal looks like for them (a fault that repeats would hide in its own baseline)."""
+    """Services an earlier report's incident in this period held: the period is not what
+    normal looks like for them (a fault that repeats would hide in its own baseline)."""
 
     def observed(self, event: str) -> bool:
         """Whether this period could show ``event`` at all (it has that signal)."""
