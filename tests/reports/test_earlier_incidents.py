@@ -1,6 +1,7 @@
-"""Earlier incidents kept out of the baselines: a run reads the stored reports over its
-baseline, and each baseline period an incident overlaps stops being normal for the services
-that incident held (and only for them)."""
+"""The baseline periods of the reports: window-sized slices on one grid, so reports share
+them; and earlier incidents kept out: a run reads the stored reports over its baseline, and
+each baseline period an incident overlaps stops being normal for the services that incident
+held (and only for them)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
-from opslens.reports.collect_periods import blamed_in
+from opslens.reports.collect_periods import blamed_in, trailing_slices
 from opslens.reports.incidents import build_incident
 from opslens.reports.pipeline import ReportClients, RunRequest, blames
 from opslens.reports.reporter import Reporter
 from opslens.reports.settings import ReportSettings
 from opslens.reports.store import open_store
 from opslens.reports.summary import Summarizer
-from opslens.reports.telemetry import Blame, Window
+from opslens.reports.telemetry import Blame, Telemetry, Window
 from tests.reports.factories import T0, anomaly, report
 
 HOUR = timedelta(hours=1)
@@ -106,3 +107,20 @@ def test_an_incident_blames_every_service_it_held_in_the_periods_it_overlaps() -
         "payment",
     }
     assert blamed_in((T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)), window) == set()
+
+
+def test_reports_of_windows_as_long_share_their_trailing_slices() -> None:
+    """Two three-minute windows starting 4 min 10 s apart, off the grid: the later one's
+    slices are the earlier one's, plus the newer ones."""
+    length = timedelta(minutes=3)
+
+    def slices(start_s: int) -> list[tuple[object, object]]:
+        start = T0 + timedelta(seconds=start_s)
+        return trailing_slices(Telemetry(Window(start, start + length, start - HOUR)))
+
+    earlier, later = slices(70), slices(70 + 250)
+    assert all(end - start == length for start, end in earlier + later)
+    assert earlier[0][1] == T0  # the grid point at or before the window's start
+    assert later[0][1] == T0 + timedelta(minutes=3)
+    assert set(earlier) - set(later) == {earlier[-1]}  # the oldest falls out of the baseline
+    assert later[1:] == earlier[:-1]

@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from opslens.reports import i18n
 from opslens.reports.models import Candidate
 from opslens.reports.rootcause.ranking import STRONG, rank_findings
 from opslens.reports.rootcause.scoring import (
     ResourceSamples,
+    moved,
     period_findings,
     resource_findings,
     robust_z,
@@ -63,6 +66,17 @@ def rank_causes(
 def test_robust_z_uses_the_floor_when_the_baseline_does_not_move() -> None:
     assert robust_z(12.0, [10.0, 10.0, 10.0], floor=1.0) == 2.0
     assert robust_z(12.0, [8.0, 10.0, 12.0], floor=0.1) == 2.0 / (2.0 * 1.4826)
+
+
+def test_a_rate_within_the_counting_noise_of_its_requests_has_not_moved() -> None:
+    """Five baseline periods that happen to agree (0.16-0.22 per request: the healthy shop's
+    slow-request warning) do not make a sample of 111 requests exact. 35 lines where 19.5
+    were usual are three Poisson sigmas, not a change; 60 lines are one, and so are 2."""
+    rates = [0.207, 0.219, 0.176, 0.162, 0.165]
+    assert moved(35, 111, rates) is None
+    change = moved(60, 111, rates)
+    assert change is not None and change.kind == "more"
+    assert moved(2, 111, rates) == ("fewer", pytest.approx(111 * 0.176 - 2), 0.176)
 
 
 def test_a_statement_every_request_wrote_that_stops_names_its_service() -> None:

@@ -77,6 +77,7 @@ SPAN_FIELDS: tuple[SpanField, ...] = (
     "duration_ms",
     "start",
 )
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Fetched = tuple[list[Trace], list[LogLine]]
 V = TypeVar("V")
 
@@ -133,11 +134,13 @@ def as_traces(result: GetSpansResult) -> list[Trace]:
 
 
 def trailing_slices(telemetry: Telemetry) -> list[Period]:
-    """Window-sized slices of the trailing baseline, most recent first."""
+    """Window-sized slices of the trailing baseline, most recent first, on a grid of the
+    window's length (from the epoch): reports whose windows are as long share their slices,
+    and so what was read of them, wherever their windows start."""
     window = telemetry.window
     length = window.end - window.start
     slices: list[Period] = []
-    end = window.start
+    end = EPOCH + (window.start - EPOCH) // length * length
     while end - length >= window.baseline_start and len(slices) < MAX_SLICES_SEARCHED:
         slices.append((end - length, end))
         end -= length

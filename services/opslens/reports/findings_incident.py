@@ -11,7 +11,8 @@ STRONG`, the same in every signal's units): with no detector agreeing, a finding
 convincing twice over. Below it a finding only ranks inside the detectors' incidents: a healthy
 system's statements and resources always move a little (on the shipped healthy scenarios, at
 fifty window ends, the strongest finding in a window without a detector's incident was 3.4: a
-statement run 15 times where 6.5 were expected).
+statement run 15 times where 6.5 were expected, within its counting noise: such a statement
+no longer counts at all).
 
 When an alert or a person says something is wrong in the window (``known_problem``: an alert's
 investigation, a question about a window known to hold a fault), that doubt is settled: a

@@ -8,10 +8,10 @@ metrics), so a service whose numbers always swing does not outrank one that neve
 * network: per callee, the robust z of the log of its call gap, across the baseline periods;
 * code path: per service and operation, events (log statements, span operations) that its
   requests wrote in most baseline periods (``USUALLY_PRESENT``) and none writes now (scored by
-  the events expected), events that still run but far more or less often per request (scored
-  by the events missing or extra), plus new events repeated (Nezha's idea: compare the event
-  patterns of normal and faulty periods). Events of a signal the period lacks (no logs) are
-  not judged.
+  the events expected), events that still run but far more or less often per request, beyond
+  the periods' spread and their count's own noise (scored by the events missing or extra),
+  plus new events repeated (Nezha's idea: compare the event patterns of normal and faulty
+  periods). Events of a signal the period lacks (no logs) are not judged.
 
 Scores are in the ranking's units (:data:`~opslens.reports.rootcause.ranking.STRONG` at the
 level where that signal alone is convincing); :func:`~opslens.reports.rootcause.ranking.
@@ -62,7 +62,9 @@ RATE_RELATIVE_FLOOR = 0.1
 """A statement that still runs but far more or less often per request than in the baseline
 periods counts when its rate's robust z passes ``RATE_Z``, with the spread floored at a tenth
 of its usual rate (a statement's rate per request is often exactly steady: then a change of
-half of it counts)."""
+half of it counts), and when its count is as many sigmas from the usual count in its own
+Poisson noise (:func:`counting_z`: a few baseline periods that happen to agree do not make a
+sample of a hundred requests exact)."""
 MIN_RATE_BASELINES = 3
 ORDER_SHIFT = 0.5
 """A transition that was already taken counts as unusual when it now follows in at least half
@@ -169,8 +171,8 @@ def baseline_rates(
     events: Sequence[str],
 ) -> list[float]:
     """Per baseline period that could show ``events``, served ``request`` at least
-    ``MIN_REQUESTS`` times and was not blamed on its service: how often per request ``key`` of
-    its ``counts`` happened."""
+    ``MIN_REQUESTS`` times and was held by no earlier incident on its service: how often per
+    request ``key`` of its ``counts`` happened."""
     return [
         counts(b).get(key, 0) / b.requests[request]
         for b in clear_of(request[0], baselines)
@@ -184,6 +186,13 @@ class Change(NamedTuple):
     kind: Literal["stopped", "new", "fewer", "more"]
     score: float
     usual: float
+
+
+def counting_z(count: int, expected: float) -> float:
+    """How many sigmas of Poisson noise ``count`` is from ``expected``, on the square-root
+    scale, where that noise has a spread of about 1/2 whatever the count: 35 lines where 19.5
+    were usual are 3.0 sigmas (noise), 2 lines are -6.0."""
+    return 2.0 * (math.sqrt(count) - math.sqrt(expected))
 
 
 def moved(count: int, requests: int, rates: Sequence[float]) -> Change | None:
@@ -202,6 +211,7 @@ def moved(count: int, requests: int, rates: Sequence[float]) -> Change | None:
         present >= USUALLY_PRESENT
         and len(rates) >= MIN_RATE_BASELINES
         and abs(robust_z(count / requests, rates, RATE_RELATIVE_FLOOR * usual)) >= RATE_Z
+        and abs(counting_z(count, expected)) >= RATE_Z
     ):
         return Change("fewer" if count < expected else "more", abs(count - expected), usual)
     return None
