@@ -29,10 +29,10 @@ from opslens_eval.testbed import (
 # The session fixture seeds every scenario and the Nezha data first: minutes, not seconds.
 pytestmark = pytest.mark.timeout(5400)
 ALL_FAULTS = "nezha-trainticket-all"
-# Measured by bench/rca_accuracy.py --test-sampling (43, 43 and 38 of 45; bench/RESULTS.md
+# Measured by bench/rca_accuracy.py --test-sampling (43, 44 and 38 of 45; bench/RESULTS.md
 # section 6), rounded down: floors, not goals.
 AC1_FLOOR = 0.95
-AC3_FLOOR = 0.95
+AC3_FLOOR = 0.97
 INNER_TOP1_FLOOR = 0.84
 
 

@@ -131,10 +131,13 @@ def test_noise_below_does_not_explain_a_caller_that_moved_far_more() -> None:
     assert ranked[1].cause is not None and ranked[1].cause.area == "resource"
 
 
-def period_finding(service: str, kind: str, score: float, subject: str = "") -> Finding:
+def period_finding(
+    service: str, kind: str, score: float, subject: str = "", signal: Signal | None = None
+) -> Finding:
     """A finding of the window's requests or resources (no detector's anomaly behind it)."""
     area = "resource" if kind == "resource" else "network" if kind == "call_gap" else "code"
-    signal: Signal = "metrics" if area == "resource" else "logs" if area == "code" else "traces"
+    if signal is None:
+        signal = "metrics" if area == "resource" else "logs" if area == "code" else "traces"
     cause = CauseEvidence(signal=signal, kind=kind, area=area, subject=subject, score=score)
     return Finding(service, cause)
 
@@ -182,3 +185,32 @@ def test_a_detectors_resource_anomaly_names_its_measure() -> None:
     slow = anomaly("payment-service", "latency_p95", 1, 25, score=30.0)
     ranked = rank_findings([finding_of(slow), finding_of(cpu)], SHOP)
     assert [e.kind for e in ranked[0].evidence] == ["cpu", "latency_p95"]
+
+
+def test_a_callee_that_delays_a_callers_calls_explains_what_the_caller_stopped_doing() -> None:
+    """Payment's network is slow: order's calls into it wait (payment's call gap from order)
+    and order's requests take another way (statements stop), which weighs more than the gap:
+    payment still explains order."""
+    delayed = period_finding("payment-service", "call_gap", 5.0, "order-service")
+    stopped = [
+        period_finding("order-service", "statement_stopped", 14.0, "INFO placed"),
+        period_finding("order-service", "order_changed", 3.0, "INFO placed", signal="traces"),
+    ]
+    ranked = rank_findings([delayed, *stopped], SHOP)
+    assert ranked[0].service == "payment-service"
+    by_service = {c.service: c for c in ranked}
+    assert by_service["order-service"].score > by_service["payment-service"].score
+    assert by_service["order-service"].explained_by == ["payment-service"]
+
+
+def test_a_caller_whose_own_network_or_cpu_moved_is_not_explained_by_the_gaps_it_causes() -> None:
+    """A caller whose own network is slow (the calls into it wait too) or that is short of CPU
+    lengthens its calls' gaps into every callee: those gaps do not explain it."""
+    delayed = period_finding("payment-service", "call_gap", 5.0, "order-service")
+    stopped = period_finding("order-service", "statement_stopped", 14.0, "INFO placed")
+    for own in (
+        period_finding("order-service", "call_gap", 5.0, "frontend"),
+        period_finding("order-service", "resource", 5.0, "cpu"),
+    ):
+        ranked = rank_findings([delayed, stopped, own], SHOP)
+        assert ranked[0].service == "order-service" and ranked[0].explained_by == []

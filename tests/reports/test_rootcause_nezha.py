@@ -17,9 +17,9 @@ from opslens_eval.testbed import without_logs
 
 pytestmark = pytest.mark.timeout(600)
 
-# Measured by bench/rca_nezha_offline.py (41, 42 and 39 of 45), rounded down: floors, not goals.
+# Measured by bench/rca_nezha_offline.py (41, 43 and 39 of 45), rounded down: floors, not goals.
 AC1_FLOOR = 0.91
-AC3_FLOOR = 0.93
+AC3_FLOOR = 0.95
 INNER_TOP1_FLOOR = 0.86
 
 

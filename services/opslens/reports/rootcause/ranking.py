@@ -19,6 +19,11 @@ convincingly), or that moved at least as much in all. When
 traces show a service's failures starting in its own spans (an error span with no error below
 it, such as a connection it could not open), only a callee whose spans also start failures
 explains it: a callee it cannot reach looks failing in the metrics but is not the cause.
+A callee whose calls from a caller spend convincingly longer on the way (its call gap from that
+caller) explains what the caller does differently while it waits (statements that stop, calls
+that time out), however much that weighs, unless the caller's own network or resources moved
+convincingly too: a caller short of CPU, or whose own network is slow, lengthens its calls'
+gaps itself.
 Services on separate paths are not each other's cause, so among the unexplained ones the
 strength of the evidence decides (the strongest score of each signal, capped, summed over
 signals: a failure seen in metrics, logs and traces beats a blip in one), then the earliest
@@ -188,8 +193,20 @@ class _Service:
     def suffers(self) -> bool:
         """Its own requests fail or slow down (a symptom, or its network or resources moved
         convincingly): it passes errors and slowness up to its callers."""
+        return self.symptoms or self.network_or_resources_moved
+
+    @property
+    def network_or_resources_moved(self) -> bool:
+        """Its own network (the calls into it) or resources moved convincingly."""
         return any(
-            f.symptom or (f.evidence.area in ("network", "resource") and f.score >= STRONG)
+            f.evidence.area in ("network", "resource") and f.score >= STRONG for f in self.causal
+        )
+
+    def delays_calls_from(self, caller: str) -> bool:
+        """The calls from ``caller`` into it spend convincingly longer on the way (its call
+        gap from that caller): what the caller does differently while it waits follows."""
+        return any(
+            f.kind == "call_gap" and f.evidence.subject == caller and f.score >= STRONG
             for f in self.causal
         )
 
@@ -287,6 +304,8 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
         # a caller's errors and slowness are explained by a callee whose requests suffer too
         # (or that moved at least as much in all).
         below, above = services[culprit], services[name]
+        if below.delays_calls_from(name) and not above.network_or_resources_moved:
+            return True
         if not (below.convincing or above.convincing):
             return strength[culprit] >= strength[name]
         symptoms = below.suffers or strength[culprit] >= strength[name] or not above.symptoms
@@ -295,7 +314,11 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
     def explained_by(name: str) -> list[str]:
         culprits = {c for c in below.get(name, set()) & faulty if explains(c, name)}
         if services[name].error_origin:  # traces show its failures start in its own spans
-            culprits = {c for c in culprits if c in services and services[c].error_origin}
+            culprits = {
+                c
+                for c in culprits
+                if services[c].error_origin or services[c].delays_calls_from(name)
+            }
         return sorted(culprits)
 
     def onset_slot(s: _Service) -> int:
