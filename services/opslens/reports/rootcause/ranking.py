@@ -304,6 +304,8 @@ def rank_findings(findings: Iterable[Finding], edges: Iterable[tuple[str, str]])
         # a caller's errors and slowness are explained by a callee whose requests suffer too
         # (or that moved at least as much in all).
         below, above = services[culprit], services[name]
+        # A callee that delays the caller's calls explains what the caller does while it
+        # waits, unless the caller's own network or resources lengthened those calls.
         if below.delays_calls_from(name) and not above.network_or_resources_moved:
             return True
         if not (below.convincing or above.convincing):
